@@ -1,0 +1,148 @@
+# okra: the Offline Key Recovery Archive.
+#
+#   make            builds ./okra
+#   make check      every test: unit (cmocka), command line (prove), the same under
+#                   ASan+UBSan, valgrind on the command-line tests, short fuzz runs
+#   make demo       the whole story on a throw-away vault
+#   make bench      okra beside what a user would script with standard tools
+#   make fuzz       long fuzz runs (FUZZ_SECONDS per target)
+#   make install    honours PREFIX and DESTDIR
+#   make deps       installs the Debian packages that building and testing need
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= gcc
+BUILD    ?= build
+SHARED   ?= $(abspath ../shared)
+VERSION  := 0.1.0
+
+PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount
+
+# Debian packages: the -dev libraries, then the tools the tests hold okra against.
+DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev \
+             libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config
+DEB_TOOLS := age minisign tmux jq udev e2fsprogs mtools dosfstools util-linux \
+             clang libclang-rt-14-dev valgrind time openssl procps
+DEB_CMDS  := age minisign tmux jq udevadm mkfs.ext4 mcopy mkfs.vfat losetup clang valgrind prove
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wformat-security -Wvla -Wno-unused-parameter
+HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SANLD    := -fsanitize=address,undefined
+else
+OPT      := -O2 -g -D_FORTIFY_SOURCE=3
+SANLD    :=
+endif
+
+CFLAGS   ?=
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -pthread $(SANLD)
+LIBS     = $(PKG_LIBS) -lm
+
+LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
+
+.PHONY: all deps check check-unit check-cli check-asan check-valgrind check-fuzz \
+        demo bench fuzz install uninstall clean
+
+all: $(TARGET)
+
+$(TARGET): $(BUILD)/obj/src/cli/main.o $(BUILD)/libokra.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+
+$(BUILD)/libokra.a: $(LIB_OBJ)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libokra.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/cli/main.d
+
+# Installs what is missing, and only that; a machine that has everything is left alone.
+deps:
+	@missing=""; \
+	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
+	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	[ -x /usr/bin/time ] || missing=1; \
+	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing=1; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing Debian packages"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q $(DEB_LIBS) $(DEB_TOOLS) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(DEB_LIBS) $(DEB_TOOLS) >/dev/null; } || \
+	  { echo "deps: apt-get failed; install: $(DEB_LIBS) $(DEB_TOOLS)"; exit 1; }; \
+	fi
+
+check: deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-cli
+	$(MAKE) check-asan
+	$(MAKE) check-valgrind
+	$(MAKE) check-fuzz
+	@echo "make check: all passed"
+
+check-unit: $(UNIT_BIN)
+	@OKRA_VECTORS=$(SHARED)/vectors tests/lib/run-unit $(UNIT_BIN)
+
+check-cli: $(TARGET)
+	OKRA=$(abspath $(TARGET)) OKRA_VECTORS=$(SHARED)/vectors prove -j2 tests/cli/
+
+check-asan: deps
+	$(MAKE) BUILD=build/asan SANITIZE=1 all check-unit
+	OKRA=$(abspath build/asan/okra) OKRA_VECTORS=$(SHARED)/vectors \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 prove -j2 tests/cli/
+
+# memcheck over the command-line tests that do not run minutes of scrypt
+check-valgrind: $(TARGET)
+	OKRA=$(abspath $(TARGET)) OKRA_VECTORS=$(SHARED)/vectors \
+	  OKRA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" \
+	  OKRA_VALGRIND=1 prove tests/cli/
+
+check-fuzz: deps
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} SHARED=$(SHARED) run
+
+fuzz: deps
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} SHARED=$(SHARED) run
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh $(abspath okra)
+
+bench: deps
+	$(MAKE) all
+	SHARED=$(SHARED) tests/bench/bench.sh $(abspath okra)
+
+install: okra
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 okra $(DESTDIR)$(PREFIX)/bin/okra
+	install -m 0644 doc/okra.1 $(DESTDIR)$(PREFIX)/share/man/man1/okra.1
+	@if [ -f dist/okra-mediawatch.service ]; then \
+	  install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/udev/rules.d; \
+	  sed 's|@BINDIR@|$(PREFIX)/bin|' dist/okra-mediawatch.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/okra-mediawatch.service; \
+	  install -m 0644 dist/90-okra-media.rules $(DESTDIR)$(PREFIX)/lib/udev/rules.d/90-okra-media.rules; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/okra $(DESTDIR)$(PREFIX)/share/man/man1/okra.1 \
+	  $(DESTDIR)$(PREFIX)/lib/systemd/system/okra-mediawatch.service \
+	  $(DESTDIR)$(PREFIX)/lib/udev/rules.d/90-okra-media.rules
+
+clean:
+	rm -rf build okra

@@ -1,0 +1,83 @@
+/*
+ * cli.h: the command line. Only this folder prints or exits.
+ *
+ * Each command is a function in its own cmd_*.c file, listed in main.c's
+ * table. It returns the exit status DESIGN.md fixes: 0 success, 1 the
+ * operation or a verification failed, 2 usage error.
+ */
+#ifndef OKRA_CLI_H
+#define OKRA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct cli {
+    const char *vault_dir;       /* --vault, $OKRA_VAULT, else /var/lib/okra */
+    const char *passphrase_file; /* --passphrase-file */
+    bool        json;            /* --json */
+    const char *command;         /* "import", "ceremony recover", ... for messages */
+    struct prompter *prompter;   /* opened on first prompt */
+};
+
+typedef int (*cmd_fn)(struct cli *cli, int argc, char **argv);
+
+struct cmd {
+    const char *name;
+    cmd_fn      fn;
+    unsigned    flags;
+    const char *synopsis; /* one line after "usage: okra " */
+    const char *help;     /* what --help prints below the synopsis */
+};
+
+/* Command flags: what main() prepares before the command runs. */
+#define CMD_SECRETS 0x1u /* holds secrets: core dumps off, not dumpable, memory locked */
+
+/* report.c */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_error_from(const char *what); /* "okra: WHAT: <okra_errmsg()>" */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints s with control characters and invalid UTF-8 escaped (\n, \xff). */
+void cli_put_safe(FILE *f, const char *s);
+/* The same, into a malloc'd string. */
+char *cli_safe_dup(const char *s);
+int  cli_usage(const struct cmd *c, const char *why); /* prints, returns EXIT_USAGE */
+void cli_help(const struct cmd *c);
+/* Checks stdout was written completely (a full disk is a failure). */
+int cli_finish_stdout(int status);
+
+/* Whether an option word is "-h" or "--help". */
+bool cli_is_help(const char *arg);
+
+/* hardening.c: core dumps off, not dumpable, memory locked where allowed. */
+void cli_harden_process(void);
+
+/* prompt.c: secrets from the terminal (echo off) or --passphrase-file. */
+bool  cli_interactive(struct cli *cli); /* a terminal will be asked, not a file */
+/*
+ * Asks for one secret. With confirm and a terminal, asks twice until both
+ * agree (three tries). Returns sodium_malloc'd NUL-terminated memory, or
+ * NULL after printing why (no terminal, end of the passphrase file).
+ */
+char *cli_ask_secret(struct cli *cli, const char *question, bool confirm);
+void  cli_prompter_close(struct cli *cli);
+
+/* The login name for manifests: --operator, else SUDO_USER, else the user. */
+const char *cli_operator(const char *given);
+
+/* commands */
+int cmd_ceremony(struct cli *cli, int argc, char **argv);
+int cmd_import(struct cli *cli, int argc, char **argv);
+int cmd_scan(struct cli *cli, int argc, char **argv);
+int cmd_mediawatch(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_show(struct cli *cli, int argc, char **argv);
+int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_log(struct cli *cli, int argc, char **argv);
+int cmd_reindex(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
+int cmd_checkpoint(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,44 @@
+#include "common/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char last_error[512];
+
+int
+okra_fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int
+okra_fail_errno(int errno_value, const char *fmt, ...)
+{
+    va_list ap;
+    size_t  n;
+
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    n = strlen(last_error);
+    snprintf(last_error + n, sizeof last_error - n, ": %s", strerror(errno_value));
+    return -errno_value;
+}
+
+const char *
+okra_errmsg(void)
+{
+    return last_error;
+}
+
+void
+okra_clear_error(void)
+{
+    last_error[0] = '\0';
+}

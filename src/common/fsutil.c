@@ -1,0 +1,161 @@
+#include "common/fsutil.h"
+#include "common/err.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int
+fs_fsync_dir(int dirfd)
+{
+    if (fsync(dirfd) < 0 && errno != EINVAL)
+        return okra_fail_errno(errno, "cannot sync folder");
+    return 0;
+}
+
+int
+fs_write_full(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t) n;
+    }
+    return 0;
+}
+
+ssize_t
+fs_pread_full(int fd, void *buf, size_t len, off_t off)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = pread(fd, (uint8_t *) buf + done, len - done, off + (off_t) done);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;
+        done += (size_t) n;
+    }
+    return (ssize_t) done;
+}
+
+int
+fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+    char tmp[256];
+    int  fd, rc;
+
+    if (snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", name, (long) getpid()) >= (int) sizeof tmp)
+        return okra_fail(-ENAMETOOLONG, "file name too long: %s", name);
+    fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+        return okra_fail_errno(errno, "cannot create %s", tmp);
+    if ((rc = fs_write_full(fd, data, len)) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+        rc = rc < 0 ? rc : -errno;
+        close(fd);
+        unlinkat(dirfd, tmp, 0);
+        return okra_fail_errno(-rc, "cannot write %s", name);
+    }
+    if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+        rc = errno;
+        unlinkat(dirfd, tmp, 0);
+        return okra_fail_errno(rc, "cannot write %s", name);
+    }
+    return fs_fsync_dir(dirfd);
+}
+
+int
+fs_read_file(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
+{
+    struct stat st;
+    char       *buf;
+    ssize_t     n;
+    int         fd;
+
+    fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+        close(fd);
+        return -e;
+    }
+    if ((uint64_t) st.st_size > max) {
+        close(fd);
+        return -EFBIG;
+    }
+    if ((buf = malloc((size_t) st.st_size + 1)) == NULL) {
+        close(fd);
+        return -ENOMEM;
+    }
+    n = fs_pread_full(fd, buf, (size_t) st.st_size, 0);
+    close(fd);
+    if (n < 0) {
+        free(buf);
+        return (int) n;
+    }
+    buf[n] = '\0';
+    *ret_data = buf;
+    *ret_len = (size_t) n;
+    return 0;
+}
+
+int
+fs_open_beneath(int dirfd, const char *path, int flags)
+{
+    struct open_how how = {
+        .flags = (uint64_t) (flags | O_CLOEXEC | O_NOFOLLOW),
+        .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+    };
+    long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+
+    if (fd < 0 && errno == ENOSYS) {
+        /* old kernel: the caller walks one component at a time, so O_NOFOLLOW suffices */
+        if (strchr(path, '/') != NULL || strcmp(path, "..") == 0)
+            return -EXDEV;
+        fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
+    }
+    return fd < 0 ? -errno : (int) fd;
+}
+
+int
+fs_mkdirs(const char *path, mode_t mode)
+{
+    char  *p = strdup(path), *s;
+    int    rc = 0;
+
+    if (p == NULL)
+        return -ENOMEM;
+    for (s = p + 1; ; s++) {
+        if (*s == '/' || *s == '\0') {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, mode) < 0 && errno != EEXIST) {
+                rc = -errno;
+                break;
+            }
+            if ((*s = c) == '\0')
+                break;
+        }
+    }
+    free(p);
+    return rc;
+}

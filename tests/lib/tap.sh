@@ -1,0 +1,40 @@
+# tap.sh: sourced by the command-line tests in tests/cli/*.t (run by prove).
+#
+#   source "$(dirname "$0")/../lib/tap.sh"
+#   plan 3 ; ok "what" cmd... ; is "$got" "$want" "what" ; done_testing
+#
+# $OKRA is the binary under test (make sets it; ASan and plain builds both run
+# these). $OKRA_WRAP, when set, goes in front of every okra run (valgrind).
+set -u
+: "${OKRA:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/okra}"
+: "${OKRA_VECTORS:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/vectors}"
+TESTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+_n=0 _failed=0
+TMP=$(mktemp -d /tmp/okra-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+plan() { echo "1..$1"; }
+_result() { # STATUS DESCRIPTION
+  _n=$((_n + 1))
+  if [[ $1 == 0 ]]; then echo "ok $_n - $2"; else echo "not ok $_n - $2"; _failed=$((_failed + 1)); fi
+}
+ok() { local d=$1; shift; "$@" >/dev/null 2>&1; _result $? "$d"; }
+nok() { local d=$1; shift; ! "$@" >/dev/null 2>&1; _result $? "$d"; }
+is() { # GOT WANT DESCRIPTION
+  if [[ $1 == "$2" ]]; then _result 0 "$3"; else _result 1 "$3"; echo "#   got: '$1'"; echo "#  want: '$2'"; fi
+}
+like() { # GOT REGEX DESCRIPTION
+  if [[ $1 =~ $2 ]]; then _result 0 "$3"; else _result 1 "$3"; echo "#   got: '$1'"; echo "#  want match: '$2'"; fi
+}
+skip() { _n=$((_n + 1)); echo "ok $_n # skip $1"; }
+diag() { echo "# $*"; }
+done_testing() { echo "1..$_n"; exit $((_failed > 0)); }
+
+# okra with the wrapper; stdout and stderr as the caller redirects them.
+okra() { ${OKRA_WRAP:-} "$OKRA" "$@"; }
+
+# Runs okra, keeps its output in $OUT and $ERR and its status in $RC.
+run_okra() {
+  okra "$@" >"$TMP/.out" 2>"$TMP/.err"; RC=$?
+  OUT=$(cat "$TMP/.out"); ERR=$(cat "$TMP/.err")
+}
