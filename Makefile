@@ -49,9 +49,11 @@ LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
 
-.PHONY: all deps check check-unit check-cli check-asan check-valgrind check-fuzz \
+.PHONY: all tools deps check check-unit check-cli check-asan check-valgrind check-fuzz \
         demo bench fuzz install uninstall clean
 
 all: $(TARGET)
@@ -71,6 +73,12 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libokra.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS) -lcmocka
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libokra.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS)
+
+tools: $(TOOL_BIN)
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/cli/main.d
 
@@ -101,17 +109,17 @@ check: deps
 check-unit: $(UNIT_BIN)
 	@OKRA_VECTORS=$(SHARED)/vectors tests/lib/run-unit $(UNIT_BIN)
 
-check-cli: $(TARGET)
-	OKRA=$(abspath $(TARGET)) OKRA_VECTORS=$(SHARED)/vectors prove -j2 tests/cli/
+check-cli: $(TARGET) $(TOOL_BIN)
+	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(SHARED)/vectors prove -j2 tests/cli/
 
 check-asan: deps
-	$(MAKE) BUILD=build/asan SANITIZE=1 all check-unit
-	OKRA=$(abspath build/asan/okra) OKRA_VECTORS=$(SHARED)/vectors \
+	$(MAKE) BUILD=build/asan SANITIZE=1 all tools check-unit
+	OKRA=$(abspath build/asan/okra) OKRA_TOOLS=$(abspath build/asan/tools) OKRA_VECTORS=$(SHARED)/vectors \
 	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 prove -j2 tests/cli/
 
 # memcheck over the command-line tests that do not run minutes of scrypt
-check-valgrind: $(TARGET)
-	OKRA=$(abspath $(TARGET)) OKRA_VECTORS=$(SHARED)/vectors \
+check-valgrind: $(TARGET) $(TOOL_BIN)
+	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(SHARED)/vectors \
 	  OKRA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" \
 	  OKRA_VALGRIND=1 prove tests/cli/
 

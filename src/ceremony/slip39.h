@@ -19,8 +19,8 @@
  * Errors: 0 or a negative code (common/err.h) with a reason that names what
  * is wrong: "word 7 ('foo') is not in the SLIP-0039 word list",
  * "checksum does not match", "shares belong to different sets (identifiers
- * 1234 and 5678)", "member index 2 given twice", "2 of 3 shares needed,
- * 1 given", "digest does not match (wrong or corrupted shares)", ...
+ * 1234 and 5678)", "share 3 given twice (member index 2)", "3 shares
+ * needed, 1 given (2 more)", "digest does not match (wrong or corrupted shares)", ...
  */
 #ifndef OKRA_SLIP39_H
 #define OKRA_SLIP39_H
@@ -64,10 +64,11 @@ int slip39_encode(const struct slip39_share *share, char *out);
 /*
  * Splits a master secret (len 16..32, even) into count shares of one group
  * with the given member threshold (1 <= threshold <= count <= 16; threshold 1
- * means count copies as the spec requires). identifier: a random 15-bit value
- * is drawn when ret_identifier's input is ignored; it is returned.
+ * means count copies as the spec requires). The identifier is a fresh random
+ * 15-bit value, returned in *ret_identifier.
  * passphrase may be "" (okra uses ""). ret_mnemonics: count buffers of
- * SLIP39_MNEMONIC_MAX each, caller's secure memory.
+ * SLIP39_MNEMONIC_MAX each, caller's secure memory; wiped on failure.
+ * ret_identifier may be NULL.
  */
 int slip39_split(const uint8_t *secret, size_t len, const char *passphrase,
                  uint8_t iteration_exponent, bool extendable, uint8_t threshold, uint8_t count,
@@ -78,6 +79,15 @@ int slip39_split(const uint8_t *secret, size_t len, const char *passphrase,
  * identifier, extendable flag, iteration exponent, group threshold and group
  * count; no member index twice in a group; enough members in enough groups.
  * ret_secret: caller's secure memory of SLIP39_MAX_SECRET; *ret_len set.
+ *
+ * Every share given is used: more members than a group's threshold (or more
+ * complete groups than the group threshold) are all interpolated, so one
+ * that does not belong fails the digest; a group with too few members is
+ * refused even when other groups suffice. (The spec asks for exactly the
+ * thresholds; extra shares only add checks.) The passphrase is not checked:
+ * a wrong one gives a different secret, as the spec intends. Cost: 4 rounds
+ * of PBKDF2 at 2500 << iteration_exponent iterations (exponent 15 takes
+ * minutes). slip39_combine_ems (shamir_hazmat.h) stops before that.
  */
 int slip39_combine(const struct slip39_share *shares, size_t n, const char *passphrase,
                    uint8_t *ret_secret, size_t *ret_len);

@@ -10,13 +10,5 @@
     }
 
 STUB(cmd_ceremony, "ceremony")
-STUB(cmd_import, "import")
-STUB(cmd_scan, "scan")
 STUB(cmd_mediawatch, "mediawatch")
-STUB(cmd_list, "list")
-STUB(cmd_show, "show")
 STUB(cmd_inspect, "inspect")
-STUB(cmd_log, "log")
-STUB(cmd_reindex, "reindex")
-STUB(cmd_verify, "verify")
-STUB(cmd_checkpoint, "checkpoint")

@@ -1,6 +1,7 @@
 /* report.c: every line okra prints about a failure goes through here. */
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/text.h"
 
 #include <pwd.h>
 #include <stdarg.h>
@@ -9,57 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Length of a valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-    size_t n, i;
-
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-        n = 2;
-    else if ((s[0] & 0xf0) == 0xe0)
-        n = 3;
-    else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    for (i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return n;
-}
-
 char *
 cli_safe_dup(const char *s)
 {
-    size_t               cap = strlen(s) * 4 + 1, o = 0;
-    char                *out = malloc(cap);
-    const unsigned char *p = (const unsigned char *) s;
-
-    if (out == NULL)
-        return NULL;
-    while (*p) {
-        size_t n = utf8_len(p);
-
-        if (n == 1 && *p >= 0x20 && *p != 0x7f) {
-            out[o++] = (char) *p++;
-        } else if (n > 1) {
-            memcpy(out + o, p, n);
-            o += n;
-            p += n;
-        } else if (*p == '\n') {
-            memcpy(out + o, "\\n", 2), o += 2, p++;
-        } else if (*p == '\t') {
-            memcpy(out + o, "\\t", 2), o += 2, p++;
-        } else {
-            snprintf(out + o, 5, "\\x%02x", *p++);
-            o += 4;
-        }
-    }
-    out[o] = '\0';
-    return out;
+    return text_escape(s, strlen(s));
 }
 
 void

@@ -31,6 +31,22 @@ okra_fail_errno(int errno_value, const char *fmt, ...)
     return -errno_value;
 }
 
+int
+okra_fail_prefix(int code, const char *fmt, ...)
+{
+    char    reason[sizeof last_error];
+    va_list ap;
+    size_t  n;
+
+    memcpy(reason, last_error, sizeof reason);
+    va_start(ap, fmt);
+    vsnprintf(last_error, sizeof last_error, fmt, ap);
+    va_end(ap);
+    n = strlen(last_error);
+    snprintf(last_error + n, sizeof last_error - n, "%s", reason);
+    return code;
+}
+
 const char *
 okra_errmsg(void)
 {

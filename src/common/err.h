@@ -26,6 +26,12 @@ int okra_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* Like okra_fail, appending ": strerror(errno_value)". */
 int okra_fail_errno(int errno_value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * Puts a prefix before the reason already set ("%s/station.key: " + reason);
+ * returns code. Safe where fmt's arguments would include okra_errmsg().
+ */
+int okra_fail_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The reason left by the last okra_fail in this thread ("" when none). */
 const char *okra_errmsg(void);
 

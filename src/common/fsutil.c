@@ -1,5 +1,8 @@
 #include "common/fsutil.h"
 #include "common/err.h"
+#include "common/secmem.h"
+
+#include <stdbool.h>
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -82,8 +85,9 @@ fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_
     return fs_fsync_dir(dirfd);
 }
 
-int
-fs_read_file(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
+static int
+read_file_with(int dirfd, const char *name, size_t max, bool secure, char **ret_data,
+               size_t *ret_len)
 {
     struct stat st;
     char       *buf;
@@ -102,20 +106,36 @@ fs_read_file(int dirfd, const char *name, size_t max, char **ret_data, size_t *r
         close(fd);
         return -EFBIG;
     }
-    if ((buf = malloc((size_t) st.st_size + 1)) == NULL) {
+    buf = secure ? secmem_alloc((size_t) st.st_size + 1) : malloc((size_t) st.st_size + 1);
+    if (buf == NULL) {
         close(fd);
         return -ENOMEM;
     }
     n = fs_pread_full(fd, buf, (size_t) st.st_size, 0);
     close(fd);
     if (n < 0) {
-        free(buf);
+        if (secure)
+            secmem_free(buf);
+        else
+            free(buf);
         return (int) n;
     }
     buf[n] = '\0';
     *ret_data = buf;
     *ret_len = (size_t) n;
     return 0;
+}
+
+int
+fs_read_file(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
+{
+    return read_file_with(dirfd, name, max, false, ret_data, ret_len);
+}
+
+int
+fs_read_file_secure(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len)
+{
+    return read_file_with(dirfd, name, max, true, ret_data, ret_len);
 }
 
 int

@@ -29,6 +29,9 @@ ssize_t fs_pread_full(int fd, void *buf, size_t len, off_t off);
  */
 int fs_read_file(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len);
 
+/* The same into secure memory (secmem_alloc; free with secmem_free). */
+int fs_read_file_secure(int dirfd, const char *name, size_t max, char **ret_data, size_t *ret_len);
+
 /*
  * Opens path beneath dirfd with openat2: no symlinks, no magic links, no
  * crossing mounts, no escaping dirfd. Falls back to O_NOFOLLOW per

@@ -46,6 +46,9 @@ typedef int (*age_sink_fn)(void *ctx, const uint8_t *p, size_t n);
  * goes to the sink at once; each full 64 KiB chunk as soon as the next byte
  * shows it is not the last; age_writer_finish writes the final chunk.
  * Memory stays at one chunk however long the input.
+ *
+ * scrypt: the passphrase must not be empty; log_n is 1..AGE_SCRYPT_MAX_LOG_N,
+ * 0 meaning AGE_SCRYPT_DEFAULT_LOG_N.
  */
 struct age_writer;
 int age_writer_new_x25519(struct age_writer **ret, const uint8_t pub[AGE_KEY_LEN], age_sink_fn sink,
@@ -56,7 +59,11 @@ int age_writer_write(struct age_writer *w, const uint8_t *p, size_t n);
 int age_writer_finish(struct age_writer *w);
 void age_writer_free(struct age_writer *w); /* wipes; NULL ok */
 
-/* One-shot helpers over the writer. */
+/*
+ * One-shot helpers: the same files as the writer, but they read plain where
+ * it lies (no copy into a chunk buffer) and hand the header and the first
+ * chunk to the sink in one call, so a small file is one write.
+ */
 int age_encrypt_x25519(const uint8_t pub[AGE_KEY_LEN], const uint8_t *plain, size_t len,
                        age_sink_fn sink, void *ctx);
 int age_encrypt_scrypt(const char *passphrase, int log_n, const uint8_t *plain, size_t len,
@@ -68,8 +75,11 @@ int age_encrypt_scrypt(const char *passphrase, int log_n, const uint8_t *plain, 
  *
  * age_decrypt: whole input in memory; plaintext to the sink chunk by chunk
  * (each authenticated before delivery).
- * Errors: -EINVAL malformed header or armor; -EBADMSG no identity matched,
- * wrong passphrase, or a bad header MAC or payload tag (the reason says which).
+ * Errors: -EINVAL malformed header or armor (also: a missing payload nonce,
+ * a low-order X25519 share, an scrypt work factor over max_log_n, no
+ * identity given); -EBADMSG no identity matched, wrong passphrase, or a bad
+ * header MAC or payload tag, a truncated payload or data after the final
+ * chunk (the reason says which). Errors of the sink are returned as they are.
  */
 struct age_identities {
     const uint8_t (*x25519)[AGE_KEY_LEN]; /* secret: n_x25519 scalars */

@@ -57,6 +57,23 @@ struct fmt_detect {
 #define FMT_DETECT_HEAD 65536
 void fmt_detect(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detect *ret);
 
+/*
+ * fmt_detect, then, when content alone does not tell, the base name: a file
+ * called *.epf that has an Entrust profile's shape (or is binary) and is not
+ * another program's .epf (1C, Eclipse, Apple feed) is FMT_EPF. Content alone
+ * takes an .epf only when it also names Entrust. (Addition to the first API.)
+ */
+void fmt_detect_named(const uint8_t *data, size_t len, uint64_t file_size, const char *name,
+                      struct fmt_detect *ret);
+
+/*
+ * An item the operator declares to be an Entrust/Outlook profile (FMT_EPF)
+ * or an Exchange KMS export (FMT_KMS): no public description of a KMS export
+ * exists to recognise one by. Fills ret as detection would (opaque); -EINVAL
+ * for any other kind. (Addition to the first API.)
+ */
+int fmt_detect_as(enum fmt_kind kind, struct fmt_detect *ret);
+
 /* One certificate, as the manifest's "cert" records it (all public). */
 struct fmt_cert {
     char *subject;      /* "CN=Alice Officer, O=Example Corp" (RFC 2253 order, UTF-8) */

@@ -1,0 +1,33 @@
+/* okra import: the files named, as one bundle, all or nothing. */
+#include "cli/cli.h"
+#include "cli/ingest_options.h"
+#include "cli/ingest_report.h"
+#include "common/err.h"
+#include "vault/vault.h"
+
+static const struct cmd import_cmd = { "import", NULL, 0,
+                                       "import [--inspect] [--foreign] [--operator NAME] FILE...", NULL };
+
+int
+cmd_import(struct cli *cli, int argc, char **argv)
+{
+    struct ingest_opts   o = { .kind = "import", .all_or_nothing = true, .absolute_paths = true };
+    struct ingest_report rep;
+    struct ingest_result r = { 0 };
+    struct vault        *v;
+    int                  first, rc;
+
+    if ((first = ingest_parse_options(&import_cmd, argc, argv, &o, true)) < 0)
+        return EXIT_USAGE;
+    if (first >= argc)
+        return cli_usage(&import_cmd, "name at least one FILE to seal");
+    if (vault_open(cli->vault_dir, VAULT_WRITE, &v) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    ingest_report_init(&rep, cli, &o);
+    rc = ingest_files(v, argv + first, (size_t) (argc - first), &o, &r);
+    rc = ingest_report_finish(&rep, rc, &r, true);
+    vault_close(v);
+    return rc;
+}

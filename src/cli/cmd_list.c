@@ -1,0 +1,200 @@
+/* okra list and okra show: the items in the vault. */
+#include "cli/cli.h"
+#include "cli/ingest_options.h"
+#include "cli/vault_access.h"
+#include "common/err.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cmd list_cmd = {
+    "list", NULL, 0,
+    "list [--subject TEXT] [--issuer TEXT] [--expires-before DATE] [--medium TEXT] "
+    "[--format FORMAT] [--limit N] [--offset N]", NULL
+};
+static const struct cmd show_cmd = { "show", NULL, 0, "show ITEM", NULL };
+
+struct printer {
+    bool     json;
+    uint64_t n;
+};
+
+static int
+print_row(void *ctx, const char *text)
+{
+    struct printer *p = ctx;
+    json_t         *j, *cert;
+    const char     *what;
+
+    if (p->json) {
+        fputs(p->n++ ? ",\n  " : "[\n  ", stdout);
+        fputs(text, stdout);
+        return 0;
+    }
+    if ((j = json_loads(text, 0, NULL)) == NULL)
+        return 0;
+    cert = json_object_get(j, "cert");
+    what = json_string_value(json_object_get(cert, "subject"));
+    if (what == NULL || !*what)
+        what = json_string_value(json_object_get(json_object_get(j, "source"), "path"));
+    printf("%-16s  %-20s  bundle %-6lld  ", json_string_value(json_object_get(j, "id")),
+           json_string_value(json_object_get(j, "format")),
+           (long long) json_integer_value(json_object_get(j, "bundle")));
+    cli_put_safe(stdout, what ? what : "");
+    putchar('\n');
+    json_decref(j);
+    p->n++;
+    return 0;
+}
+
+static int
+parse_count(const char *s, uint64_t *ret)
+{
+    char *end;
+
+    if (*s < '0' || *s > '9')
+        return -1;
+    *ret = strtoull(s, &end, 10);
+    return *end ? -1 : 0;
+}
+
+int
+cmd_list(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "subject", required_argument, NULL, 's' }, { "issuer", required_argument, NULL, 'i' },
+        { "expires-before", required_argument, NULL, 'e' }, { "medium", required_argument, NULL, 'm' },
+        { "format", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
+        { "offset", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+    };
+    struct vindex_filter f = { 0 };
+    struct printer       p = { cli->json, 0 };
+    struct vault        *v;
+    struct vindex       *x;
+    int                  ch, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's': f.subject = optarg; break;
+        case 'i': f.issuer = optarg; break;
+        case 'e': f.expires_before = optarg; break;
+        case 'm': f.medium = optarg; break;
+        case 'f': f.format = optarg; break;
+        case 'l':
+            if (parse_count(optarg, &f.limit) < 0)
+                return cli_usage(&list_cmd, "--limit takes a number");
+            break;
+        case 'o':
+            if (parse_count(optarg, &f.offset) < 0)
+                return cli_usage(&list_cmd, "--offset takes a number");
+            break;
+        default:
+            return cli_usage(&list_cmd, "unknown option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage(&list_cmd, "list takes no operand (see 'okra show ITEM')");
+    if (cli_open_indexed(cli, &v, &x) < 0)
+        return EXIT_FAIL;
+    rc = vindex_list(x, &f, print_row, &p);
+    if (cli->json)
+        fputs(p.n ? "\n]\n" : "[]\n", stdout);
+    vindex_close(x);
+    vault_close(v);
+    if (rc < 0) {
+        cli_error_from("list");
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+static void
+row(const char *label, const char *value)
+{
+    if (value == NULL || !*value)
+        return;
+    printf("%-16s", label);
+    cli_put_safe(stdout, value);
+    putchar('\n');
+}
+
+static const char *
+s(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static void
+show_human(json_t *j)
+{
+    json_t *src = json_object_get(j, "source"), *cert = json_object_get(j, "cert");
+    json_t *key = json_object_get(j, "key");
+    char    buf[512];
+
+    row("item", s(j, "id"));
+    snprintf(buf, sizeof buf, "%lld", (long long) json_integer_value(json_object_get(j, "bundle")));
+    row("bundle", buf);
+    snprintf(buf, sizeof buf, "%s, %s", s(j, "format"),
+             json_is_true(json_object_get(j, "inspected")) ? "inspected" : "not inspected");
+    row("format", buf);
+    row("source", s(src, "path"));
+    snprintf(buf, sizeof buf, "%lld bytes, modified %s",
+             (long long) json_integer_value(json_object_get(src, "size")), s(src, "mtime"));
+    row("", buf);
+    row("sha256", s(src, "sha256"));
+    if (cert) {
+        row("subject", s(cert, "subject"));
+        row("issuer", s(cert, "issuer"));
+        row("serial", s(cert, "serial"));
+        row("thumbprint", s(cert, "sha1"));
+        row("cert sha256", s(cert, "sha256"));
+        snprintf(buf, sizeof buf, "%s to %s", s(cert, "not_before"), s(cert, "not_after"));
+        row("valid", buf);
+    }
+    if (key) {
+        json_t *m = json_object_get(key, "matches_cert");
+
+        snprintf(buf, sizeof buf, "%s %lld%s", s(key, "type"),
+                 (long long) json_integer_value(json_object_get(key, "bits")),
+                 json_is_true(m) ? ", matches the certificate"
+                 : json_is_false(m) ? ", DOES NOT match the certificate" : "");
+        row("key", buf);
+    }
+    row("friendly name", s(j, "friendly_name"));
+    if (json_object_get(j, "foreign"))
+        row("foreign", json_is_true(json_object_get(j, "foreign")) ? "yes (issued by another CA)" : "no");
+    row("payload", s(j, "payload"));
+    row("opened payload", s(j, "opened"));
+}
+
+int
+cmd_show(struct cli *cli, int argc, char **argv)
+{
+    struct vault  *v;
+    struct vindex *x;
+    json_t        *item = NULL;
+    int            rc;
+
+    if (argc != 2 || argv[1][0] == '-')
+        return cli_usage(&show_cmd, argc < 2 ? "name the ITEM to show" : "show takes one ITEM");
+    if (cli_open_indexed(cli, &v, &x) < 0)
+        return EXIT_FAIL;
+    rc = vindex_lookup(x, argv[1], &item);
+    vindex_close(x);
+    vault_close(v);
+    if (rc < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (cli->json) {
+        json_dumpf(item, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        show_human(item);
+    }
+    json_decref(item);
+    return EXIT_OK;
+}

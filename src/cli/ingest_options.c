@@ -1,0 +1,79 @@
+#include "cli/ingest_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+parse_size(const char *s, uint64_t *ret)
+{
+    char              *end;
+    unsigned long long n;
+
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    n = strtoull(s, &end, 10);
+    if (errno)
+        return -1;
+    switch (*end) {
+    case 'G': case 'g': n <<= 10; /* FALLTHROUGH */
+    case 'M': case 'm': n <<= 10; /* FALLTHROUGH */
+    case 'K': case 'k': n <<= 10; end++; break;
+    case '\0': break;
+    default: return -1;
+    }
+    if (*end == 'i' || *end == 'B')
+        end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
+    if (*end)
+        return -1;
+    *ret = n;
+    return 0;
+}
+
+int
+ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_opts *o,
+                     bool allow_max_size)
+{
+    static const struct option opts[] = {
+        { "inspect", no_argument, NULL, 'i' },
+        { "foreign", no_argument, NULL, 'f' },
+        { "operator", required_argument, NULL, 'o' },
+        { "max-size", required_argument, NULL, 'm' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+
+    o->max_size = INGEST_MAX_SIZE_DEFAULT;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'i':
+            o->inspect = true;
+            break;
+        case 'f':
+            o->foreign = true;
+            break;
+        case 'o':
+            if (!*optarg)
+                return cli_usage(c, "--operator needs a name"), -1;
+            o->operator_name = optarg;
+            break;
+        case 'm':
+            if (!allow_max_size || parse_size(optarg, &o->max_size) < 0 || o->max_size == 0)
+                return cli_usage(c, "--max-size takes a size in bytes (e.g. 256M)"), -1;
+            break;
+        default: {
+            char why[128];
+
+            snprintf(why, sizeof why, "unknown option '%s'", argv[optind - 1]);
+            return cli_usage(c, why), -1;
+        }
+        }
+    }
+    o->operator_name = cli_operator(o->operator_name);
+    return optind;
+}

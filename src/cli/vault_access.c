@@ -1,0 +1,68 @@
+#include "cli/vault_access.h"
+#include "common/err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool progress_shown;
+
+void
+cli_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    const char *what = ctx ? ctx : "working";
+
+    if (!isatty(STDERR_FILENO) || total < 32)
+        return;
+    fprintf(stderr, "\r\033[K%s: %llu of %llu bundles", what, (unsigned long long) done,
+            (unsigned long long) total);
+    progress_shown = true;
+}
+
+void
+cli_progress_end(void)
+{
+    if (progress_shown)
+        fputs("\r\033[K", stderr);
+    progress_shown = false;
+}
+
+int
+cli_open_indexed(struct cli *cli, struct vault **ret_v, struct vindex **ret_x)
+{
+    struct vault  *v;
+    struct vindex *x;
+
+    if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
+        cli_error_from(NULL);
+        return -1;
+    }
+    if (vindex_open(v, &x) < 0 || vindex_sync(x, v, cli_progress, "indexing") < 0) {
+        cli_progress_end();
+        cli_error_from("index.sqlite");
+        vault_close(v);
+        return -1;
+    }
+    cli_progress_end();
+    *ret_v = v;
+    *ret_x = x;
+    return 0;
+}
+
+char *
+cli_media_text(json_t *media)
+{
+    const char *label = json_string_value(json_object_get(media, "fs_label"));
+    const char *dev = json_string_value(json_object_get(media, "devname"));
+    const char *serial = json_string_value(json_object_get(media, "serial"));
+    const char *model = json_string_value(json_object_get(media, "model"));
+    char       *out = NULL;
+
+    if (!json_is_object(media))
+        return strdup("-");
+    if (asprintf(&out, "%s%s%s%s%s", label ? label : dev ? dev : "medium", model ? " " : "",
+                 model ? model : "", serial ? " serial " : "", serial ? serial : "") < 0)
+        return NULL;
+    return out;
+}

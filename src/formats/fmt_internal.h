@@ -1,0 +1,149 @@
+/*
+ * fmt_internal.h: what the files of formats/ share, not for other modules.
+ *
+ * The opened contents of any export file (PKCS #12, PEM, DER) become one
+ * struct fmt_contents: the private keys and certificates with their
+ * friendly names. Inspection, the opened PKCS #12 and re-export all start
+ * from it, so every input format gets the same treatment.
+ *
+ * Secrets: the EVP_PKEYs in fmt_contents are private keys (OpenSSL frees
+ * them with its own clear-free); passwords passed around are secret.
+ */
+#ifndef OKRA_FMT_INTERNAL_H
+#define OKRA_FMT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "formats/formats.h"
+
+/* Limits on what outside files may make us do. */
+#define FMT_MAX_KEYS       256
+#define FMT_MAX_CERTS      4096
+#define FMT_MAX_ITERATIONS 10000000 /* KDF rounds; real files use at most about 600000 */
+#define FMT_MAX_NESTING    8        /* safeContents bags inside safeContents bags */
+
+/* ---- provider.c: OpenSSL set-up, shared by all threads ---- */
+
+/* The library context okra uses (NULL: OpenSSL's default, with legacy and default loaded). */
+OSSL_LIB_CTX *fmt_libctx(void);
+
+/* Digests fetched once; never freed (they live as long as the process). */
+const EVP_MD *fmt_md_sha1(void);
+const EVP_MD *fmt_md_sha256(void);
+
+/* Whether OpenSSL's legacy provider could be loaded (RC2, RC4, single DES). */
+bool fmt_have_legacy(void);
+
+/* ---- contents.c: what an opened file holds ---- */
+
+struct fmt_key {
+    EVP_PKEY *pkey;
+    char     *name; /* friendly name (UTF-8, OPENSSL_malloc'd) or NULL */
+};
+
+struct fmt_xcert {
+    X509 *x;
+    char *name;
+};
+
+struct fmt_contents {
+    struct fmt_key   *keys;
+    int               n_keys;
+    struct fmt_xcert *certs;
+    int               n_certs;
+    char              algorithms[160];
+};
+
+/* Takes ownership of pkey and name (also on failure). */
+int  fmt_contents_add_key(struct fmt_contents *c, EVP_PKEY *pkey, char *name);
+int  fmt_contents_add_cert(struct fmt_contents *c, X509 *x, char *name);
+void fmt_contents_free(struct fmt_contents *c);
+
+/* Appends an algorithm name to c->algorithms unless it is already there. */
+void fmt_contents_add_alg(struct fmt_contents *c, const char *name);
+
+/* The index of the certificate whose public key is key's, or -1. */
+int fmt_contents_cert_for(const struct fmt_contents *c, const EVP_PKEY *key);
+
+/* Fills info from c (which keeps its objects). 0, or -ENOKEY when c holds no key. */
+int fmt_contents_info(const struct fmt_contents *c, struct fmt_info *info);
+
+/* The opened PKCS #12 of c (no password, no encryption, no MAC) into out (replaced). */
+int fmt_contents_opened(const struct fmt_contents *c, struct secbuf *out);
+
+/* ---- opaque.c: Entrust/Outlook .epf and Exchange KMS exports ---- */
+
+/* Recognises an .epf profile by content alone (strict); sets ret and returns true. */
+bool fmt_detect_opaque(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detect *ret);
+
+/* ---- pkcs12.c ---- */
+
+/* Opens a PKCS #12 with password (NULL or "" tries both empty forms) into c. */
+int fmt_p12_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
+
+/* A fresh PKCS #12 of c under password; see fmt_reexport for the algorithms. */
+int fmt_p12_build(const struct fmt_contents *c, const char *password, bool legacy,
+                  struct secbuf *out);
+
+/* Frees a PKCS #7 safe, first wiping the plaintext bags OpenSSL keeps in a data safe. */
+void fmt_p7_clear_free(PKCS7 *p7);
+
+/* okra_fail(code, "what: <the reason already set>"). */
+int fmt_fail_within(int code, const char *what);
+
+/* ---- pem_der.c ---- */
+
+int fmt_pem_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
+int fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
+                 struct fmt_contents *c);
+
+/* ---- pbe.c: naming password-based encryption, bounding its cost ---- */
+
+/*
+ * Describes an encryption AlgorithmIdentifier ("pbeWithSHA1And40BitRC2-CBC",
+ * "PBES2 AES-256-CBC PBKDF2-HMAC-SHA-256") into name and returns 0; or
+ * returns -EINVAL with a reason when okra will not run it (too many
+ * iterations, a cipher OpenSSL here cannot run).
+ */
+int fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size);
+
+/* Refuses a non-positive or excessive iteration count, naming what asked it. */
+int fmt_check_iterations(const ASN1_INTEGER *iter, const char *what);
+
+/* For an hmacWithSHA* PRF: "HMAC-SHA-256" and the digest "SHA256"; NULL for others. */
+const char *fmt_hmac_name(int prf_nid);
+const char *fmt_hmac_digest(int prf_nid);
+
+/* ---- certinfo.c ---- */
+
+/* "RSA", "EC P-256", "EC explicit", "Ed25519", ... and the size in bits. */
+void fmt_key_describe(const EVP_PKEY *pkey, char type[32], int *bits);
+
+/* Fills ret from x (allocates subject, issuer, der). */
+int fmt_cert_fill(X509 *x, struct fmt_cert *ret);
+
+/* ---- der.c: a small BER/DER reader for detection and framing ---- */
+
+struct der_tlv {
+    uint8_t tag;    /* the identifier octet (low tag numbers only) */
+    bool    indef;  /* BER indefinite length */
+    size_t  hdr;    /* header bytes */
+    size_t  len;    /* content bytes (0 when indef) */
+};
+
+/* Reads one header at p (avail bytes there). 0, or -1 when it is not a usable header. */
+int der_header(const uint8_t *p, size_t avail, struct der_tlv *t);
+
+/* Writes a DER header for (tag, len) into out (at least 6 bytes); returns its size. */
+size_t der_put_header(uint8_t *out, uint8_t tag, size_t len);
+
+/* Drops OpenSSL's error queue: reasons go through okra_fail only. */
+void fmt_clear_openssl_errors(void);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * pbe.c: naming the password-based encryption of a bag, and bounding it.
+ *
+ * Officers are told which algorithm protects their file ("Legacy algorithms
+ * are named", DESIGN.md), and an outside file must not be able to make us
+ * run a billion KDF rounds: the iteration count is read and capped before
+ * OpenSSL is asked to derive anything. When OpenSSL cannot run the cipher
+ * (RC2 without the legacy provider), the reason names it.
+ */
+#include "formats/fmt_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/objects.h>
+
+#include "common/err.h"
+
+/* The cipher and digest a PKCS #12 or PKCS #5 v1 PBE runs, by OpenSSL name. */
+static bool
+pbe1_parts(int nid, const char **cipher, const char **digest)
+{
+    static const struct {
+        int         nid;
+        const char *cipher, *digest;
+    } map[] = {
+        { NID_pbe_WithSHA1And128BitRC4, "RC4", "SHA1" },
+        { NID_pbe_WithSHA1And40BitRC4, "RC4-40", "SHA1" },
+        { NID_pbe_WithSHA1And3_Key_TripleDES_CBC, "DES-EDE3-CBC", "SHA1" },
+        { NID_pbe_WithSHA1And2_Key_TripleDES_CBC, "DES-EDE-CBC", "SHA1" },
+        { NID_pbe_WithSHA1And128BitRC2_CBC, "RC2-CBC", "SHA1" },
+        { NID_pbe_WithSHA1And40BitRC2_CBC, "RC2-40-CBC", "SHA1" },
+        { NID_pbeWithMD2AndDES_CBC, "DES-CBC", "MD2" },
+        { NID_pbeWithMD5AndDES_CBC, "DES-CBC", "MD5" },
+        { NID_pbeWithMD2AndRC2_CBC, "RC2-64-CBC", "MD2" },
+        { NID_pbeWithMD5AndRC2_CBC, "RC2-64-CBC", "MD5" },
+        { NID_pbeWithSHA1AndDES_CBC, "DES-CBC", "SHA1" },
+        { NID_pbeWithSHA1AndRC2_CBC, "RC2-64-CBC", "SHA1" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (map[i].nid == nid) {
+            *cipher = map[i].cipher;
+            *digest = map[i].digest;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *
+fmt_hmac_name(int prf_nid)
+{
+    switch (prf_nid) {
+    case NID_hmacWithSHA1:
+        return "HMAC-SHA-1";
+    case NID_hmacWithSHA224:
+        return "HMAC-SHA-224";
+    case NID_hmacWithSHA256:
+        return "HMAC-SHA-256";
+    case NID_hmacWithSHA384:
+        return "HMAC-SHA-384";
+    case NID_hmacWithSHA512:
+        return "HMAC-SHA-512";
+    case NID_hmacWithSHA512_224:
+        return "HMAC-SHA-512/224";
+    case NID_hmacWithSHA512_256:
+        return "HMAC-SHA-512/256";
+    default:
+        return NULL;
+    }
+}
+
+const char *
+fmt_hmac_digest(int prf_nid)
+{
+    switch (prf_nid) {
+    case NID_hmacWithSHA1:
+        return "SHA1";
+    case NID_hmacWithSHA224:
+        return "SHA224";
+    case NID_hmacWithSHA256:
+        return "SHA256";
+    case NID_hmacWithSHA384:
+        return "SHA384";
+    case NID_hmacWithSHA512:
+        return "SHA512";
+    case NID_hmacWithSHA512_224:
+        return "SHA512-224";
+    case NID_hmacWithSHA512_256:
+        return "SHA512-256";
+    default:
+        return NULL;
+    }
+}
+
+int
+fmt_check_iterations(const ASN1_INTEGER *iter, const char *what)
+{
+    long n = iter ? ASN1_INTEGER_get(iter) : 1;
+
+    if (n <= 0)
+        return okra_fail(-EINVAL, "damaged: %s has an iteration count of %ld", what, n);
+    if (n > FMT_MAX_ITERATIONS)
+        return okra_fail(-EINVAL, "%s asks %ld iterations, over okra's limit of %d", what, n,
+                         FMT_MAX_ITERATIONS);
+    return 0;
+}
+
+/* Whether OpenSSL here can run cipher and digest; if not, says which and why. */
+static int
+check_runnable(const char *alg_name, const char *cipher, const char *digest)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(fmt_libctx(), cipher, NULL);
+    EVP_MD     *m = digest ? EVP_MD_fetch(fmt_libctx(), digest, NULL) : NULL;
+    bool        ok = c != NULL && (digest == NULL || m != NULL);
+
+    EVP_CIPHER_free(c);
+    EVP_MD_free(m);
+    fmt_clear_openssl_errors();
+    if (ok)
+        return 0;
+    if (!fmt_have_legacy())
+        return okra_fail(-EINVAL,
+                         "uses %s, which needs OpenSSL's legacy provider (not installed here)",
+                         alg_name);
+    return okra_fail(-EINVAL, "uses %s, which this OpenSSL cannot decrypt", alg_name);
+}
+
+static int
+pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *digest, char *name,
+           size_t name_size)
+{
+    PBEPARAM *pbe;
+    int       rc;
+
+    snprintf(name, name_size, "%s", OBJ_nid2ln(nid));
+    pbe = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
+    if (pbe == NULL)
+        return okra_fail(-EINVAL, "damaged: the parameters of %s do not parse", name);
+    rc = fmt_check_iterations(pbe->iter, name);
+    PBEPARAM_free(pbe);
+    if (rc < 0)
+        return rc;
+    return check_runnable(name, cipher, digest);
+}
+
+/* The PBKDF2 or scrypt half of PBES2, described into kdf. */
+static int
+pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
+{
+    int            nid = OBJ_obj2nid(keyfunc->algorithm);
+    PBKDF2PARAM   *p;
+    const char    *prf;
+    int            rc, prf_nid;
+
+    if (nid == NID_id_scrypt) {
+        /* OpenSSL bounds scrypt's memory itself (32 MB by default). */
+        snprintf(kdf, kdf_size, "scrypt");
+        return 0;
+    }
+    if (nid != NID_id_pbkdf2)
+        return okra_fail(-EINVAL, "uses PBES2 with key derivation %s, which okra does not support",
+                         OBJ_nid2sn(nid));
+    p = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), keyfunc->parameter);
+    if (p == NULL)
+        return okra_fail(-EINVAL, "damaged: the PBKDF2 parameters do not parse");
+    prf_nid = p->prf ? OBJ_obj2nid(p->prf->algorithm) : NID_hmacWithSHA1;
+    prf = fmt_hmac_name(prf_nid);
+    rc = fmt_check_iterations(p->iter, "its PBKDF2");
+    PBKDF2PARAM_free(p);
+    if (rc < 0)
+        return rc;
+    if (prf == NULL)
+        return okra_fail(-EINVAL, "uses PBKDF2 with %s, which okra does not support",
+                         OBJ_nid2sn(prf_nid));
+    snprintf(kdf, kdf_size, "PBKDF2-%s", prf);
+    return 0;
+}
+
+static int
+pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
+{
+    PBE2PARAM *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+    char       kdf[48];
+    const char *cipher;
+    int        rc;
+
+    if (p2 == NULL)
+        return okra_fail(-EINVAL, "damaged: the PBES2 parameters do not parse");
+    cipher = OBJ_nid2sn(OBJ_obj2nid(p2->encryption->algorithm));
+    rc = pbes2_kdf(p2->keyfunc, kdf, sizeof kdf);
+    if (rc == 0) {
+        snprintf(name, name_size, "PBES2 %s %s", cipher ? cipher : "(unknown cipher)", kdf);
+        rc = cipher ? check_runnable(name, cipher, NULL)
+                    : okra_fail(-EINVAL, "uses PBES2 with a cipher okra does not know");
+    }
+    PBE2PARAM_free(p2);
+    return rc;
+}
+
+int
+fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size)
+{
+    int         nid = OBJ_obj2nid(alg->algorithm);
+    const char *cipher, *digest;
+    char        oid[80];
+
+    if (nid == NID_pbes2)
+        return pbes2_check(alg, name, name_size);
+    if (nid != NID_undef && pbe1_parts(nid, &cipher, &digest))
+        return pbe1_check(alg, nid, cipher, digest, name, name_size);
+    OBJ_obj2txt(oid, sizeof oid, alg->algorithm, 1);
+    snprintf(name, name_size, "%s", nid != NID_undef ? OBJ_nid2ln(nid) : oid);
+    return okra_fail(-EINVAL, "uses encryption %s, which okra does not support", name);
+}

@@ -1,0 +1,107 @@
+/*
+ * mediawatch.h: notice removable media, mount them safely, hand the mounted
+ * folder to a callback, unmount.
+ *
+ * The watcher listens on udev's netlink source (properties set by udevd),
+ * or, when no udevd runs, on kernel events with libblkid probing the
+ * filesystem itself. It enables receiving first, then enumerates devices
+ * already present (coldplug), so a medium inserted while okra starts is not
+ * missed. Every udev property and label is untrusted: recorded, never used
+ * to build a path.
+ *
+ * Mounts: a private 0700 root-owned folder under mount_dir per medium,
+ * ro,nosuid,nodev,noexec,nosymfollow,noatime (+ fmask/dmask on vfat/exfat),
+ * only allow-listed filesystems the kernel has; unmounted and removed on
+ * every path. A `remove` of the device while the callback runs sets *abort
+ * for the callback to see.
+ *
+ * Nothing here prints: events for the operator go through the log callback.
+ *
+ * Threads: mw_run calls on_medium in the calling thread. A watcher thread of
+ * its own reads the event source the whole time (so no event is lost while a
+ * medium is in use, and a `remove` is seen at once); log may be called from
+ * either thread, never two calls at once. Signals are blocked in the watcher,
+ * so SIGTERM reaches the caller's thread (and interrupts on_medium's reads).
+ */
+#ifndef OKRA_MEDIAWATCH_H
+#define OKRA_MEDIAWATCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * What is known of a medium (any field may be NULL); all untrusted text,
+ * but made safe to print and to put in JSON: valid UTF-8, with control
+ * characters, bidi overrides and invalid bytes written as "\xHH", at most
+ * 512 bytes. Labels and model names are decoded from udev's *_ENC form.
+ */
+struct mw_medium {
+    char *devname;  /* /dev/sdb1 */
+    char *vendor;   /* ID_VENDOR */
+    char *model;    /* ID_MODEL */
+    char *serial;   /* ID_SERIAL_SHORT, else ID_SERIAL */
+    char *fs_type;  /* ID_FS_TYPE / blkid TYPE */
+    char *fs_uuid;
+    char *fs_label; /* decoded from ID_FS_LABEL_ENC where present */
+    char *mount_options; /* the options okra mounted it with */
+};
+
+struct mw_match {
+    char *prop; /* udev property name */
+    char *glob; /* fnmatch(3) pattern */
+};
+
+enum mw_log_level { MW_INFO, MW_WARN, MW_ERROR };
+
+/* Where events come from. AUTO: udevd's when it answers, else the kernel's. */
+enum mw_source { MW_SOURCE_AUTO = 0, MW_SOURCE_UDEV, MW_SOURCE_KERNEL };
+
+struct mw_options {
+    const struct mw_match *match; /* every rule must match; NULL/0: ID_BUS=usb */
+    size_t                 n_match;
+    const char            *mount_dir; /* default /run/okra/media */
+    bool                   once;      /* handle one medium, then return */
+    /* allow-list from the vault policy: when either is non-empty, a medium
+       must have a listed serial or filesystem UUID */
+    const char *const     *allow_serials;
+    size_t                 n_allow_serials;
+    const char *const     *allow_uuids;
+    size_t                 n_allow_uuids;
+    /* set by a signal handler to stop the loop (SIGTERM, SIGINT) */
+    volatile sig_atomic_t *stop;
+
+    /*
+     * Called with the medium mounted at root_fd (a directory fd opened
+     * O_PATH-free, read-only) and mount_path. abort becomes non-zero when the
+     * device is removed during the call. Returns 0, or negative on failure
+     * (the loop goes on to the next medium).
+     */
+    int (*on_medium)(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_path,
+                     volatile sig_atomic_t *abort);
+    void (*log)(void *ctx, enum mw_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+    void *ctx;
+    enum mw_source source; /* addition: MW_SOURCE_AUTO unless testing */
+};
+
+/*
+ * Runs the watcher until *stop, or after one medium with once. Returns 0 or
+ * negative errno (with the reason in okra_errmsg()); with once, the return
+ * value of on_medium for the medium it handled. A medium that cannot be
+ * mounted is logged and skipped; it does not count as the one.
+ */
+int mw_run(const struct mw_options *o);
+
+void mw_medium_clear(struct mw_medium *m);
+
+/*
+ * Parses "PROP=GLOB" (PROP: letters, digits, '_'; GLOB: fnmatch(3), may be
+ * empty) into malloc'd strings; 0, -EINVAL or -ENOMEM; ret untouched on failure.
+ */
+int mw_match_parse(const char *s, struct mw_match *ret);
+
+/* Frees what mw_match_parse allocated (addition); accepts NULL. */
+void mw_match_clear(struct mw_match *m);
+
+#endif

@@ -1,0 +1,703 @@
+/* bundle_write.c: staging payloads, then assembling, signing and committing a bundle. */
+#include "vault/bundle.h"
+#include "vault/bundle_read.h"
+#include "vault/checkpoint.h"
+#include "vault/station.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/hex.h"
+#include "common/sha256.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STAGE_BUF (256 * 1024)
+#define COPY_BUF (256 * 1024)
+#define MAX_STAGERS 64
+
+struct bw_stager {
+    struct bundle_writer *bw;
+    uint32_t              id;
+    int                   fd;
+    uint64_t              end;     /* logical end of what was staged */
+    uint64_t              buf_off; /* file offset of buf[0] */
+    size_t                buf_len;
+    uint64_t              start;   /* of the blob being staged */
+    struct sha256         sha;
+    int                   err;
+    uint8_t               buf[STAGE_BUF];
+};
+
+/* A payload's place, written to tmp/loc in item order. */
+struct loc_record {
+    uint32_t item_no;
+    uint32_t opened;
+    uint32_t stager;
+    uint32_t pad;
+    uint64_t off;
+    uint64_t len;
+};
+
+struct bundle_writer {
+    struct vault     *v;
+    int               tmpfd;
+    uint64_t          seq;
+    char              prev[SHA256_HEX]; /* "" for seq 0 */
+    char              time[32];
+    time_t            mtime;
+    char             *kind;
+    json_t           *header;
+    FILE             *items, *sums, *locs;
+    uint32_t          n_items;
+    bool              committed;
+    pthread_mutex_t   lock; /* stager creation */
+    struct bw_stager *stagers[MAX_STAGERS];
+    uint32_t          n_stagers;
+};
+
+void
+bundle_payload_name(uint32_t item_no, int opened, char *out, size_t cap)
+{
+    snprintf(out, cap, "payload/%04u%s", item_no, opened ? ".p12.age" : ".age");
+}
+
+void
+bundle_trusted_comment(const char *vault_id, uint64_t seq, const char *kind, char *out, size_t cap)
+{
+    snprintf(out, cap, "okra vault=%s seq=%llu kind=%s", vault_id, (unsigned long long) seq, kind);
+}
+
+/* The seq and prev of the next bundle. */
+static int
+find_position(struct bundle_writer *bw)
+{
+    struct vault     *v = bw->v;
+    struct checkpoint cp;
+    uint64_t         *seqs;
+    size_t            n;
+    int               rc;
+    char              name[64];
+
+    if ((rc = vault_list_bundles(v, &seqs, &n)) < 0)
+        return rc;
+    if (n == 0) {
+        free(seqs);
+        bw->seq = 0;
+        bw->prev[0] = '\0';
+        return 0;
+    }
+    bw->seq = seqs[n - 1] + 1;
+    if (seqs[n - 1] != n - 1) {
+        free(seqs);
+        return okra_fail(-EINVAL, "%s/bundles has gaps (a bundle is missing); run 'okra verify' "
+                                  "and restore the vault from a copy", v->dir);
+    }
+    free(seqs);
+    rc = checkpoint_read(v, &v->station_pub, &cp);
+    if (rc == 0 && cp.seq == bw->seq - 1) {
+        memcpy(bw->prev, cp.sums, SHA256_HEX);
+        return 0;
+    }
+    /* CHECKPOINT behind (a crash between bundle and checkpoint): read the bundle itself */
+    vault_bundle_name(bw->seq - 1, name, sizeof name);
+    return bundle_read_sums_hash(v->dirfd, name, bw->prev);
+}
+
+static FILE *
+open_part(struct bundle_writer *bw, const char *name)
+{
+    int   fd = openat(bw->tmpfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    FILE *f;
+
+    if (fd < 0)
+        return NULL;
+    if ((f = fdopen(fd, "w+")) == NULL) {
+        close(fd);
+        return NULL;
+    }
+    setvbuf(f, NULL, _IOFBF, 256 * 1024);
+    return f;
+}
+
+static int
+build_header(struct bundle_writer *bw, const struct bundle_header *h)
+{
+    json_t     *m = json_object();
+    const char *key;
+    json_t     *val;
+
+    json_object_set_new(m, "format", json_string(BUNDLE_FORMAT));
+    json_object_set_new(m, "vault_id", json_string(bw->v->vault_id));
+    json_object_set_new(m, "seq", json_integer((json_int_t) bw->seq));
+    json_object_set_new(m, "prev", bw->seq ? json_string(bw->prev) : json_null());
+    json_object_set_new(m, "kind", json_string(h->kind));
+    json_object_set_new(m, "time", json_string(bw->time));
+    json_object_set_new(m, "operator", json_string(h->operator_name ? h->operator_name : ""));
+    json_object_set_new(m, "media", h->media ? json_deep_copy(h->media) : json_null());
+    if (h->extra)
+        json_object_foreach(h->extra, key, val) json_object_set(m, key, val);
+    bw->header = m;
+    return 0;
+}
+
+int
+bw_begin(struct vault *v, const struct bundle_header *h, struct bundle_writer **ret)
+{
+    struct bundle_writer *bw;
+    struct tm             tm = { 0 };
+    int                   rc;
+
+    if (v->station_sk == NULL || v->lockfd < 0)
+        return okra_fail(-EINVAL, "internal: the vault is not open for writing");
+    if ((bw = calloc(1, sizeof *bw)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    bw->v = v;
+    bw->tmpfd = -1;
+    pthread_mutex_init(&bw->lock, NULL);
+    vault_now(bw->time);
+    strptime(bw->time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    bw->mtime = timegm(&tm);
+    if ((bw->kind = strdup(h->kind)) == NULL) {
+        bw_free(bw);
+        return okra_fail(-ENOMEM, "out of memory");
+    }
+    bw->tmpfd = openat(v->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (bw->tmpfd < 0) {
+        rc = okra_fail_errno(errno, "cannot open %s/tmp", v->dir);
+        bw_free(bw);
+        return rc;
+    }
+    if ((rc = find_position(bw)) < 0 || (rc = build_header(bw, h)) < 0) {
+        bw_free(bw);
+        return rc;
+    }
+    bw->items = open_part(bw, "items");
+    bw->sums = open_part(bw, "sums");
+    bw->locs = open_part(bw, "locs");
+    if (!bw->items || !bw->sums || !bw->locs) {
+        rc = okra_fail_errno(errno, "cannot create staging files in %s/tmp", v->dir);
+        bw_free(bw);
+        return rc;
+    }
+    *ret = bw;
+    return 0;
+}
+
+uint64_t
+bw_seq(const struct bundle_writer *bw)
+{
+    return bw->seq;
+}
+
+const char *
+bw_prev(const struct bundle_writer *bw)
+{
+    return bw->prev;
+}
+
+const char *
+bw_time(const struct bundle_writer *bw)
+{
+    return bw->time;
+}
+
+uint32_t
+bw_item_count(const struct bundle_writer *bw)
+{
+    return bw->n_items;
+}
+
+/* ---- stagers ---- */
+
+int
+bw_stager_new(struct bundle_writer *bw, struct bw_stager **ret)
+{
+    struct bw_stager *s;
+    char              name[32];
+    int               rc = 0;
+
+    pthread_mutex_lock(&bw->lock);
+    if (bw->n_stagers == MAX_STAGERS) {
+        pthread_mutex_unlock(&bw->lock);
+        return okra_fail(-EINVAL, "internal: too many stagers");
+    }
+    if ((s = calloc(1, sizeof *s)) == NULL) {
+        pthread_mutex_unlock(&bw->lock);
+        return okra_fail(-ENOMEM, "out of memory");
+    }
+    s->bw = bw;
+    s->id = bw->n_stagers;
+    snprintf(name, sizeof name, "payload.%u", s->id);
+    s->fd = openat(bw->tmpfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (s->fd < 0) {
+        rc = okra_fail_errno(errno, "cannot create a staging file in %s/tmp", bw->v->dir);
+        free(s);
+    } else {
+        bw->stagers[bw->n_stagers++] = s;
+        *ret = s;
+    }
+    pthread_mutex_unlock(&bw->lock);
+    return rc;
+}
+
+static int
+stager_flush(struct bw_stager *s)
+{
+    int rc;
+
+    if (s->buf_len == 0)
+        return 0;
+    rc = 0;
+    {
+        size_t done = 0;
+
+        while (done < s->buf_len) {
+            ssize_t n = pwrite(s->fd, s->buf + done, s->buf_len - done,
+                               (off_t) (s->buf_off + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                rc = -errno;
+                break;
+            }
+            done += (size_t) n;
+        }
+    }
+    if (rc < 0)
+        return okra_fail_errno(-rc, "cannot write to %s/tmp", s->bw->v->dir);
+    s->buf_off += s->buf_len;
+    s->buf_len = 0;
+    return 0;
+}
+
+/* The age writer's sink: buffer, hash. */
+static int
+stager_sink(void *ctx, const uint8_t *p, size_t n)
+{
+    struct bw_stager *s = ctx;
+    int               rc;
+
+    sha256_update(&s->sha, p, n);
+    while (n > 0) {
+        size_t take = STAGE_BUF - s->buf_len;
+
+        if (take > n)
+            take = n;
+        memcpy(s->buf + s->buf_len, p, take);
+        s->buf_len += take;
+        s->end += take;
+        p += take;
+        n -= take;
+        if (s->buf_len == STAGE_BUF && (rc = stager_flush(s)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int
+bw_stage_begin(struct bw_stager *s, struct age_writer **ret_writer)
+{
+    int rc;
+
+    s->start = s->end;
+    if (sha256_init(&s->sha) < 0)
+        return okra_fail(-ENOMEM, "cannot start SHA-256");
+    rc = age_writer_new_x25519(ret_writer, s->bw->v->recipient, stager_sink, s);
+    return rc;
+}
+
+int
+bw_stage_end(struct bw_stager *s, struct age_writer *w, struct bw_blob *ret)
+{
+    int rc = age_writer_finish(w);
+
+    age_writer_free(w);
+    if (rc < 0) {
+        bw_stage_abandon(s, NULL);
+        return rc;
+    }
+    ret->stager = s->id;
+    ret->off = s->start;
+    ret->len = s->end - s->start;
+    sha256_final(&s->sha, ret->sha256);
+    return 0;
+}
+
+void
+bw_stage_abandon(struct bw_stager *s, struct age_writer *w)
+{
+    age_writer_free(w);
+    /* rewind: later blobs overwrite what this one left */
+    if (s->start >= s->buf_off) {
+        s->buf_len = (size_t) (s->start - s->buf_off);
+    } else {
+        s->buf_off = s->start;
+        s->buf_len = 0;
+    }
+    s->end = s->start;
+}
+
+int
+bw_stage_plain(struct bw_stager *s, const uint8_t *p, size_t n, struct bw_blob *ret)
+{
+    struct age_writer *w;
+    int                rc;
+
+    if ((rc = bw_stage_begin(s, &w)) < 0)
+        return rc;
+    if ((rc = age_writer_write(w, p, n)) < 0) {
+        bw_stage_abandon(s, w);
+        return rc;
+    }
+    return bw_stage_end(s, w, ret);
+}
+
+/* ---- items, in order ---- */
+
+static int
+add_blob(struct bundle_writer *bw, uint32_t item_no, int opened, const struct bw_blob *b,
+         char *name, size_t cap)
+{
+    struct loc_record r = { .item_no = item_no, .opened = (uint32_t) opened,
+                            .stager = b->stager, .off = b->off, .len = b->len };
+    char              hex[SHA256_HEX];
+
+    bundle_payload_name(item_no, opened, name, cap);
+    hex_encode(hex, b->sha256, sizeof b->sha256);
+    if (fwrite(&r, sizeof r, 1, bw->locs) != 1 || fprintf(bw->sums, "%s  %s\n", hex, name) < 0)
+        return okra_fail_errno(errno ? errno : EIO, "cannot write staging files in %s/tmp",
+                               bw->v->dir);
+    return 0;
+}
+
+int
+bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payload,
+            const struct bw_blob *opened)
+{
+    uint32_t no = bw->n_items + 1;
+    char     name[64], *text;
+    int      rc;
+
+    if ((rc = add_blob(bw, no, 0, payload, name, sizeof name)) < 0)
+        return rc;
+    json_object_set_new(item, "payload", json_string(name));
+    if (opened) {
+        if ((rc = add_blob(bw, no, 1, opened, name, sizeof name)) < 0)
+            return rc;
+        json_object_set_new(item, "opened", json_string(name));
+    }
+    if ((text = json_dumps(item, JSON_PRESERVE_ORDER)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    rc = fprintf(bw->items, "%s\n    %s", no > 1 ? "," : "", text) < 0 ? -EIO : 0;
+    free(text);
+    if (rc < 0)
+        return okra_fail_errno(errno ? errno : EIO, "cannot write staging files in %s/tmp",
+                               bw->v->dir);
+    bw->n_items = no;
+    return (int) no;
+}
+
+/* ---- assembly ---- */
+
+struct tar_out {
+    struct archive *a;
+    struct sha256   sha;        /* of the member being written, when hashing */
+    bool            hashing;
+    struct mini_prehash *pre;   /* BLAKE2b for the signature, when set */
+};
+
+static int
+tar_fail(struct tar_out *t, const char *what)
+{
+    const char *e = archive_error_string(t->a);
+    int         no = archive_errno(t->a);
+
+    if (no == ENOSPC)
+        return okra_fail(-ENOSPC, "the disk is full while writing %s; free space, then run the "
+                                  "same command again (nothing was committed)", what);
+    return okra_fail(-EIO, "cannot write %s: %s", what, e ? e : "I/O error");
+}
+
+static int
+member_begin(struct tar_out *t, struct bundle_writer *bw, const char *name, uint64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    int                   rc;
+
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_size(e, (la_int64_t) size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, bw->mtime, 0);
+    archive_entry_set_uid(e, 0);
+    archive_entry_set_gid(e, 0);
+    rc = archive_write_header(t->a, e);
+    archive_entry_free(e);
+    return rc == ARCHIVE_OK ? 0 : tar_fail(t, name);
+}
+
+static int
+member_data(struct tar_out *t, const void *p, size_t n, const char *name)
+{
+    if (n == 0)
+        return 0;
+    if (t->hashing)
+        sha256_update(&t->sha, p, n);
+    if (t->pre)
+        mini_prehash_update(t->pre, p, n);
+    if (archive_write_data(t->a, p, n) != (la_ssize_t) n)
+        return tar_fail(t, name);
+    return 0;
+}
+
+/* Copies len bytes at off of fd into the current member. */
+static int
+member_copy(struct tar_out *t, int fd, uint64_t off, uint64_t len, const char *name, uint8_t *buf)
+{
+    while (len > 0) {
+        size_t  want = len > COPY_BUF ? COPY_BUF : (size_t) len;
+        ssize_t n = fs_pread_full(fd, buf, want, (off_t) off);
+        int     rc;
+
+        if (n < 0)
+            return okra_fail_errno((int) -n, "cannot read staged %s", name);
+        if ((size_t) n != want)
+            return okra_fail(-EIO, "staged %s is short", name);
+        if ((rc = member_data(t, buf, want, name)) < 0)
+            return rc;
+        off += want;
+        len -= want;
+    }
+    return 0;
+}
+
+/* MANIFEST.json: the header fields, then the staged items. */
+static int
+write_manifest(struct bundle_writer *bw, struct tar_out *t, uint8_t *buf, uint8_t hash[32])
+{
+    char       *head = json_dumps(bw->header, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    const char *tail = bw->n_items ? "\n  ]\n}\n" : "]\n}\n";
+    size_t      hl;
+    uint64_t    items_len;
+    int         rc;
+
+    if (head == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    hl = strlen(head);
+    while (hl && head[hl - 1] != '}') /* the dump ends "\n}": reopen the object */
+        hl--;
+    hl = hl ? hl - 1 : 0;
+    while (hl && head[hl - 1] == '\n')
+        hl--;
+    head[hl] = '\0';
+    items_len = (uint64_t) ftello(bw->items);
+    {
+        char   prefix[64];
+        size_t pl = (size_t) snprintf(prefix, sizeof prefix, ",\n  \"items\": [");
+        uint64_t size = hl + pl + items_len + strlen(tail);
+
+        t->hashing = true;
+        sha256_init(&t->sha);
+        if ((rc = member_begin(t, bw, "MANIFEST.json", size)) == 0 &&
+            (rc = member_data(t, head, hl, "MANIFEST.json")) == 0 &&
+            (rc = member_data(t, prefix, pl, "MANIFEST.json")) == 0 &&
+            (rc = member_copy(t, fileno(bw->items), 0, items_len, "MANIFEST.json", buf)) == 0)
+            rc = member_data(t, tail, strlen(tail), "MANIFEST.json");
+        sha256_final(&t->sha, hash);
+        t->hashing = false;
+    }
+    free(head);
+    return rc;
+}
+
+static int
+write_payloads(struct bundle_writer *bw, struct tar_out *t, uint8_t *buf)
+{
+    struct loc_record r;
+    char              name[64];
+    int               rc;
+
+    rewind(bw->locs);
+    while (fread(&r, sizeof r, 1, bw->locs) == 1) {
+        if (r.stager >= bw->n_stagers)
+            return okra_fail(-EIO, "internal: staging record names no stager");
+        bundle_payload_name(r.item_no, (int) r.opened, name, sizeof name);
+        if ((rc = member_begin(t, bw, name, r.len)) < 0 ||
+            (rc = member_copy(t, bw->stagers[r.stager]->fd, r.off, r.len, name, buf)) < 0)
+            return rc;
+    }
+    if (ferror(bw->locs))
+        return okra_fail(-EIO, "cannot read staging records in %s/tmp", bw->v->dir);
+    return 0;
+}
+
+/* SHA256SUMS and its signature; fills the sums hash. */
+static int
+write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_hash[32],
+           uint8_t *buf, uint8_t sums_hash[32])
+{
+    struct mini_prehash pre;
+    uint8_t             digest[MINI_HASH_LEN];
+    char                line[SHA256_HEX + 32], tc[160], *sig;
+    uint64_t            sums_len = (uint64_t) ftello(bw->sums);
+    size_t              ll;
+    int                 rc;
+
+    hex_encode(line, manifest_hash, 32);
+    ll = strlen(line);
+    memcpy(line + ll, "  MANIFEST.json\n", 17);
+    ll += 16;
+    mini_prehash_init(&pre);
+    t->pre = &pre;
+    t->hashing = true;
+    sha256_init(&t->sha);
+    if ((rc = member_begin(t, bw, "SHA256SUMS", ll + sums_len)) == 0 &&
+        (rc = member_data(t, line, ll, "SHA256SUMS")) == 0)
+        rc = member_copy(t, fileno(bw->sums), 0, sums_len, "SHA256SUMS", buf);
+    sha256_final(&t->sha, sums_hash);
+    t->hashing = false;
+    t->pre = NULL;
+    mini_prehash_final(&pre, digest);
+    if (rc < 0)
+        return rc;
+    bundle_trusted_comment(bw->v->vault_id, bw->seq, bw->kind, tc, sizeof tc);
+    if ((sig = station_sign(bw->v, digest, tc)) == NULL)
+        return okra_fail(-EIO, "cannot sign bundle %llu", (unsigned long long) bw->seq);
+    if ((rc = member_begin(t, bw, "SHA256SUMS.minisig", strlen(sig))) == 0)
+        rc = member_data(t, sig, strlen(sig), "SHA256SUMS.minisig");
+    free(sig);
+    return rc;
+}
+
+static int
+flush_parts(struct bundle_writer *bw)
+{
+    uint32_t i;
+    int      rc;
+
+    for (i = 0; i < bw->n_stagers; i++)
+        if ((rc = stager_flush(bw->stagers[i])) < 0)
+            return rc;
+    if (fflush(bw->items) || fflush(bw->sums) || fflush(bw->locs))
+        return okra_fail_errno(errno, "cannot write staging files in %s/tmp", bw->v->dir);
+    return 0;
+}
+
+static int
+assemble(struct bundle_writer *bw, int fd, uint8_t sums_hash[32])
+{
+    struct tar_out t = { 0 };
+    uint8_t        manifest_hash[32], *buf = malloc(COPY_BUF);
+    int            rc;
+
+    if (buf == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    t.a = archive_write_new();
+    archive_write_set_format_pax_restricted(t.a);
+    archive_write_set_bytes_in_last_block(t.a, 1);
+    if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
+        rc = tar_fail(&t, "the bundle");
+    else if ((rc = write_manifest(bw, &t, buf, manifest_hash)) == 0 &&
+             (rc = write_payloads(bw, &t, buf)) == 0 &&
+             (rc = write_sums(bw, &t, manifest_hash, buf, sums_hash)) == 0 &&
+             archive_write_close(t.a) != ARCHIVE_OK)
+        rc = tar_fail(&t, "the bundle");
+    archive_write_free(t.a);
+    sha256_free(&t.sha);
+    free(buf);
+    return rc;
+}
+
+/* Moves tmp/bundle.tar to bundles/N.tar, never over an existing bundle. */
+static int
+publish(struct bundle_writer *bw)
+{
+    char name[64];
+    int  bfd, rc;
+
+    vault_bundle_name(bw->seq, name, sizeof name);
+    if (renameat2(bw->tmpfd, "bundle.tar", bw->v->dirfd, name, RENAME_NOREPLACE) < 0) {
+        if (errno == EEXIST)
+            return okra_fail(-EEXIST, "%s/%s exists already; another writer got there first",
+                             bw->v->dir, name);
+        return okra_fail_errno(errno, "cannot move the new bundle into %s/bundles", bw->v->dir);
+    }
+    if ((bfd = openat(bw->v->dirfd, "bundles", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return okra_fail_errno(errno, "cannot open %s/bundles", bw->v->dir);
+    rc = fs_fsync_dir(bfd);
+    close(bfd);
+    return rc;
+}
+
+int
+bw_commit(struct bundle_writer *bw, char ret_sums_hex[SHA256_HEX])
+{
+    uint8_t sums_hash[32];
+    int     fd, rc;
+
+    if ((rc = flush_parts(bw)) < 0)
+        return rc;
+    fd = openat(bw->tmpfd, "bundle.tar", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                0644);
+    if (fd < 0)
+        return okra_fail_errno(errno, "cannot create a bundle in %s/tmp", bw->v->dir);
+    rc = assemble(bw, fd, sums_hash);
+    if (rc == 0 && fsync(fd) < 0)
+        rc = errno == ENOSPC ? okra_fail(-ENOSPC, "the disk is full; free space, then run the same "
+                                                  "command again (nothing was committed)")
+                             : okra_fail_errno(errno, "cannot write the bundle to disk");
+    if (close(fd) < 0 && rc == 0)
+        rc = okra_fail_errno(errno, "cannot write the bundle to disk");
+    if (rc == 0)
+        rc = publish(bw);
+    if (rc < 0) {
+        unlinkat(bw->tmpfd, "bundle.tar", 0);
+        return rc;
+    }
+    bw->committed = true;
+    hex_encode(ret_sums_hex, sums_hash, 32);
+    /* the bundle is in place; a CHECKPOINT one behind is valid and the next commit mends it */
+    return checkpoint_write(bw->v, bw->seq, ret_sums_hex) < 0 ? 1 : 0;
+}
+
+void
+bw_free(struct bundle_writer *bw)
+{
+    uint32_t i;
+
+    if (bw == NULL)
+        return;
+    for (i = 0; i < bw->n_stagers; i++) {
+        char name[32];
+
+        snprintf(name, sizeof name, "payload.%u", i);
+        close(bw->stagers[i]->fd);
+        sha256_free(&bw->stagers[i]->sha);
+        unlinkat(bw->tmpfd, name, 0);
+        free(bw->stagers[i]);
+    }
+    if (bw->items)
+        fclose(bw->items);
+    if (bw->sums)
+        fclose(bw->sums);
+    if (bw->locs)
+        fclose(bw->locs);
+    if (bw->tmpfd >= 0) {
+        unlinkat(bw->tmpfd, "items", 0);
+        unlinkat(bw->tmpfd, "sums", 0);
+        unlinkat(bw->tmpfd, "locs", 0);
+        unlinkat(bw->tmpfd, "bundle.tar", 0);
+        close(bw->tmpfd);
+    }
+    json_decref(bw->header);
+    free(bw->kind);
+    pthread_mutex_destroy(&bw->lock);
+    free(bw);
+}

@@ -1,0 +1,556 @@
+/*
+ * ingest.c: the pipeline. The calling thread produces (opens, reads,
+ * recognises, asks passwords in order) and commits (in order); workers in
+ * between do the expensive part. A window of slots bounds what is in flight,
+ * in count and in bytes.
+ */
+#include "vault/ingest_internal.h"
+#include "vault/index.h"
+#include "vault/walk.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "common/secmem.h"
+#include "common/text.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define WINDOW 64
+#define BYTES_IN_FLIGHT (32u * 1024 * 1024)
+#define MAX_WORKERS 8
+#define SLOT_KEEP (1024 * 1024) /* slot buffers above this are freed after use */
+
+struct pipeline {
+    struct vault              *v;
+    const struct ingest_opts  *o;
+    struct ingest_result      *r;
+    struct bundle_writer      *bw;
+    struct vindex             *x;
+    struct home_issuers        home;
+    struct slot                slots[WINDOW];
+    bool                       ready[WINDOW];
+    uint64_t                   produced, next_work, committed, bytes;
+    bool                       finished;
+    pthread_mutex_t            lock;
+    pthread_cond_t             work, done;
+    pthread_t                  threads[MAX_WORKERS];
+    int                        n_threads;
+    int                        error; /* a commit-level failure */
+};
+
+static bool
+aborted(struct pipeline *p)
+{
+    return p->o->abort && *p->o->abort;
+}
+
+/* ---- workers ---- */
+
+struct worker {
+    struct pipeline *p;
+    struct item_ctx  c;
+};
+
+static void *
+worker_main(void *arg)
+{
+    struct worker   *w = arg;
+    struct pipeline *p = w->p;
+
+    for (;;) {
+        uint64_t i;
+
+        pthread_mutex_lock(&p->lock);
+        while (p->next_work >= p->produced && !p->finished)
+            pthread_cond_wait(&p->work, &p->lock);
+        if (p->next_work >= p->produced) {
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        i = p->next_work++;
+        pthread_mutex_unlock(&p->lock);
+        if (!p->slots[i % WINDOW].decided && !aborted(p))
+            ingest_process_slot(&w->c, &p->slots[i % WINDOW]);
+        pthread_mutex_lock(&p->lock);
+        p->ready[i % WINDOW] = true;
+        pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->lock);
+    }
+    free(w);
+    return NULL;
+}
+
+static int
+start_workers(struct pipeline *p)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int  n = cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (int) cores, i, rc;
+
+    for (i = 0; i < n; i++) {
+        struct worker *w = calloc(1, sizeof *w);
+
+        if (w == NULL)
+            return okra_fail(-ENOMEM, "out of memory");
+        w->p = p;
+        w->c.opts = p->o;
+        w->c.home = &p->home;
+        if ((rc = bw_stager_new(p->bw, &w->c.stager)) < 0) {
+            free(w);
+            return rc;
+        }
+        if (pthread_create(&p->threads[i], NULL, worker_main, w) != 0) {
+            free(w);
+            return okra_fail(-EAGAIN, "cannot start a worker thread");
+        }
+        p->n_threads++;
+    }
+    return 0;
+}
+
+static void
+stop_workers(struct pipeline *p)
+{
+    int i;
+
+    pthread_mutex_lock(&p->lock);
+    p->finished = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    for (i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
+    p->n_threads = 0;
+}
+
+/* ---- committing, in order ---- */
+
+static void
+slot_clear(struct slot *s)
+{
+    free(s->path);
+    free(s->detail);
+    json_decref(s->item);
+    secmem_free(s->password);
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->data && s->cap > SLOT_KEEP) {
+        secmem_free(s->data);
+        s->data = NULL;
+        s->cap = 0;
+    }
+    {
+        uint8_t *keep = s->data;
+        size_t   cap = s->cap;
+
+        memset(s, 0, sizeof *s);
+        s->data = keep;
+        s->cap = cap;
+        s->fd = -1;
+    }
+}
+
+/* A longer id when the first 16 digits are taken by another file (DESIGN: ids never collide). */
+static int
+assign_id(struct pipeline *p, struct slot *s)
+{
+    size_t digits = 16;
+    char   id[SHA256_HEX];
+    int    rc;
+
+    for (;;) {
+        memcpy(id, s->sha256, digits);
+        id[digits] = '\0';
+        if ((rc = vindex_id_taken(p->x, id)) <= 0)
+            break;
+        if ((digits += 4) > 64)
+            return okra_fail(-EEXIST, "internal: no free id");
+    }
+    if (rc < 0)
+        return rc;
+    json_object_set_new(s->item, "id", json_string(id));
+    return 0;
+}
+
+static void
+line(struct pipeline *p, enum ingest_line what, const char *path, const char *detail)
+{
+    if (p->o->line)
+        p->o->line(p->o->ctx, what, path, detail);
+}
+
+static int
+commit_slot(struct pipeline *p, struct slot *s)
+{
+    uint64_t seq;
+    char     id[65], where[160];
+    int      rc;
+
+    p->r->seen++;
+    if (s->status == INGEST_FAILED || s->status == INGEST_SKIPPED) {
+        if (s->status == INGEST_FAILED)
+            p->r->failed++;
+        else
+            p->r->skipped++;
+        line(p, s->status, s->path, s->detail);
+        return 0;
+    }
+    if ((rc = vindex_find_sha256(p->x, s->sha256, &seq, id)) < 0)
+        return rc;
+    if (rc == 1) {
+        p->r->already++;
+        snprintf(where, sizeof where, "sealed already, in bundle %llu as %s",
+                 (unsigned long long) seq, id);
+        line(p, INGEST_ALREADY, s->path, where);
+        return 0;
+    }
+    if ((rc = assign_id(p, s)) < 0 ||
+        (rc = bw_add_item(p->bw, s->item, &s->payload, s->has_opened ? &s->opened : NULL)) < 0 ||
+        (rc = vindex_add_item(p->x, bw_seq(p->bw), (uint32_t) rc, s->item, p->o->media)) < 0)
+        return rc;
+    p->r->sealed++;
+    if (s->status == INGEST_UNINSPECTED)
+        p->r->uninspected++;
+    {
+        const char *idt = json_string_value(json_object_get(s->item, "id"));
+        char       *d = NULL;
+
+        if (asprintf(&d, "%s %s", idt, s->detail ? s->detail : "") < 0)
+            d = NULL;
+        line(p, s->status, s->path, d);
+        free(d);
+    }
+    return 0;
+}
+
+/* Commits what is ready, in order; with wait, blocks until the oldest is. */
+static int
+drain(struct pipeline *p, bool wait, uint64_t upto)
+{
+    while (p->committed < upto) {
+        struct slot *s = &p->slots[p->committed % WINDOW];
+        int          rc;
+
+        pthread_mutex_lock(&p->lock);
+        while (wait && !p->ready[p->committed % WINDOW])
+            pthread_cond_wait(&p->done, &p->lock);
+        if (!p->ready[p->committed % WINDOW]) {
+            pthread_mutex_unlock(&p->lock);
+            return 0;
+        }
+        p->ready[p->committed % WINDOW] = false;
+        p->bytes -= s->fd >= 0 ? 0 : s->len;
+        pthread_mutex_unlock(&p->lock);
+        rc = p->error ? 0 : commit_slot(p, s);
+        if (rc < 0 && !p->error)
+            p->error = rc;
+        slot_clear(s);
+        p->committed++;
+        if (p->o->progress && p->committed % 256 == 0)
+            p->o->progress(p->o->ctx, p->committed, p->r->sealed);
+    }
+    return 0;
+}
+
+/* Waits for room in the window for a file of this size. */
+static void
+make_room(struct pipeline *p, uint64_t size)
+{
+    for (;;) {
+        bool full = p->produced - p->committed >= WINDOW ||
+                    (p->produced > p->committed && p->bytes + size > BYTES_IN_FLIGHT);
+
+        if (!full)
+            return;
+        drain(p, true, p->committed + 1);
+    }
+}
+
+/* Hands a prepared slot to the workers. */
+static void
+publish(struct pipeline *p, struct slot *s)
+{
+    pthread_mutex_lock(&p->lock);
+    p->bytes += s->fd >= 0 ? 0 : s->len;
+    p->produced++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    (void) s;
+    drain(p, false, p->produced);
+}
+
+/* ---- producing ---- */
+
+static int
+slot_buffer(struct slot *s, size_t need)
+{
+    if (need <= s->cap)
+        return 0;
+    secmem_free(s->data);
+    s->cap = need < 65536 ? 65536 : need;
+    if ((s->data = secmem_alloc(s->cap)) == NULL) {
+        s->cap = 0;
+        return okra_fail(-ENOMEM, "out of secure memory for a file of %zu bytes", need);
+    }
+    return 0;
+}
+
+/* Reads an opened file into the slot and recognises it. fd is taken. */
+static void
+prepare(struct pipeline *p, struct slot *s, int fd, const struct stat *st)
+{
+    const struct ingest_opts *o = p->o;
+    size_t                    want;
+    ssize_t                   n = 0;
+
+    s->size = (uint64_t) st->st_size;
+    s->mtime = st->st_mtim.tv_sec;
+    if (st->st_size == 0) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "is empty");
+        s->decided = true;
+        return;
+    }
+    if (s->size > o->max_size) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED,
+                 "is larger than %llu bytes (--max-size)", (unsigned long long) o->max_size);
+        s->decided = true;
+        return;
+    }
+    want = s->size > INGEST_INMEM_MAX ? FMT_DETECT_HEAD : (size_t) s->size;
+    if (slot_buffer(s, want) < 0 || (n = fs_pread_full(fd, s->data, want, 0)) < 0 ||
+        (size_t) n != want) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "cannot be read%s",
+                 n >= 0 ? " (it changed while being read)" : "");
+        s->decided = true;
+        return;
+    }
+    s->len = want;
+    if (s->size > INGEST_INMEM_MAX)
+        s->fd = fd;
+    else
+        close(fd);
+    fmt_detect(s->data, s->len, s->size, &s->det);
+    if (s->det.kind == FMT_NONE) {
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
+        s->decided = true;
+        return;
+    }
+    if (o->inspect && s->det.inspectable && s->det.password && s->fd < 0 && o->ask_password) {
+        s->password = o->ask_password(o->ctx, s->path, s->det.name);
+        if (s->password == NULL) {
+            p->error = okra_fail(-ECANCELED, "no password for %s; nothing was sealed", s->path);
+            slot_set(s, INGEST_FAILED, "no password given");
+            s->decided = true;
+        }
+    }
+}
+
+static struct slot *
+next_slot(struct pipeline *p, uint64_t size, const char *path, size_t path_len)
+{
+    struct slot *s;
+
+    make_room(p, size);
+    s = &p->slots[p->produced % WINDOW];
+    s->fd = -1;
+    s->path = text_escape(path, path_len);
+    return s;
+}
+
+/* ---- the two ways in ---- */
+
+static int
+setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct ingest_result *r)
+{
+    struct bundle_header h = { o->kind, o->operator_name, o->media, NULL };
+    int                  rc, i;
+
+    memset(r, 0, sizeof *r);
+    p->v = v;
+    p->o = o;
+    p->r = r;
+    for (i = 0; i < WINDOW; i++)
+        p->slots[i].fd = -1;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (!v->has_recipient)
+        return okra_fail(-EINVAL, "the vault %s has no recovery recipient yet; run 'okra ceremony "
+                                  "init' first", v->dir);
+    if ((rc = fmt_init()) < 0 || (rc = home_issuers_load(v, &p->home)) < 0 ||
+        (rc = vindex_open(v, &p->x)) < 0 || (rc = vindex_sync(p->x, v, NULL, NULL)) < 0 ||
+        (rc = bw_begin(v, &h, &p->bw)) < 0 || (rc = vindex_begin(p->x)) < 0)
+        return rc;
+    return start_workers(p);
+}
+
+/* Drains, then commits the bundle when there is something to commit. */
+static int
+finish(struct pipeline *p, int rc)
+{
+    const struct ingest_opts *o = p->o;
+
+    if (rc == 0)
+        drain(p, true, p->produced);
+    stop_workers(p);
+    drain(p, true, p->produced);
+    if (rc == 0 && p->error)
+        rc = p->error;
+    if (rc == 0 && aborted(p)) {
+        p->r->aborted = true;
+        rc = okra_fail(-ECANCELED, "stopped before the end; nothing was committed");
+    }
+    if (rc == 0 && o->all_or_nothing && p->r->failed)
+        rc = okra_fail(-EINVAL, "%llu of %llu files cannot be sealed; nothing was sealed",
+                       (unsigned long long) p->r->failed, (unsigned long long) p->r->seen);
+    if (rc == 0 && (p->r->sealed > 0 || o->commit_empty)) {
+        struct vindex_bundle b = { bw_seq(p->bw), p->r->sums, bw_prev(p->bw), o->kind,
+                                   bw_time(p->bw), o->operator_name, o->media,
+                                   bw_item_count(p->bw) };
+
+        rc = bw_commit(p->bw, p->r->sums);
+        if (rc >= 0) {
+            p->r->committed = true;
+            p->r->seq = bw_seq(p->bw);
+            b.sums = p->r->sums;
+            /* the bundle is committed; the index catches up later if this fails */
+            if (vindex_add_bundle(p->x, &b) < 0 || vindex_commit(p->x) < 0)
+                vindex_rollback(p->x);
+            rc = 0;
+        }
+    }
+    if (!p->r->committed && p->x)
+        vindex_rollback(p->x);
+    return rc;
+}
+
+static void
+teardown(struct pipeline *p)
+{
+    int i;
+
+    for (i = 0; i < WINDOW; i++) {
+        slot_clear(&p->slots[i]);
+        secmem_free(p->slots[i].data);
+    }
+    bw_free(p->bw);
+    vindex_close(p->x);
+    home_issuers_free(&p->home);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+}
+
+static int
+open_given(const char *path, struct stat *st, const char **why)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+    if (fd < 0) {
+        *why = errno == ENOENT ? "does not exist" : errno == EACCES ? "cannot be read (permission denied)"
+                                                                     : "cannot be opened";
+        return -1;
+    }
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        *why = S_ISDIR(st->st_mode) ? "is a folder, not a file (use 'okra scan' for a folder)"
+                                    : "is not a regular file";
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int
+ingest_files(struct vault *v, char *const *paths, size_t n, const struct ingest_opts *o,
+             struct ingest_result *r)
+{
+    struct pipeline *p = calloc(1, sizeof *p);
+    size_t           i;
+    int              rc;
+
+    if (p == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    rc = setup(p, v, o, r);
+    for (i = 0; rc == 0 && i < n && !p->error && !aborted(p); i++) {
+        struct stat  st;
+        const char  *why = NULL;
+        char        *abs = o->absolute_paths ? realpath(paths[i], NULL) : NULL;
+        const char  *shown = abs ? abs : paths[i];
+        struct slot *s = next_slot(p, 0, shown, strlen(shown));
+        int          fd = open_given(paths[i], &st, &why);
+
+        free(abs);
+        if (fd < 0) {
+            slot_set(s, INGEST_FAILED, "%s", why);
+            s->decided = true;
+        } else {
+            prepare(p, s, fd, &st);
+        }
+        publish(p, s);
+    }
+    rc = finish(p, rc);
+    teardown(p);
+    free(p);
+    return rc;
+}
+
+static void
+walk_skip(void *ctx, const char *relpath, const char *why)
+{
+    struct pipeline *p = ctx;
+    struct slot     *s = next_slot(p, 0, relpath, strlen(relpath));
+
+    slot_set(s, INGEST_SKIPPED, "%s", why);
+    s->decided = true;
+    publish(p, s);
+}
+
+int
+ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct ingest_result *r)
+{
+    struct pipeline  *p = calloc(1, sizeof *p);
+    struct walk      *w = NULL;
+    struct walk_opts  wo = { 0, 0, walk_skip, NULL };
+    struct walk_entry e;
+    int               rc;
+
+    if (p == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    wo.ctx = p;
+    rc = setup(p, v, o, r);
+    if (rc == 0)
+        rc = walk_new(root_fd, &wo, &w);
+    while (rc == 0 && !p->error && !aborted(p) && (rc = walk_next(w, &e)) > 0) {
+        struct slot *s = next_slot(p, (uint64_t) e.st.st_size, e.relpath, strlen(e.relpath));
+        int          fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        struct stat  st;
+
+        rc = 0;
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != e.st.st_ino) {
+            slot_set(s, INGEST_SKIPPED, "changed or vanished while being read");
+            s->decided = true;
+            if (fd >= 0)
+                close(fd);
+        } else if (st.st_nlink != 1) {
+            slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
+                     (unsigned long) st.st_nlink);
+            s->decided = true;
+            close(fd);
+        } else {
+            prepare(p, s, fd, &st);
+        }
+        publish(p, s);
+    }
+    walk_free(w);
+    rc = finish(p, rc < 0 ? rc : 0);
+    teardown(p);
+    free(p);
+    return rc;
+}

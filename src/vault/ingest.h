@@ -1,0 +1,73 @@
+/*
+ * ingest.h: sealing files into one bundle (import, scan, mediawatch).
+ *
+ * The caller gives sources in order; a producer (the calling thread) opens
+ * each, reads it into locked memory, recognises it by content and, under
+ * inspect, asks its export password in that order; worker threads (one per
+ * core) hash, inspect, encrypt and stage; the calling thread commits the
+ * results in order, skipping files already in the vault. One fsync'd
+ * bundle at the end. Sealing needs no secret but the station's signing key.
+ */
+#ifndef OKRA_INGEST_H
+#define OKRA_INGEST_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "vault/vault.h"
+
+#define INGEST_MAX_SIZE_DEFAULT (256ull * 1024 * 1024)
+
+enum ingest_line {
+    INGEST_SEALED,   /* sealed (detail: format, id, subject) */
+    INGEST_UNINSPECTED, /* sealed, but could not be opened (detail: why) */
+    INGEST_ALREADY,  /* in the vault already (detail: bundle and id) */
+    INGEST_SKIPPED,  /* not sealed: not an export file, a link, too large... (detail: why) */
+    INGEST_FAILED,   /* an export file that cannot be sealed (detail: why); import then
+                        seals nothing, scan goes on and exits 1 */
+};
+
+struct ingest_opts {
+    const char *kind;          /* "import" */
+    const char *operator_name;
+    json_t     *media;         /* borrowed, NULL when none */
+    bool        inspect;
+    bool        foreign;
+    bool        all_or_nothing; /* import: any failure seals nothing */
+    bool        commit_empty;   /* mediawatch: a bundle even with no new item */
+    uint64_t    max_size;
+    bool        absolute_paths; /* import: source.path absolute */
+    /*
+     * Asks the export password of one file (secure memory, caller frees with
+     * secmem_free), in order; NULL stops the whole operation (no terminal,
+     * end of the passphrase file: the callee has said why).
+     */
+    char *(*ask_password)(void *ctx, const char *path, const char *format);
+    /* One line per file, in order. detail may be NULL. */
+    void (*line)(void *ctx, enum ingest_line what, const char *path, const char *detail);
+    /* Progress on long runs: files seen so far. */
+    void (*progress)(void *ctx, uint64_t files, uint64_t sealed);
+    void *ctx;
+    volatile sig_atomic_t *abort; /* non-zero: stop, commit nothing */
+};
+
+struct ingest_result {
+    uint64_t seen, sealed, uninspected, already, skipped, failed;
+    bool     committed;
+    uint64_t seq;              /* of the committed bundle */
+    char     sums[SHA256_HEX];
+    bool     aborted;
+};
+
+/* import: the files named, each opened as given (a regular file). */
+int ingest_files(struct vault *v, char *const *paths, size_t n, const struct ingest_opts *o,
+                 struct ingest_result *ret);
+
+/* scan and mediawatch: the regular files beneath root_fd, safely, in sorted path order. */
+int ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o,
+                struct ingest_result *ret);
+
+#endif

@@ -1,0 +1,58 @@
+/* ingest_internal.h: the pieces of ingest.c and ingest_item.c. */
+#ifndef OKRA_INGEST_INTERNAL_H
+#define OKRA_INGEST_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "formats/formats.h"
+#include "vault/bundle.h"
+#include "vault/ingest.h"
+
+#define INGEST_INMEM_MAX (16u * 1024 * 1024) /* larger files are streamed, not inspected */
+
+/* One file on its way through the pipeline. */
+struct slot {
+    /* set by the producer */
+    char             *path;     /* as shown and recorded (escaped, UTF-8) */
+    uint8_t          *data;     /* secure memory: the whole file, or its head when streamed */
+    size_t            len, cap;
+    int               fd;       /* >= 0: streamed from here */
+    uint64_t          size;
+    int64_t           mtime;
+    struct fmt_detect det;
+    char             *password; /* secure; NULL when none asked */
+    bool              decided;  /* the producer set status already */
+    /* set by a worker */
+    enum ingest_line  status;
+    char             *detail;   /* malloc'd */
+    json_t           *item;
+    struct bw_blob    payload, opened;
+    bool              has_opened;
+    char              sha256[SHA256_HEX];
+};
+
+/* CA certificates of the vault's home-issuer policy (DER). */
+struct home_issuers {
+    uint8_t **der;
+    size_t   *len;
+    size_t    n;
+};
+
+struct item_ctx {
+    const struct ingest_opts  *opts;
+    const struct home_issuers *home;
+    struct bw_stager          *stager;
+};
+
+/* Worker: hash, inspect, encrypt and stage one file; fills status, detail, item, blobs. */
+void ingest_process_slot(struct item_ctx *c, struct slot *s);
+
+int  home_issuers_load(struct vault *v, struct home_issuers *ret);
+void home_issuers_free(struct home_issuers *h);
+
+/* Sets the slot's outcome; detail is formatted. */
+void slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,217 @@
+/* ingest_item.c: what a worker does with one file. */
+#include "vault/ingest_internal.h"
+#include "common/err.h"
+#include "common/hex.h"
+#include "common/secmem.h"
+#include "common/sha256.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STREAM_CHUNK (64 * 1024)
+
+void
+slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
+{
+    va_list ap;
+
+    s->status = st;
+    free(s->detail);
+    s->detail = NULL;
+    if (fmt) {
+        va_start(ap, fmt);
+        if (vasprintf(&s->detail, fmt, ap) < 0)
+            s->detail = NULL;
+        va_end(ap);
+    }
+}
+
+static json_t *
+cert_json(const struct fmt_cert *c)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "subject",
+                     c->subject ? c->subject : "", "issuer", c->issuer ? c->issuer : "", "serial",
+                     c->serial, "sha1", c->sha1, "sha256", c->sha256, "not_before", c->not_before,
+                     "not_after", c->not_after, "key_type", c->key_type, "key_bits", c->key_bits);
+}
+
+static void
+rfc3339(int64_t t, char out[32])
+{
+    time_t    tt = (time_t) t;
+    struct tm tm;
+
+    gmtime_r(&tt, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The manifest item, without payload names (the writer adds them). */
+static json_t *
+build_item(const struct slot *s, const struct fmt_info *info, bool inspected, int foreign)
+{
+    char    id[17], mtime[32];
+    json_t *item = json_object(), *src;
+
+    memcpy(id, s->sha256, 16);
+    id[16] = '\0';
+    rfc3339(s->mtime, mtime);
+    json_object_set_new(item, "id", json_string(id));
+    json_object_set_new(item, "payload", json_null());
+    json_object_set_new(item, "format", json_string(s->det.name));
+    json_object_set_new(item, "inspected", json_boolean(inspected));
+    src = json_pack("{s:s, s:I, s:s, s:s}", "path", s->path, "size", (json_int_t) s->size,
+                    "sha256", s->sha256, "mtime", mtime);
+    json_object_set_new(item, "source", src);
+    if (inspected && info) {
+        if (info->has_cert)
+            json_object_set_new(item, "cert", cert_json(&info->cert));
+        json_object_set_new(item, "key", json_pack("{s:s, s:i, s:O}", "type", info->key_type, "bits",
+                                                   info->key_bits, "matches_cert",
+                                                   info->has_cert ? json_boolean(info->key_matches)
+                                                                  : json_null()));
+        if (info->friendly_name)
+            json_object_set_new(item, "friendly_name", json_string(info->friendly_name));
+        if (info->n_certs > 1)
+            json_object_set_new(item, "certificates", json_integer(info->n_certs));
+        if (foreign >= 0)
+            json_object_set_new(item, "foreign", json_boolean(foreign));
+    }
+    return item;
+}
+
+/* 1 when no home issuer signed the certificate, 0 when one did, -1 when there is no policy. */
+static int
+is_foreign(const struct home_issuers *h, const struct fmt_info *info)
+{
+    size_t i;
+
+    if (h == NULL || h->n == 0 || !info->has_cert)
+        return -1;
+    for (i = 0; i < h->n; i++)
+        if (fmt_cert_issued_by(info->cert.der, info->cert.der_len, h->der[i], h->len[i]) == 1)
+            return 0;
+    return 1;
+}
+
+/* Reads the rest of a streamed file while hashing and encrypting it. */
+static int
+stage_stream(struct item_ctx *c, struct slot *s, uint8_t hash[32])
+{
+    struct age_writer *w;
+    struct sha256      h = { 0 };
+    uint8_t           *buf = secmem_alloc(STREAM_CHUNK);
+    uint64_t           off = 0;
+    int                rc;
+
+    if (buf == NULL)
+        return okra_fail(-ENOMEM, "out of secure memory");
+    if ((rc = bw_stage_begin(c->stager, &w)) < 0) {
+        secmem_free(buf);
+        return rc;
+    }
+    sha256_init(&h);
+    while (off < s->size) {
+        ssize_t n = pread(s->fd, buf, STREAM_CHUNK, (off_t) off);
+
+        if (n <= 0) {
+            rc = n < 0 ? okra_fail_errno(errno, "cannot be read") : okra_fail(-EIO, "shrank while being read");
+            break;
+        }
+        sha256_update(&h, buf, (size_t) n);
+        if ((rc = age_writer_write(w, buf, (size_t) n)) < 0)
+            break;
+        off += (uint64_t) n;
+    }
+    sha256_final(&h, hash);
+    sha256_free(&h);
+    secmem_free(buf);
+    if (rc < 0) {
+        bw_stage_abandon(c->stager, w);
+        return rc;
+    }
+    return bw_stage_end(c->stager, w, &s->payload);
+}
+
+/* Inspects; returns 1 inspected, 0 sealed uninspected (detail set), -1 refused (status set). */
+static int
+inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf *opened)
+{
+    const struct ingest_opts *o = c->opts;
+    int                       rc;
+
+    if (!o->inspect)
+        return 0;
+    if (!s->det.inspectable) {
+        slot_set(s, INGEST_UNINSPECTED, "%s files cannot be opened (no public specification); "
+                                        "sealed as they are", s->det.name);
+        return 0;
+    }
+    if (s->fd >= 0) {
+        slot_set(s, INGEST_UNINSPECTED, "too large to inspect (over %u MiB); sealed as it is",
+                 INGEST_INMEM_MAX >> 20);
+        return 0;
+    }
+    rc = fmt_inspect(s->data, s->len, &s->det, s->password ? s->password : "", info, opened);
+    if (rc == 0)
+        return 1;
+    if (o->all_or_nothing) {
+        slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
+        return -1;
+    }
+    slot_set(s, INGEST_UNINSPECTED, "%s; sealed uninspected", okra_errmsg());
+    return 0;
+}
+
+void
+ingest_process_slot(struct item_ctx *c, struct slot *s)
+{
+    struct fmt_info info = { 0 };
+    struct secbuf   opened = { 0 };
+    uint8_t         hash[32];
+    int             inspected, foreign = -1, rc;
+
+    s->status = INGEST_SEALED;
+    if (s->fd < 0)
+        sha256_oneshot(s->data, s->len, hash);
+    inspected = inspect(c, s, &info, &opened);
+    if (inspected < 0)
+        goto out;
+    if (inspected == 1 && (foreign = is_foreign(c->home, &info)) == 1 && !c->opts->foreign) {
+        slot_set(s, INGEST_FAILED,
+                 "its certificate was issued by %s, a CA outside this vault's home issuers; give "
+                 "--foreign to archive it anyway", info.cert.issuer ? info.cert.issuer : "another CA");
+        goto out;
+    }
+    rc = s->fd >= 0 ? stage_stream(c, s, hash) : bw_stage_plain(c->stager, s->data, s->len, &s->payload);
+    if (rc == 0 && inspected == 1 && (rc = bw_stage_plain(c->stager, opened.p, opened.len,
+                                                          &s->opened)) == 0)
+        s->has_opened = true;
+    if (rc < 0) {
+        slot_set(s, INGEST_FAILED, "cannot be sealed: %s", okra_errmsg());
+        goto out;
+    }
+    hex_encode(s->sha256, hash, 32);
+    s->item = build_item(s, &info, inspected == 1, foreign);
+    if (inspected == 1 && s->status == INGEST_SEALED) {
+        const char *subj = info.has_cert && info.cert.subject ? info.cert.subject : NULL;
+
+        slot_set(s, INGEST_SEALED, "%s%s%s", s->det.name, subj ? ", " : ", key only",
+                 subj ? subj : "");
+    } else if (s->status == INGEST_SEALED) {
+        slot_set(s, INGEST_SEALED, "%s", s->det.name);
+    }
+out:
+    fmt_info_free(&info);
+    secbuf_free(&opened);
+    if (s->password) {
+        secmem_free(s->password);
+        s->password = NULL;
+    }
+    if (s->data && s->len)
+        sodium_memzero(s->data, s->len);
+}

@@ -1,0 +1,30 @@
+/* verify_bundle.h: checking one bundle on its own (no chain); used by verify.c. */
+#ifndef OKRA_VERIFY_BUNDLE_H
+#define OKRA_VERIFY_BUNDLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto/minisign.h"
+#include "vault/manifest.h"
+#include "vault/vault.h"
+
+struct bundle_check {
+    /* in */
+    int                       dirfd;
+    char                      path[4096];
+    const struct mini_pubkey *key;
+    /* out */
+    bool                      ok;
+    char                      why[768];
+    struct manifest_head      head;
+    char                      sums[SHA256_HEX]; /* hash of SHA256SUMS */
+    uint32_t                  n_items;
+    char                      recipient[AGE_RECIPIENT_MAX]; /* a ceremony-init's, else "" */
+    char                      station_key[24];              /* likewise */
+};
+
+/* Fills c->ok/why and the rest; never fails otherwise. */
+void verify_one_bundle(struct bundle_check *c);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * walk.h: the safe walk of a folder from a medium (scan, mediawatch).
+ *
+ * No link is followed (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_XDEV), nothing but regular files is returned, and limits on
+ * depth and entry count bound the work; what is passed over is reported
+ * with a reason. Files come in sorted path order (byte order of the whole
+ * path, as `LC_ALL=C sort` gives), which fixes the order of prompts.
+ */
+#ifndef OKRA_WALK_H
+#define OKRA_WALK_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#define WALK_MAX_DEPTH 32
+#define WALK_MAX_ENTRIES 100000
+
+struct walk_entry {
+    int         dirfd;   /* the folder holding it (valid until the next walk_next) */
+    const char *name;    /* its name in that folder */
+    const char *relpath; /* from the root, for display (valid until the next walk_next) */
+    struct stat st;      /* lstat of the entry */
+};
+
+struct walk_opts {
+    unsigned max_depth;   /* 0: WALK_MAX_DEPTH */
+    uint64_t max_entries; /* 0: WALK_MAX_ENTRIES */
+    /* what was passed over, and why */
+    void (*skip)(void *ctx, const char *relpath, const char *why);
+    void *ctx;
+};
+
+struct walk;
+
+int  walk_new(int root_fd, const struct walk_opts *o, struct walk **ret);
+/* 1 with the next regular file, 0 at the end, negative when the walk cannot go on. */
+int  walk_next(struct walk *w, struct walk_entry *ret);
+void walk_free(struct walk *w);
+
+#endif

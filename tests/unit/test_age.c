@@ -1,0 +1,903 @@
+/*
+ * test_age.c: age v1 against the C2SP CCTV vectors, round trips at the chunk
+ * edges, tampering, and the stock age tools in both directions.
+ */
+#include "unit.h"
+
+#include "common/err.h"
+#include "crypto/age.h"
+#include "crypto/bech32.h"
+
+#include <dlfcn.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK 65536
+
+/* ---- helpers ---- */
+
+/* A sink that hashes and counts what it is given. */
+struct hsink {
+    crypto_hash_sha256_state st;
+    size_t                   n;
+};
+
+static int
+hash_sink(void *ctx, const uint8_t *p, size_t n)
+{
+    struct hsink *h = ctx;
+
+    crypto_hash_sha256_update(&h->st, p, n);
+    h->n += n;
+    return 0;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+    sodium_bin2hex(out, 2 * n + 1, p, n);
+}
+
+/* A plain malloc'd growable buffer, for ciphertext. */
+struct buf {
+    uint8_t *p;
+    size_t   len, cap;
+};
+
+static int
+buf_sink(void *ctx, const uint8_t *p, size_t n)
+{
+    struct buf *b = ctx;
+
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    if (n)
+        memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void
+fill_pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(seed >> 16);
+    }
+}
+
+static struct age_identities
+ids_one(const uint8_t (*secret)[AGE_KEY_LEN])
+{
+    struct age_identities ids = { .x25519 = secret, .n_x25519 = 1 };
+
+    return ids;
+}
+
+/* Decrypts in and requires the plaintext to equal want. */
+static void
+expect_plain(const struct age_identities *ids, const uint8_t *in, size_t len, const uint8_t *want,
+    size_t want_len)
+{
+    struct secbuf out = { 0 };
+    int           rc = age_decrypt(ids, in, len, age_sink_secbuf, &out);
+
+    if (rc != 0)
+        fail_msg("age_decrypt: %d %s", rc, okra_errmsg());
+    assert_int_equal(out.len, want_len);
+    if (want_len)
+        assert_memory_equal(out.p, want, want_len);
+    secbuf_free(&out);
+}
+
+static int
+setup(void **state)
+{
+    return okra_crypto_init();
+}
+
+/* ---- bech32 ---- */
+
+static void
+test_bech32_bip173(void **state)
+{
+    /* BIP-173's valid strings (checksums only: some carry no whole bytes) */
+    static const char *valid[] = {
+        "A12UEL5L",
+        "a12uel5l",
+        "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tg"
+        "s",
+        "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+        "?1ezyfcl",
+    };
+    static const char *invalid[] = {
+        "pzry9x0s0muk", /* no separator */
+        "1pzry9x0s0muk", /* empty hrp */
+        "x1b4n0q5v", /* invalid data character */
+        "li1dgmt3", /* checksum too short */
+        "A1G7SGD8", /* checksum computed over uppercase hrp */
+        "10a06t8", /* empty hrp */
+        "1qzzfhee", /* empty hrp */
+        "a12UEL5L", /* mixed case */
+        "a1lqfn3a", /* bech32m, not bech32 */
+        "abcdef1l7aum6echk45nj3s0wdvt2fg8x9yrzpqzd3ryx", /* bech32m */
+    };
+    char    hrp[128];
+    uint8_t data[128];
+    size_t  len, i;
+
+    for (i = 0; i < sizeof valid / sizeof *valid; i++) {
+        int rc = bech32_decode(valid[i], hrp, sizeof hrp, data, sizeof data, &len);
+
+        /* "split..." and "abcdef..." decode to whole bytes; the rest may carry
+         * non-zero padding bits (they are checksum vectors), so only -EINVAL
+         * for padding is allowed, never a crash or a checksum miss */
+        if (i == 3 || i == 4)
+            assert_int_equal(rc, 0);
+    }
+    assert_int_equal(bech32_decode("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw", hrp, sizeof hrp,
+                         data, sizeof data, &len),
+        0);
+    assert_string_equal(hrp, "abcdef");
+    for (i = 0; i < sizeof invalid / sizeof *invalid; i++)
+        assert_int_not_equal(
+            bech32_decode(invalid[i], hrp, sizeof hrp, data, sizeof data, &len), 0);
+}
+
+static void
+test_bech32_roundtrip(void **state)
+{
+    uint8_t data[100] = { 0 }, back[100];
+    char    s[400], hrp[32];
+    size_t  n, len, i;
+
+    for (n = 0; n <= sizeof data; n += 7) {
+        fill_pattern(data, n, (uint32_t)n);
+        assert_int_equal(bech32_encode("test", data, n, n % 2, s, sizeof s), 0);
+        assert_int_equal(bech32_decode(s, hrp, sizeof hrp, back, sizeof back, &len), 0);
+        assert_int_equal(len, n);
+        assert_memory_equal(back, data, n);
+        assert_string_equal(hrp, n % 2 ? "TEST" : "test");
+        /* any single changed character breaks the checksum */
+        for (i = 5; i < strlen(s); i++) {
+            char c = s[i];
+
+            s[i] = (c == 'q' || c == 'Q') ? (n % 2 ? 'P' : 'p') : (n % 2 ? 'Q' : 'q');
+            assert_int_not_equal(bech32_decode(s, hrp, sizeof hrp, back, sizeof back, &len), 0);
+            s[i] = c;
+        }
+    }
+    assert_int_equal(bech32_encode("Upper", data, 4, false, s, sizeof s), -EINVAL);
+    assert_int_equal(bech32_encode("x", data, 32, false, s, 20), -ENOSPC);
+}
+
+/* ---- recipients and identities ---- */
+
+static void
+test_keys_spec_example(void **state)
+{
+    /* the examples in the age spec are a matching pair */
+    static const char *id
+        = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+    static const char *rcpt = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
+    uint8_t           *sk = secmem_alloc(AGE_KEY_LEN);
+    char              *id_out = secmem_alloc(AGE_IDENTITY_MAX);
+    uint8_t            pk[AGE_KEY_LEN], pk2[AGE_KEY_LEN];
+    char               r[AGE_RECIPIENT_MAX];
+
+    assert_int_equal(age_identity_parse(id, sk), 0);
+    assert_int_equal(age_x25519_public(sk, pk), 0);
+    assert_int_equal(age_recipient_format(pk, r), 0);
+    assert_string_equal(r, rcpt);
+    assert_int_equal(age_recipient_parse(rcpt, pk2), 0);
+    assert_memory_equal(pk, pk2, AGE_KEY_LEN);
+    assert_int_equal(age_identity_format(sk, id_out), 0);
+    assert_string_equal(id_out, id);
+
+    /* case, hrp and length are checked */
+    assert_int_equal(
+        age_recipient_parse("AGE1ZVKYG2LQZRAA2LNJVQEJ32NKUU0UES2S82HZRYE869XEEXVN73EQUNUJWJ", pk2),
+        -EINVAL);
+    assert_int_equal(
+        age_identity_parse("age-secret-key-1gfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyy"
+                           "sjzgfpq4egaex",
+            sk),
+        -EINVAL);
+    assert_int_equal(age_recipient_parse(id, pk2), -EINVAL);
+    assert_int_equal(age_identity_parse(rcpt, sk), -EINVAL);
+    assert_int_equal(
+        age_recipient_parse("age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwk", pk2),
+        -EINVAL);
+    assert_int_equal(age_recipient_parse("", pk2), -EINVAL);
+    assert_int_equal(age_recipient_parse(NULL, pk2), -EINVAL);
+    secmem_free(sk);
+    secmem_free(id_out);
+}
+
+static void
+test_keys_roundtrip(void **state)
+{
+    uint8_t *sk = secmem_alloc(AGE_KEY_LEN), *sk2 = secmem_alloc(AGE_KEY_LEN);
+    char    *id = secmem_alloc(AGE_IDENTITY_MAX);
+    uint8_t  pk[AGE_KEY_LEN], pk2[AGE_KEY_LEN];
+    char     r[AGE_RECIPIENT_MAX];
+    int      i;
+
+    for (i = 0; i < 50; i++) {
+        randombytes_buf(sk, AGE_KEY_LEN);
+        assert_int_equal(age_identity_format(sk, id), 0);
+        assert_int_equal(strncmp(id, "AGE-SECRET-KEY-1", 16), 0);
+        assert_int_equal(age_identity_parse(id, sk2), 0);
+        assert_memory_equal(sk, sk2, AGE_KEY_LEN);
+        assert_int_equal(age_x25519_public(sk, pk), 0);
+        assert_int_equal(age_recipient_format(pk, r), 0);
+        assert_int_equal(strncmp(r, "age1", 4), 0);
+        assert_int_equal(strlen(r), 62);
+        assert_int_equal(age_recipient_parse(r, pk2), 0);
+        assert_memory_equal(pk, pk2, AGE_KEY_LEN);
+    }
+    secmem_free(sk);
+    secmem_free(sk2);
+    secmem_free(id);
+}
+
+/* ---- the CCTV vectors ---- */
+
+struct vector {
+    char           name[128];
+    char           expect[32];
+    char           payload[65];
+    char           ids[4][160];
+    int            n_ids;
+    char           pass[4][64];
+    int            n_pass;
+    bool           compressed;
+    const uint8_t *body;
+    size_t         body_len;
+};
+
+static void
+copy_value(char *dst, size_t cap, const char *v, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+}
+
+/* The testkit header: "key: value" lines, an empty line, then the file. */
+static bool
+parse_vector(struct vector *v, const uint8_t *data, size_t len)
+{
+    const char *p = (const char *)data, *end = p + len, *eol, *val;
+    size_t      n;
+
+    for (;;) {
+        if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+            return false;
+        if (eol == p)
+            break;
+        if ((val = memchr(p, ':', (size_t)(eol - p))) == NULL || val + 2 > eol)
+            return false;
+        n = (size_t)(eol - (val + 2));
+        val += 2;
+        if (strncmp(p, "expect:", 7) == 0)
+            copy_value(v->expect, sizeof v->expect, val, n);
+        else if (strncmp(p, "payload:", 8) == 0)
+            copy_value(v->payload, sizeof v->payload, val, n);
+        else if (strncmp(p, "identity:", 9) == 0 && v->n_ids < 4)
+            copy_value(v->ids[v->n_ids++], sizeof v->ids[0], val, n);
+        else if (strncmp(p, "passphrase:", 11) == 0 && v->n_pass < 4)
+            copy_value(v->pass[v->n_pass++], sizeof v->pass[0], val, n);
+        else if (strncmp(p, "compressed:", 11) == 0)
+            v->compressed = strncmp(val, "zlib", 4) == 0;
+        p = eol + 1;
+    }
+    v->body = (const uint8_t *)p + 1;
+    v->body_len = (size_t)(end - (p + 1));
+    return true;
+}
+
+typedef int (*uncompress_fn)(
+    unsigned char *, unsigned long *, const unsigned char *, unsigned long);
+
+/*
+ * zlib through dlopen: the Makefile links no -lz, and zlib1g is part of every
+ * Debian system. (Adding zlib to PKGS would make this a plain call.)
+ */
+static uint8_t *
+inflate_zlib(const uint8_t *in, size_t len, size_t *ret_len)
+{
+    static uncompress_fn uncompress;
+    unsigned long        cap = 1 << 20, n;
+    uint8_t             *out = NULL;
+    int                  rc;
+
+    if (uncompress == NULL) {
+        void *lib = dlopen("libz.so.1", RTLD_NOW);
+
+        if (lib == NULL)
+            fail_msg("cannot load libz.so.1 for the compressed vectors");
+        *(void **)&uncompress = dlsym(lib, "uncompress");
+        assert_non_null(uncompress);
+    }
+    for (;;) {
+        out = realloc(out, cap);
+        assert_non_null(out);
+        n = cap;
+        rc = uncompress(out, &n, in, len);
+        if (rc == 0)
+            break;
+        assert_int_equal(rc, -5); /* Z_BUF_ERROR: grow */
+        assert_true(cap < (1ul << 28));
+        cap *= 2;
+    }
+    *ret_len = n;
+    return out;
+}
+
+enum outcome { OK_MATCH, OK_UNSUPPORTED, MISMATCH };
+
+static int unsupported_as_expected;
+
+static int
+expected_code(const char *expect)
+{
+    if (strcmp(expect, "success") == 0)
+        return 0;
+    if (strcmp(expect, "header failure") == 0 || strcmp(expect, "armor failure") == 0)
+        return -EINVAL;
+    return -EBADMSG; /* no match, HMAC failure, payload failure */
+}
+
+/* One decryption with the vector's X25519 identities and passphrase pass. */
+static enum outcome
+run_vector(const struct vector *v, const uint8_t *in, size_t len, const char *pass,
+    bool *unsupported, char *why, size_t why_cap)
+{
+    uint8_t(*sk)[AGE_KEY_LEN] = secmem_alloc(4 * AGE_KEY_LEN);
+    struct age_identities ids = { .x25519 = (const uint8_t(*)[AGE_KEY_LEN])sk };
+    struct hsink          h;
+    uint8_t               digest[32];
+    char                  dhex[65];
+    int                   i, rc, want = expected_code(v->expect);
+
+    for (i = 0; i < v->n_ids; i++) {
+        if (age_identity_parse(v->ids[i], sk[ids.n_x25519]) == 0)
+            ids.n_x25519++;
+        else
+            *unsupported = true; /* hybrid (ML-KEM) identities */
+    }
+    if (v->n_ids == 0 && pass == NULL) { /* still parse the header */
+        randombytes_buf(sk[0], AGE_KEY_LEN);
+        ids.n_x25519 = 1;
+    }
+    ids.passphrase = pass;
+    crypto_hash_sha256_init(&h.st);
+    h.n = 0;
+    okra_clear_error();
+    rc = age_decrypt(&ids, in, len, hash_sink, &h);
+    crypto_hash_sha256_final(&h.st, digest);
+    hex(digest, sizeof digest, dhex);
+    secmem_free(sk);
+    snprintf(
+        why, why_cap, "rc %d (%s), released %zu bytes sha256 %s", rc, okra_errmsg(), h.n, dhex);
+    if (rc != want)
+        return MISMATCH;
+    /* all that was released, even before a failure, must match */
+    if (v->payload[0] != '\0' && strcmp(v->payload, dhex) != 0)
+        return MISMATCH;
+    if (v->payload[0] == '\0' && h.n != 0)
+        return MISMATCH;
+    return OK_MATCH;
+}
+
+static enum outcome
+check_vector(const char *name, char *why, size_t why_cap)
+{
+    char           rel[256];
+    uint8_t       *raw, *inflated = NULL;
+    const uint8_t *in;
+    size_t         len, in_len;
+    struct vector  v;
+    bool           unsupported = false;
+    enum outcome   o = MISMATCH;
+    int            i;
+
+    memset(&v, 0, sizeof v);
+    snprintf(rel, sizeof rel, "age-C2SP-CCTV/testdata/%s", name);
+    raw = read_vector(rel, &len);
+    if (!parse_vector(&v, raw, len)) {
+        snprintf(why, why_cap, "cannot parse the testkit header");
+        free(raw);
+        return MISMATCH;
+    }
+    in = v.body;
+    in_len = v.body_len;
+    if (v.compressed) {
+        in = inflated = inflate_zlib(v.body, v.body_len, &in_len);
+    }
+    if (v.n_pass == 0) {
+        o = run_vector(&v, in, in_len, NULL, &unsupported, why, why_cap);
+    } else {
+        /* several passphrases: success if one works, failures must all fail */
+        for (i = 0; i < v.n_pass; i++) {
+            o = run_vector(&v, in, in_len, v.pass[i], &unsupported, why, why_cap);
+            if ((o == OK_MATCH) == (strcmp(v.expect, "success") == 0))
+                break;
+        }
+    }
+    /* only vectors whose every identity okra supports count as passed */
+    if (unsupported) {
+        unsupported_as_expected += o == OK_MATCH;
+        o = OK_UNSUPPORTED;
+    }
+    free(inflated);
+    free(raw);
+    return o;
+}
+
+static void
+test_cctv_vectors(void **state)
+{
+    size_t len;
+    char  *index = (char *)read_vector("age-C2SP-CCTV/INDEX.tsv", &len);
+    char  *line, *save = NULL, why[512];
+    int    passed = 0, unsupported = 0, failed = 0, n = 0;
+
+    for (line = strtok_r(index, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *tab = strchr(line, '\t');
+
+        if (tab == NULL || n++ == 0) /* the column names */
+            continue;
+        *tab = '\0';
+        switch (check_vector(line, why, sizeof why)) {
+        case OK_MATCH:
+            passed++;
+            break;
+        case OK_UNSUPPORTED:
+            unsupported++;
+            break;
+        case MISMATCH:
+            failed++;
+            print_message("MISMATCH %s (expect %s): %s\n", line, tab + 1, why);
+            break;
+        }
+    }
+    print_message("age CCTV vectors: %d passed, %d unsupported (ML-KEM hybrid identities; ran "
+                  "without crashing, %d with the expected result anyway), %d failed\n",
+        passed, unsupported, unsupported_as_expected, failed);
+    free(index);
+    assert_int_equal(failed, 0);
+    assert_true(passed >= 110);
+}
+
+/* ---- round trips ---- */
+
+static const size_t sizes[]
+    = { 0, 1, 2500, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK, 3 * CHUNK + 17 };
+
+static size_t
+expected_len(size_t hdr, size_t n)
+{
+    size_t chunks = n == 0 ? 1 : (n + CHUNK - 1) / CHUNK;
+
+    return hdr + 16 + n + 16 * chunks;
+}
+
+/* The header's length: through the LF after "--- " and 43 characters. */
+static size_t
+header_len(const struct buf *b)
+{
+    uint8_t *mac = memmem(b->p, b->len, "\n--- ", 5);
+
+    assert_non_null(mac);
+    return (size_t)(mac - b->p) + 5 + 43 + 1;
+}
+
+/* A source that hands out a few bytes at a time. */
+struct trickle {
+    const uint8_t *p;
+    size_t         len, off, step;
+};
+
+static long
+trickle_read(void *ctx, uint8_t *buf, size_t cap)
+{
+    struct trickle *t = ctx;
+    size_t          n = t->len - t->off;
+
+    t->step = t->step % 7 + 1;
+    if (n > t->step)
+        n = t->step;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, t->p + t->off, n);
+    t->off += n;
+    return (long)n;
+}
+
+static void
+test_roundtrip_x25519(void **state)
+{
+    uint8_t *sk = secmem_alloc(AGE_KEY_LEN), pk[AGE_KEY_LEN];
+    size_t   i, off, step;
+
+    randombytes_buf(sk, AGE_KEY_LEN);
+    assert_int_equal(age_x25519_public(sk, pk), 0);
+    for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        size_t                n = sizes[i];
+        uint8_t              *plain = malloc(n + 1);
+        struct buf            c1 = { 0 }, c2 = { 0 };
+        struct age_writer    *w = NULL;
+        struct age_identities ids = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
+        struct secbuf         out = { 0 };
+        struct trickle        t;
+
+        fill_pattern(plain, n, (uint32_t)n);
+        /* one-shot */
+        assert_int_equal(age_encrypt_x25519(pk, plain, n, buf_sink, &c1), 0);
+        assert_int_equal(c1.len, expected_len(header_len(&c1), n));
+        expect_plain(&ids, c1.p, c1.len, plain, n);
+        /* the writer, fed in uneven pieces */
+        assert_int_equal(age_writer_new_x25519(&w, pk, buf_sink, &c2), 0);
+        for (off = 0, step = 1; off < n; off += step, step = step * 3 + 1) {
+            if (step > n - off)
+                step = n - off;
+            assert_int_equal(age_writer_write(w, plain + off, step), 0);
+        }
+        assert_int_equal(age_writer_finish(w), 0);
+        assert_int_not_equal(age_writer_write(w, plain, 1), 0);
+        age_writer_free(w);
+        assert_int_equal(c2.len, c1.len);
+        expect_plain(&ids, c2.p, c2.len, plain, n);
+        /* streaming decryption from a source that trickles */
+        t = (struct trickle) { .p = c2.p, .len = c2.len };
+        assert_int_equal(age_decrypt_stream(&ids, trickle_read, &t, age_sink_secbuf, &out), 0);
+        assert_int_equal(out.len, n);
+        if (n)
+            assert_memory_equal(out.p, plain, n);
+        secbuf_free(&out);
+        free(c1.p);
+        free(c2.p);
+        free(plain);
+    }
+    secmem_free(sk);
+}
+
+static void
+test_roundtrip_scrypt(void **state)
+{
+    char                 *pass = secmem_strndup("correct horse battery staple", 28);
+    static const uint8_t  msg[] = "okra-share: 1\nvault: test\n";
+    struct buf            c = { 0 }, c2 = { 0 };
+    struct age_identities ids = { .passphrase = pass, .max_log_n = 12 };
+    struct age_identities wrong = { .passphrase = "incorrect", .max_log_n = 12 };
+    struct age_identities low = { .passphrase = pass, .max_log_n = 9 };
+    struct age_writer    *w;
+    struct hsink          h = { .n = 0 };
+
+    assert_int_equal(age_encrypt_scrypt(pass, 10, msg, sizeof msg, buf_sink, &c), 0);
+    assert_non_null(memmem(c.p, c.len, "\n-> scrypt ", 11));
+    assert_non_null(memmem(c.p, c.len, " 10\n", 4));
+    expect_plain(&ids, c.p, c.len, msg, sizeof msg);
+    crypto_hash_sha256_init(&h.st);
+    assert_int_equal(age_decrypt(&wrong, c.p, c.len, hash_sink, &h), -EBADMSG);
+    assert_int_equal(age_decrypt(&low, c.p, c.len, hash_sink, &h), -EINVAL);
+    assert_non_null(strstr(okra_errmsg(), "work factor"));
+    assert_int_equal(h.n, 0);
+    /* an X25519-only caller gets a clear no */
+    {
+        uint8_t              *sk = secmem_alloc(AGE_KEY_LEN);
+        struct age_identities xo = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
+
+        randombytes_buf(sk, AGE_KEY_LEN);
+        assert_int_equal(age_decrypt(&xo, c.p, c.len, hash_sink, &h), -EBADMSG);
+        secmem_free(sk);
+    }
+    assert_int_equal(age_writer_new_scrypt(&w, pass, 10, buf_sink, &c2), 0);
+    assert_int_equal(age_writer_write(w, msg, sizeof msg), 0);
+    assert_int_equal(age_writer_finish(w), 0);
+    age_writer_free(w);
+    expect_plain(&ids, c2.p, c2.len, msg, sizeof msg);
+    /* bad parameters */
+    assert_int_equal(age_encrypt_scrypt("", 10, msg, 1, buf_sink, &c), -EINVAL);
+    assert_int_equal(age_encrypt_scrypt(pass, 23, msg, 1, buf_sink, &c), -EINVAL);
+    assert_int_equal(age_encrypt_scrypt(pass, -1, msg, 1, buf_sink, &c), -EINVAL);
+    free(c.p);
+    free(c2.p);
+    secmem_free(pass);
+}
+
+static void
+test_failures(void **state)
+{
+    uint8_t(*sk)[AGE_KEY_LEN] = secmem_alloc(2 * AGE_KEY_LEN);
+    uint8_t               pk[AGE_KEY_LEN], *plain;
+    size_t                n = 3 * CHUNK + 100, cut, hl;
+    struct buf            c = { 0 };
+    struct age_identities ids = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
+    struct age_identities other = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk + 1);
+    struct age_identities both = { .x25519 = (const uint8_t(*)[AGE_KEY_LEN])sk, .n_x25519 = 2 };
+    struct age_identities none = { 0 };
+    struct hsink          h;
+
+    randombytes_buf(sk, 2 * AGE_KEY_LEN);
+    assert_int_equal(age_x25519_public(sk[0], pk), 0);
+    plain = malloc(n);
+    fill_pattern(plain, n, 7);
+    assert_int_equal(age_encrypt_x25519(pk, plain, n, buf_sink, &c), 0);
+    hl = header_len(&c);
+    crypto_hash_sha256_init(&h.st);
+    h.n = 0;
+
+    /* another identity: no match, nothing released */
+    assert_int_equal(age_decrypt(&other, c.p, c.len, hash_sink, &h), -EBADMSG);
+    assert_int_equal(h.n, 0);
+    assert_int_equal(age_decrypt(&none, c.p, c.len, hash_sink, &h), -EINVAL);
+    /* the matching identity second in the list */
+    other.n_x25519 = 1;
+    both.x25519 = (const uint8_t(*)[AGE_KEY_LEN])sk;
+    expect_plain(&both, c.p, c.len, plain, n);
+
+    /* a flipped payload byte in the second chunk: the first chunk only */
+    c.p[hl + 16 + CHUNK + 16 + 5] ^= 1;
+    assert_int_equal(age_decrypt(&ids, c.p, c.len, hash_sink, &h), -EBADMSG);
+    assert_int_equal(h.n, CHUNK);
+    c.p[hl + 16 + CHUNK + 16 + 5] ^= 1;
+    /* a flipped header byte (in the stanza body): the MAC or the unwrap fails */
+    c.p[hl - 50] ^= 1;
+    assert_int_not_equal(age_decrypt(&ids, c.p, c.len, hash_sink, &h), 0);
+    c.p[hl - 50] ^= 1;
+    /* a flipped payload nonce */
+    c.p[hl + 3] ^= 1;
+    h.n = 0;
+    assert_int_equal(age_decrypt(&ids, c.p, c.len, hash_sink, &h), -EBADMSG);
+    assert_int_equal(h.n, 0);
+    c.p[hl + 3] ^= 1;
+    /* truncated anywhere: never success, never the whole plaintext */
+    for (cut = 0; cut < c.len; cut += cut < hl + 40 ? 1 : 997) {
+        h.n = 0;
+        assert_int_not_equal(age_decrypt(&ids, c.p, cut, hash_sink, &h), 0);
+        assert_true(h.n < n);
+    }
+    /* trailing data */
+    buf_sink(&c, (const uint8_t *)"x", 1);
+    assert_int_equal(age_decrypt(&ids, c.p, c.len, hash_sink, &h), -EBADMSG);
+    c.len--;
+    expect_plain(&ids, c.p, c.len, plain, n);
+    /* not age at all */
+    assert_int_equal(age_decrypt(&ids, (const uint8_t *)"hello\n", 6, hash_sink, &h), -EINVAL);
+    assert_int_equal(age_decrypt(&ids, (const uint8_t *)"", 0, hash_sink, &h), -EINVAL);
+    free(plain);
+    free(c.p);
+    secmem_free(sk);
+}
+
+static void
+test_looks_like(void **state)
+{
+    assert_true(age_looks_like((const uint8_t *)"age-encryption.org/v1\n", 22));
+    assert_true(age_looks_like((const uint8_t *)"\n -----BEGIN AGE ENCRYPTED FILE-----\n", 37));
+    assert_false(age_looks_like((const uint8_t *)"-----BEGIN PGP MESSAGE-----\n", 28));
+    assert_false(age_looks_like((const uint8_t *)"age", 3));
+    assert_false(age_looks_like(NULL, 0));
+}
+
+/* A sink that fails after some calls: the error comes back. */
+static int
+failing_sink(void *ctx, const uint8_t *p, size_t n)
+{
+    int *left = ctx;
+
+    return (*left)-- > 0 ? 0 : -ENOSPC;
+}
+
+static void
+test_sink_errors(void **state)
+{
+    uint8_t           *sk = secmem_alloc(AGE_KEY_LEN), pk[AGE_KEY_LEN];
+    uint8_t           *plain = calloc(1, 2 * CHUNK + 1);
+    struct age_writer *w = NULL;
+    int                left;
+
+    randombytes_buf(sk, AGE_KEY_LEN);
+    assert_int_equal(age_x25519_public(sk, pk), 0);
+    left = 0;
+    assert_int_equal(age_encrypt_x25519(pk, plain, 10, failing_sink, &left), -ENOSPC);
+    left = 1;
+    assert_int_equal(age_encrypt_x25519(pk, plain, 2 * CHUNK + 1, failing_sink, &left), -ENOSPC);
+    left = 0;
+    assert_int_equal(age_writer_new_x25519(&w, pk, failing_sink, &left), -ENOSPC);
+    left = 1;
+    assert_int_equal(age_writer_new_x25519(&w, pk, failing_sink, &left), 0);
+    assert_int_equal(age_writer_write(w, plain, 2 * CHUNK), -ENOSPC);
+    assert_int_equal(age_writer_finish(w), -ENOSPC);
+    age_writer_free(w);
+    age_writer_free(NULL);
+    free(plain);
+    secmem_free(sk);
+}
+
+/* ---- stock age ---- */
+
+static bool
+have_tools(void)
+{
+    return system("command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1") == 0;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long  n;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = malloc((size_t)n + 1);
+    assert_non_null(p);
+    assert_int_equal(fread(p, 1, (size_t)n, f), (size_t)n);
+    p[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return p;
+}
+
+static void
+spit(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(p, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The line of path that starts with prefix, into out. */
+static void
+find_line(const char *path, const char *prefix, char *out, size_t cap)
+{
+    size_t len;
+    char  *s = slurp(path, &len), *p = strstr(s, prefix), *e;
+
+    assert_non_null(p);
+    e = strchr(p, '\n');
+    if (e)
+        *e = '\0';
+    snprintf(out, cap, "%s", p);
+    sodium_memzero(s, len);
+    free(s);
+}
+
+static void
+test_stock_age(void **state)
+{
+    char                  dir[] = "/tmp/okra-age-test-XXXXXX", cmd[1024], path[512], rcpt[128];
+    char                 *id = secmem_alloc(AGE_IDENTITY_MAX);
+    uint8_t              *sk = secmem_alloc(AGE_KEY_LEN), pk[AGE_KEY_LEN];
+    char                  r[AGE_RECIPIENT_MAX];
+    struct age_identities ids = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
+    size_t                i, len;
+
+    if (!have_tools()) {
+        print_message("stock age not on PATH: interop skipped\n");
+        skip();
+    }
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "age-keygen -o %s/key 2>/dev/null", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/key", dir);
+    find_line(path, "AGE-SECRET-KEY-1", id, AGE_IDENTITY_MAX);
+    assert_int_equal(age_identity_parse(id, sk), 0);
+    /* our public key is age-keygen -y's */
+    snprintf(cmd, sizeof cmd, "age-keygen -y %s/key > %s/pub", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/pub", dir);
+    find_line(path, "age1", rcpt, sizeof rcpt);
+    assert_int_equal(age_x25519_public(sk, pk), 0);
+    assert_int_equal(age_recipient_format(pk, r), 0);
+    assert_string_equal(r, rcpt);
+
+    for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        size_t     n = sizes[i];
+        uint8_t   *plain = malloc(n + 1);
+        struct buf c = { 0 };
+        char      *back;
+
+        fill_pattern(plain, n, (uint32_t)(n + 99));
+        spit(strcat(strcpy(path, dir), "/plain"), plain, n);
+        /* okra -> age -d */
+        assert_int_equal(age_encrypt_x25519(pk, plain, n, buf_sink, &c), 0);
+        spit(strcat(strcpy(path, dir), "/okra.age"), c.p, c.len);
+        snprintf(cmd, sizeof cmd, "age -d -i %s/key %s/okra.age > %s/out", dir, dir, dir);
+        assert_int_equal(system(cmd), 0);
+        back = slurp(strcat(strcpy(path, dir), "/out"), &len);
+        assert_int_equal(len, n);
+        if (n)
+            assert_memory_equal(back, plain, n);
+        free(back);
+        /* age -r -> okra, binary and armored */
+        snprintf(cmd, sizeof cmd,
+            "age -r %s %s/plain > %s/stock.age && age -a -r %s %s/plain > %s/stock.asc", rcpt, dir,
+            dir, rcpt, dir, dir);
+        assert_int_equal(system(cmd), 0);
+        free(c.p);
+        c.p = (uint8_t *)slurp(strcat(strcpy(path, dir), "/stock.age"), &c.len);
+        expect_plain(&ids, c.p, c.len, plain, n);
+        free(c.p);
+        c.p = (uint8_t *)slurp(strcat(strcpy(path, dir), "/stock.asc"), &c.len);
+        expect_plain(&ids, c.p, c.len, plain, n);
+        free(c.p);
+        free(plain);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+    secmem_free(id);
+    secmem_free(sk);
+}
+
+/*
+ * Stock age reads a passphrase only from a terminal; script(1) gives it one
+ * whose input is our pipe. Skipped when script is missing.
+ */
+static void
+test_stock_age_scrypt(void **state)
+{
+    char                 dir[] = "/tmp/okra-age-test-XXXXXX", cmd[1024], path[512];
+    static const uint8_t msg[] = "okra-share: 1\nmnemonic: academic acid acrobat\n";
+    struct buf           c = { 0 };
+    char                *back;
+    size_t               len;
+
+    if (!have_tools() || system("command -v script >/dev/null 2>&1") != 0) {
+        print_message("stock age or script(1) missing: scrypt interop skipped\n");
+        skip();
+    }
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(age_encrypt_scrypt("hunter2 hunter2", 10, msg, sizeof msg, buf_sink, &c), 0);
+    spit(strcat(strcpy(path, dir), "/share.age"), c.p, c.len);
+    snprintf(cmd, sizeof cmd,
+        "(sleep 1; printf 'hunter2 hunter2\\n') | script -qec 'age -d %s/share.age > %s/out' "
+        "/dev/null >/dev/null 2>&1",
+        dir, dir);
+    assert_int_equal(system(cmd), 0);
+    back = slurp(strcat(strcpy(path, dir), "/out"), &len);
+    assert_int_equal(len, sizeof msg);
+    assert_memory_equal(back, msg, sizeof msg);
+    free(back);
+    free(c.p);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bech32_bip173),
+        cmocka_unit_test(test_bech32_roundtrip),
+        cmocka_unit_test(test_keys_spec_example),
+        cmocka_unit_test(test_keys_roundtrip),
+        cmocka_unit_test(test_cctv_vectors),
+        cmocka_unit_test(test_roundtrip_x25519),
+        cmocka_unit_test(test_roundtrip_scrypt),
+        cmocka_unit_test(test_failures),
+        cmocka_unit_test(test_looks_like),
+        cmocka_unit_test(test_sink_errors),
+        cmocka_unit_test(test_stock_age),
+        cmocka_unit_test(test_stock_age_scrypt),
+    };
+
+    return cmocka_run_group_tests_name("age", tests, setup, NULL);
+}
