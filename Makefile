@@ -59,7 +59,8 @@ TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
 all: $(TARGET)
 
 $(TARGET): $(BUILD)/obj/src/cli/main.o $(BUILD)/libokra.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 $(BUILD)/libokra.a: $(LIB_OBJ)
 	@rm -f $@
@@ -72,11 +73,13 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libokra.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) -Itests/unit $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS) -lcmocka
 
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libokra.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libokra.a $(LDFLAGS) $(LIBS)
 
 tools: $(TOOL_BIN)
 

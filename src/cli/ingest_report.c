@@ -67,8 +67,19 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
         return;
     printf("%-19s ", ingest_line_word(what));
     cli_put_safe(stdout, path);
-    if (detail && *detail) {
-        fputs(what == INGEST_SEALED ? "  " : ": ", stdout);
+    if (detail && *detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
+        /* "ID rest": "as ID (rest)" */
+        const char *sp = strchr(detail, ' ');
+
+        fputs("  as ", stdout);
+        printf("%.*s", sp ? (int) (sp - detail) : (int) strlen(detail), detail);
+        if (sp && sp[1]) {
+            fputs(what == INGEST_SEALED ? " (" : ": ", stdout);
+            cli_put_safe(stdout, sp + 1);
+            fputs(what == INGEST_SEALED ? ")" : "", stdout);
+        }
+    } else if (detail && *detail) {
+        fputs(": ", stdout);
         cli_put_safe(stdout, detail);
     }
     putchar('\n');

@@ -13,27 +13,83 @@
 #include "common/err.h"
 #include "common/secmem.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HDR_CAP 320 /* either header, with room */
 
-struct age_writer {
-    age_sink_fn sink;
-    void       *ctx;
-    struct wsec {
-        uint8_t payload_key[32];
-        uint8_t chunk[AGE_ENC_CHUNK_LEN];
-    } * sec;
-    uint64_t counter;
-    size_t   fill;
-    int      state; /* 0 open, 1 finished, < 0 failed */
+/* The writer's secrets, in one sodium_malloc block. */
+struct wsec {
+    uint8_t payload_key[32];
+    uint8_t chunk[AGE_ENC_CHUNK_LEN]; /* plaintext, sealed in place */
 };
+
+struct age_writer {
+    age_sink_fn  sink;
+    void        *ctx;
+    struct wsec *sec;
+    uint64_t     counter;
+    size_t       fill;
+    int          state; /* 0 open, 1 finished, < 0 failed */
+};
+
+/*
+ * A freed writer's secure block waits for the thread's next writer: ingest
+ * opens a writer per file, and a 64 KiB sodium_malloc (guard pages, mlock)
+ * costs about 50 us, as much as the X25519 itself. The parked block holds
+ * nothing secret (see wsec_put); the thread's exit frees it.
+ */
+static pthread_once_t             wsec_once = PTHREAD_ONCE_INIT;
+static pthread_key_t              wsec_tls;
+static _Thread_local struct wsec *wsec_parked;
+
+static void
+wsec_destroy(void *p)
+{
+    secmem_free(p);
+}
+
+static void
+wsec_make_key(void)
+{
+    (void)pthread_key_create(&wsec_tls, wsec_destroy);
+}
+
+static struct wsec *
+wsec_get(void)
+{
+    struct wsec *s = wsec_parked;
+
+    if (s == NULL)
+        return secmem_alloc(sizeof *s);
+    wsec_parked = NULL;
+    (void)pthread_setspecific(wsec_tls, NULL);
+    return s;
+}
+
+/* Wipes the key and the plaintext still in the chunk (the rest was sealed in place). */
+static void
+wsec_put(struct wsec *s, size_t plain_len)
+{
+    if (s == NULL)
+        return;
+    sodium_memzero(s->payload_key, sizeof s->payload_key);
+    sodium_memzero(s->chunk, plain_len);
+    if (wsec_parked != NULL) {
+        secmem_free(s);
+        return;
+    }
+    (void)pthread_once(&wsec_once, wsec_make_key);
+    wsec_parked = s;
+    (void)pthread_setspecific(wsec_tls, s);
+}
 
 /* What a recipient type puts in the header. */
 struct recipient {
-    const uint8_t *pub; /* X25519, or */
+    bool           x25519;
+    const uint8_t *pub; /* X25519 */
     const char    *passphrase; /* scrypt */
     int            log_n;
 };
@@ -72,8 +128,8 @@ header_scrypt(struct age_keys *k, const char *passphrase, int log_n, char *out, 
 static int
 check_recipient(struct recipient *r)
 {
-    if (r->pub != NULL)
-        return 0;
+    if (r->x25519)
+        return r->pub ? 0 : okra_fail(-EINVAL, "age: no recipient");
     if (r->passphrase == NULL || r->passphrase[0] == '\0')
         return okra_fail(-EINVAL, "age: an empty passphrase protects nothing");
     if (r->log_n == 0)
@@ -97,8 +153,8 @@ begin_file(struct age_keys *k, struct recipient *r, char *out)
     if ((rc = check_recipient(r)) < 0)
         return rc;
     randombytes_buf(k->file_key, sizeof k->file_key);
-    hlen = r->pub ? header_x25519(k, r->pub, out, HDR_CAP)
-                  : header_scrypt(k, r->passphrase, r->log_n, out, HDR_CAP);
+    hlen = r->x25519 ? header_x25519(k, r->pub, out, HDR_CAP)
+                     : header_scrypt(k, r->passphrase, r->log_n, out, HDR_CAP);
     if (hlen < 0)
         return hlen;
     randombytes_buf(out + hlen, AGE_NONCE_LEN);
@@ -132,7 +188,7 @@ writer_new(struct age_writer **ret, struct recipient *r, age_sink_fn sink, void 
         return okra_fail(-ENOMEM, "out of memory");
     w->sink = sink;
     w->ctx = ctx;
-    if ((w->sec = secmem_alloc(sizeof *w->sec)) == NULL || (k = age_keys_get()) == NULL) {
+    if ((w->sec = wsec_get()) == NULL || (k = age_keys_get()) == NULL) {
         age_writer_free(w);
         return okra_fail(-ENOMEM, "out of secure memory");
     }
@@ -153,7 +209,7 @@ int
 age_writer_new_x25519(
     struct age_writer **ret, const uint8_t pub[AGE_KEY_LEN], age_sink_fn sink, void *ctx)
 {
-    struct recipient r = { .pub = pub };
+    struct recipient r = { .x25519 = true, .pub = pub };
 
     return writer_new(ret, &r, sink, ctx);
 }
@@ -231,7 +287,7 @@ age_writer_free(struct age_writer *w)
 {
     if (w == NULL)
         return;
-    secmem_free(w->sec);
+    wsec_put(w->sec, w->fill);
     free(w);
 }
 
@@ -275,7 +331,7 @@ int
 age_encrypt_x25519(
     const uint8_t pub[AGE_KEY_LEN], const uint8_t *plain, size_t len, age_sink_fn sink, void *ctx)
 {
-    struct recipient r = { .pub = pub };
+    struct recipient r = { .x25519 = true, .pub = pub };
 
     return encrypt_oneshot(&r, plain, len, sink, ctx);
 }

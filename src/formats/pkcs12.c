@@ -559,30 +559,23 @@ open_safe(const struct p12_read *r, PKCS7 *p7, int *rc)
 }
 
 static int
-read_safes(const struct p12_frame *f, const struct p12_read *r)
+read_safes(STACK_OF(PKCS7) *safes, const struct p12_read *r)
 {
-    STACK_OF(PKCS7)          *safes;
     STACK_OF(PKCS12_SAFEBAG) *bags;
     int                       i, rc = 0;
 
-    safes = ASN1_item_unpack(f->ci->d.data, ASN1_ITEM_rptr(PKCS12_AUTHSAFES));
-    if (safes == NULL)
-        return okra_fail(-EINVAL, DAMAGED "its contents do not parse");
     for (i = 0; rc == 0 && i < sk_PKCS7_num(safes); i++) {
         bags = open_safe(r, sk_PKCS7_value(safes, i), &rc);
         if (rc == 0)
             rc = read_bags(r, bags, 0);
         sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
     }
-    if (rc == 0 && sk_PKCS7_num(safes) == 0)
-        rc = okra_fail(-EINVAL, DAMAGED "it holds no content");
-    sk_PKCS7_pop_free(safes, fmt_p7_clear_free);
     return rc;
 }
 
 /* Without a MAC, the password form is the one the encrypted parts decrypt under. */
 static int
-read_unmacced(const struct p12_frame *f, const struct p12_pass *forms, int n,
+read_unmacced(STACK_OF(PKCS7) *safes, const struct p12_pass *forms, int n,
               struct fmt_contents *c)
 {
     struct p12_read r = { NULL, false, c };
@@ -591,9 +584,45 @@ read_unmacced(const struct p12_frame *f, const struct p12_pass *forms, int n,
     for (i = 0; i < n && rc == -EBADMSG; i++) {
         fmt_contents_free(c);
         r.pw = &forms[i];
-        rc = read_safes(f, &r);
+        rc = read_safes(safes, &r);
     }
     fmt_contents_add_alg(c, "no MAC");
+    return rc;
+}
+
+/*
+ * The safes, parsed before the MAC is checked: it costs no cryptography, and
+ * a file whose structure is broken is then called damaged, not a wrong password.
+ */
+static STACK_OF(PKCS7) *
+unpack_safes(const struct p12_frame *f, int *rc)
+{
+    STACK_OF(PKCS7) *safes = ASN1_item_unpack(f->ci->d.data, ASN1_ITEM_rptr(PKCS12_AUTHSAFES));
+
+    *rc = 0;
+    if (safes == NULL)
+        *rc = okra_fail(-EINVAL, DAMAGED "its contents do not parse");
+    else if (sk_PKCS7_num(safes) == 0)
+        *rc = okra_fail(-EINVAL, DAMAGED "it holds no content");
+    return safes;
+}
+
+static int
+open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n,
+            struct fmt_contents *c)
+{
+    STACK_OF(PKCS7) *safes;
+    struct p12_read  r;
+    int              which = 0, rc;
+
+    safes = unpack_safes(f, &rc);
+    if (rc == 0 && f->mac == NULL)
+        rc = read_unmacced(safes, forms, n, c);
+    else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, c)) == 0) {
+        r = (struct p12_read) { &forms[which], true, c };
+        rc = read_safes(safes, &r);
+    }
+    sk_PKCS7_pop_free(safes, fmt_p7_clear_free);
     return rc;
 }
 
@@ -602,19 +631,12 @@ fmt_p12_open(const uint8_t *data, size_t len, const char *password, struct fmt_c
 {
     struct p12_frame f;
     struct p12_pass  forms[2];
-    struct p12_read  r;
     char            *owned;
-    int              n, which = 0, rc;
+    int              n, rc;
 
     n = password_forms(password, forms, &owned);
-    if ((rc = p12_frame(data, len, &f)) == 0) {
-        if (f.mac == NULL) {
-            rc = read_unmacced(&f, forms, n, c);
-        } else if ((rc = mac_pick(&f, forms, n, &which, c)) == 0) {
-            r = (struct p12_read) { &forms[which], true, c };
-            rc = read_safes(&f, &r);
-        }
-    }
+    if ((rc = p12_frame(data, len, &f)) == 0)
+        rc = open_framed(&f, forms, n, c);
     if (f.ci != NULL)
         fmt_p7_clear_free(f.ci);
     if (owned != NULL)

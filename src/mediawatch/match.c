@@ -56,6 +56,22 @@ mw_props_set(struct mw_props *p, const char *key, const char *value)
     return 0;
 }
 
+void
+mw_props_unset_prefix(struct mw_props *p, const char *prefix)
+{
+    size_t k = 0, n = strlen(prefix);
+
+    for (size_t i = 0; i < p->n; i++) {
+        if (strncmp(p->v[i].key, prefix, n) == 0) {
+            free(p->v[i].key);
+            free(p->v[i].value);
+        } else {
+            p->v[k++] = p->v[i];
+        }
+    }
+    p->n = k;
+}
+
 const char *
 mw_props_get(const struct mw_props *p, const char *key)
 {

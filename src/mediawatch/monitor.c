@@ -214,8 +214,8 @@ props_from_usb(struct mw_props *p, struct udev_device *ud)
         set_encoded(p, "ID_MODEL", v, true);
 }
 
-/* Kernel mode: what udev's builtin-blkid would have said, probed through our own fd. */
-static void
+/* What udev's builtin-blkid would have said, probed through our own fd; 0 or -errno. */
+static int
 props_from_blkid(struct mw_props *p, const struct mw_dev *d)
 {
     static const struct {
@@ -231,14 +231,17 @@ props_from_blkid(struct mw_props *p, const struct mw_dev *d)
     int         fd;
 
     if (d->devnode == NULL)
-        return;
+        return -ENODEV;
     fd = open(d->devnode, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
-        return;
-    if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d->devnum
-        || (pr = blkid_new_probe()) == NULL) {
+        return -errno;
+    if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d->devnum) {
         close(fd);
-        return;
+        return -ENODEV;
+    }
+    if ((pr = blkid_new_probe()) == NULL) {
+        close(fd);
+        return -ENOMEM;
     }
     if (blkid_probe_set_device(pr, fd, 0, 0) == 0) {
         blkid_probe_enable_superblocks(pr, 1);
@@ -257,6 +260,23 @@ props_from_blkid(struct mw_props *p, const struct mw_dev *d)
     }
     blkid_free_probe(pr);
     close(fd);
+    return 0;
+}
+
+int
+mw_dev_reprobe(struct mw_dev *d)
+{
+    struct mw_props fresh = { 0 };
+    int             rc = props_from_blkid(&fresh, d);
+
+    if (rc == 0) {
+        mw_props_unset_prefix(&d->props, "ID_FS_");
+        mw_props_unset_prefix(&d->props, "ID_PART_TABLE_");
+        for (size_t i = 0; i < fresh.n && rc == 0; i++)
+            rc = mw_props_set(&d->props, fresh.v[i].key, fresh.v[i].value);
+    }
+    mw_props_clear(&fresh);
+    return rc;
 }
 
 /* ---- devices ---------------------------------------------------------- */
@@ -309,6 +329,7 @@ dev_new(const struct mw_monitor *m, struct udev_device *ud)
         return NULL;
     d->action = parse_action(udev_device_get_action(ud));
     d->devnum = udev_device_get_devnum(ud);
+    d->seqnum = udev_device_get_seqnum(ud);
     d->partition = type != NULL && strcmp(type, "partition") == 0;
     d->syspath = udev_device_get_syspath(ud) ? strdup(udev_device_get_syspath(ud)) : NULL;
     d->devnode = make_devnode(udev_device_get_devnode(ud));
@@ -337,7 +358,7 @@ dev_new(const struct mw_monitor *m, struct udev_device *ud)
     /* worth probing: a medium is in, and it is not a partitioned disk */
     if (m->kernel && d->size > 0 && !d->has_partitions) {
         props_from_usb(&d->props, ud);
-        props_from_blkid(&d->props, d);
+        (void) props_from_blkid(&d->props, d);
     }
     return d;
 }

@@ -43,6 +43,9 @@ struct mw_props {
 /* Sets key to value (replacing an earlier value). 0, -EINVAL (too long, too many), -ENOMEM. */
 int mw_props_set(struct mw_props *p, const char *key, const char *value);
 
+/* Removes every key that starts with prefix. */
+void mw_props_unset_prefix(struct mw_props *p, const char *prefix);
+
 /* The value of key, or NULL. */
 const char *mw_props_get(const struct mw_props *p, const char *key);
 
@@ -97,6 +100,7 @@ struct mw_dev {
     dev_t           parent;   /* the whole disk of a partition, else 0 */
     bool            partition;
     uint64_t        diskseq;  /* DISKSEQ (Linux 5.15+), 0 when unknown */
+    uint64_t        seqnum;   /* the kernel's event number; 0 when enumerated */
     uint64_t        size;     /* sectors, from sysfs; 0 for no medium */
     bool            has_partitions;
     bool            has_holders;  /* device-mapper, md, ... stacked on it */
@@ -138,6 +142,14 @@ int mw_monitor_next(struct mw_monitor *m, struct mw_dev **ret);
  * for each (cb takes ownership of the device). Returns: 0, or negative errno.
  */
 int mw_monitor_enumerate(struct mw_monitor *m, void (*cb)(void *ctx, struct mw_dev *d), void *ctx);
+
+/*
+ * Probes d's filesystem again with libblkid, replacing every ID_FS_* and
+ * ID_PART_TABLE_* property: what the properties say is then what is on the
+ * medium now, not what udev saw at the event. Returns: 0, or negative errno
+ * when the device cannot be read.
+ */
+int mw_dev_reprobe(struct mw_dev *d);
 
 /* True when udevd answers on /run/udev/control (a stale socket does not count). */
 bool mw_udevd_running(void);

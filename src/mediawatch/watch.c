@@ -106,13 +106,10 @@ same_medium(dev_t a, uint64_t seq_a, dev_t b, uint64_t seq_b)
     return a == b && (seq_a == 0 || seq_b == 0 || seq_a == seq_b);
 }
 
-/* Called with the lock held. */
+/* Handled already (this device number with this DISKSEQ). Called with the lock held. */
 static bool
 already_known(const struct watch *w, const struct mw_dev *d)
 {
-    for (size_t i = 0; i < w->n_queue; i++)
-        if (w->queue[i]->devnum == d->devnum)
-            return true;
     for (size_t i = 0; i < w->n_handled; i++)
         if (same_medium(w->handled[i].devnum, w->handled[i].diskseq, d->devnum, d->diskseq))
             return true;
@@ -176,11 +173,22 @@ has_filesystem(const struct mw_dev *d)
         && (usage == NULL || strcmp(usage, "filesystem") == 0);
 }
 
-/* Whether a medium that matched the rules may be queued; says why not. */
+/*
+ * Whether a medium that matched the rules may be handled; says why not.
+ * queueing: while the device is okra's own medium in use, the mount on it is
+ * okra's (of the medium that was in it before); handle() checks again.
+ */
 static bool
-acceptable(struct watch *w, const struct mw_dev *d)
+acceptable(struct watch *w, const struct mw_dev *d, bool queueing)
 {
     const char *why = NULL;
+    bool        ours = false;
+
+    if (queueing) {
+        pthread_mutex_lock(&w->lock);
+        ours = w->busy && w->cur == d->devnum;
+        pthread_mutex_unlock(&w->lock);
+    }
 
     if (!has_filesystem(d))
         why = "holds no filesystem";
@@ -188,45 +196,92 @@ acceptable(struct watch *w, const struct mw_dev *d)
         why = "is not on the vault's allow-list of serials and filesystem UUIDs";
     else if (d->has_holders)
         why = "is in use by another block device (device-mapper, RAID)";
-    else if (mw_devnum_mounted(d->devnum))
+    else if (!ours && mw_devnum_mounted(d->devnum))
         why = "is already mounted elsewhere";
     if (why != NULL)
         wlog(w, MW_INFO, "%s %s; skipped", dname(d), why);
     return why == NULL;
 }
 
-/* An add or change that is not a removal: queue it when it qualifies. Takes d. */
-static void
-consider(struct watch *w, struct mw_dev *d)
+/*
+ * Puts d where a waiting entry for the same device is (a later event tells
+ * more: a loop device or a card reader sends `change` before and after the
+ * new medium is readable), or drops that entry when d is NULL. Returns false
+ * when none waits. Called with the lock held.
+ */
+static bool
+requeue_locked(struct watch *w, dev_t devnum, struct mw_dev *d)
 {
-    bool known, full = false;
+    for (size_t i = 0; i < w->n_queue; i++) {
+        if (w->queue[i]->devnum != devnum)
+            continue;
+        mw_dev_free(w->queue[i]);
+        if (d != NULL)
+            w->queue[i] = d;
+        else
+            memmove(w->queue + i, w->queue + i + 1, (--w->n_queue - i) * sizeof w->queue[0]);
+        return true;
+    }
+    return false;
+}
 
-    /* a partitioned disk is handled through its partitions */
-    if ((!d->partition && d->has_partitions) || !mw_props_match(&d->props, w->rules, w->n_rules)) {
-        mw_dev_free(d);
-        return;
-    }
+/*
+ * Queues d in the order the kernel saw the media: udevd finishes events for
+ * different devices in parallel, so its messages may come out of order.
+ */
+static void
+insert_locked(struct watch *w, struct mw_dev *d)
+{
+    size_t at = w->n_queue;
+
+    while (d->seqnum != 0 && at > 0 && w->queue[at - 1]->seqnum > d->seqnum)
+        at--;
+    memmove(w->queue + at + 1, w->queue + at, (w->n_queue - at) * sizeof w->queue[0]);
+    w->queue[at] = d;
+    w->n_queue++;
+}
+
+/* Takes the lock; frees d when it is not queued. */
+static void
+enqueue(struct watch *w, struct mw_dev *d, bool ok)
+{
+    bool full = false;
+
     pthread_mutex_lock(&w->lock);
-    known = already_known(w, d);
-    pthread_mutex_unlock(&w->lock);
-    if (known || !acceptable(w, d)) {
+    if (!ok || already_known(w, d)) {
+        requeue_locked(w, d->devnum, NULL);
         mw_dev_free(d);
-        return;
+        d = NULL;
+    } else if (!requeue_locked(w, d->devnum, d)) {
+        if (w->n_queue < MW_QUEUE_MAX)
+            insert_locked(w, d);
+        else
+            full = true;
     }
-    pthread_mutex_lock(&w->lock);
-    if (already_known(w, d)) {
-        mw_dev_free(d);
-    } else if (w->n_queue == MW_QUEUE_MAX) {
-        full = true;
-    } else {
-        w->queue[w->n_queue++] = d;
+    if (d != NULL && !full)
         pthread_cond_signal(&w->cond);
-    }
     pthread_mutex_unlock(&w->lock);
     if (full) {
         wlog(w, MW_WARN, "%s: %d media are already waiting; skipped", dname(d), MW_QUEUE_MAX);
         mw_dev_free(d);
     }
+}
+
+/* An add or change that is not a removal: queue it when it qualifies. Takes d. */
+static void
+consider(struct watch *w, struct mw_dev *d)
+{
+    bool known;
+
+    /* a partitioned disk is handled through its partitions */
+    if ((!d->partition && d->has_partitions) || !mw_props_match(&d->props, w->rules, w->n_rules)) {
+        enqueue(w, d, false);
+        return;
+    }
+    pthread_mutex_lock(&w->lock);
+    known = already_known(w, d);
+    pthread_mutex_unlock(&w->lock);
+    enqueue(w, d, !known && acceptable(w, d, true));
 }
 
 /* A new DISKSEQ on the medium in use: another card is in the reader now. */
@@ -331,18 +386,37 @@ watcher(void *arg)
     return NULL;
 }
 
+/*
+ * The medium may have changed since its event (swapped in a reader while
+ * another was in use, rewritten): probe it again, and hold the fresh
+ * properties to the same rules.
+ */
+static bool
+still_wanted(struct watch *w, struct mw_dev *d)
+{
+    int rc = mw_dev_reprobe(d);
+
+    if (rc < 0) {
+        wlog(w, MW_WARN, "%s cannot be read any more (%s); skipped", dname(d), strerror(-rc));
+        return false;
+    }
+    if (!mw_props_match(&d->props, w->rules, w->n_rules)) {
+        wlog(w, MW_INFO, "%s changed and no longer matches; skipped", dname(d));
+        return false;
+    }
+    return acceptable(w, d, false);
+}
+
 /* Mounts d, runs on_medium, unmounts. Returns true when on_medium ran (its result in *cb_rc). */
 static bool
-handle(struct watch *w, const struct mw_dev *d, int *cb_rc)
+handle(struct watch *w, struct mw_dev *d, int *cb_rc)
 {
     struct mw_medium m;
     struct mw_mount  mnt;
     int              rc;
 
-    if (mw_devnum_mounted(d->devnum)) {
-        wlog(w, MW_INFO, "%s is already mounted elsewhere; skipped", dname(d));
+    if (!still_wanted(w, d))
         return false;
-    }
     if (mw_medium_from_props(&m, &d->props, d->devnode) < 0) {
         wlog(w, MW_ERROR, "%s: out of memory", dname(d));
         return false;

@@ -203,7 +203,7 @@ commit_slot(struct pipeline *p, struct slot *s)
         return rc;
     if (rc == 1) {
         p->r->already++;
-        snprintf(where, sizeof where, "sealed already, in bundle %llu as %s",
+        snprintf(where, sizeof where, "in bundle %llu as %s",
                  (unsigned long long) seq, id);
         line(p, INGEST_ALREADY, s->path, where);
         return 0;

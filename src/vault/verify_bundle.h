@@ -13,6 +13,7 @@ struct bundle_check {
     /* in */
     int                       dirfd;
     char                      path[4096];
+    char                      display[4200]; /* how messages name it */
     const struct mini_pubkey *key;
     /* out */
     bool                      ok;

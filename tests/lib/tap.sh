@@ -38,3 +38,24 @@ run_okra() {
   okra "$@" >"$TMP/.out" 2>"$TMP/.err"; RC=$?
   OUT=$(cat "$TMP/.out"); ERR=$(cat "$TMP/.err")
 }
+
+# A test vault made through the internal API (no ceremony): $V, identity $ID.
+: "${OKRA_TOOLS:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/tools}"
+test_vault() {
+  V=${1:-$TMP/vault} ID=$TMP/identity.txt
+  [[ -f $ID ]] || age-keygen -o "$ID" 2>/dev/null
+  "$OKRA_TOOLS/mkvault" "$V" "$ID" || { echo "# mkvault failed"; exit 1; }
+}
+
+# A few export files made with the OpenSSL CLI into $1 (passwords: pw-<name>).
+make_keys() {
+  local d=$1; mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/rsa.key" -out "$d/rsa.crt" -subj "/CN=Test Officer/O=Okra Tests" -days 30 2>/dev/null
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ec.key" -out "$d/ec.crt" -subj "/CN=Test Curve" -days 30 2>/dev/null
+  openssl pkcs12 -export -legacy -in "$d/rsa.crt" -inkey "$d/rsa.key" -name "legacy export" -out "$d/legacy.pfx" -passout pass:pw-legacy
+  openssl pkcs12 -export -in "$d/ec.crt" -inkey "$d/ec.key" -out "$d/modern.pfx" -passout pass:pw-modern
+  openssl pkcs8 -topk8 -nocrypt -in "$d/ec.key" -out "$d/plain.pem"
+}
+
+# Snapshot of a vault's files (not the cache or the lock), to show nothing changed.
+vault_snapshot() { (cd "$1" && find . -type f ! -name 'index.sqlite*' ! -name lock -exec sha256sum {} + | sort); }

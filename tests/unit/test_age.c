@@ -9,6 +9,7 @@
 #include "crypto/bech32.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,13 +108,16 @@ setup(void **state)
 static void
 test_bech32_bip173(void **state)
 {
-    /* BIP-173's valid strings (checksums only: some carry no whole bytes) */
+    /* BIP-173's valid and invalid test strings (the checksum is all they test) */
     static const char *valid[] = {
         "A12UEL5L",
         "a12uel5l",
         "an83characterlonghumanreadablepartthatcontainsthenumber1andtheexcludedcharactersbio1tt5tg"
         "s",
         "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+        "11" /* and 82 q */
+        "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"
+        "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc8247j",
         "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
         "?1ezyfcl",
     };
@@ -128,27 +132,27 @@ test_bech32_bip173(void **state)
         "a12UEL5L", /* mixed case */
         "a1lqfn3a", /* bech32m, not bech32 */
         "abcdef1l7aum6echk45nj3s0wdvt2fg8x9yrzpqzd3ryx", /* bech32m */
+        "a 12uel5l", /* space */
     };
     char    hrp[128];
     uint8_t data[128];
     size_t  len, i;
 
-    for (i = 0; i < sizeof valid / sizeof *valid; i++) {
-        int rc = bech32_decode(valid[i], hrp, sizeof hrp, data, sizeof data, &len);
-
-        /* "split..." and "abcdef..." decode to whole bytes; the rest may carry
-         * non-zero padding bits (they are checksum vectors), so only -EINVAL
-         * for padding is allowed, never a crash or a checksum miss */
-        if (i == 3 || i == 4)
-            assert_int_equal(rc, 0);
-    }
-    assert_int_equal(bech32_decode("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw", hrp, sizeof hrp,
-                         data, sizeof data, &len),
-        0);
+    for (i = 0; i < sizeof valid / sizeof *valid; i++)
+        if (bech32_decode(valid[i], hrp, sizeof hrp, data, sizeof data, &len) != 0)
+            fail_msg("valid BIP-173 string rejected: %s", valid[i]);
+    assert_int_equal(bech32_decode(valid[3], hrp, sizeof hrp, data, sizeof data, &len), 0);
     assert_string_equal(hrp, "abcdef");
+    assert_int_equal(len, 20);
+    assert_int_equal(bech32_decode(valid[0], hrp, sizeof hrp, data, sizeof data, &len), 0);
+    assert_string_equal(hrp, "A");
+    assert_int_equal(len, 0);
     for (i = 0; i < sizeof invalid / sizeof *invalid; i++)
-        assert_int_not_equal(
-            bech32_decode(invalid[i], hrp, sizeof hrp, data, sizeof data, &len), 0);
+        if (bech32_decode(invalid[i], hrp, sizeof hrp, data, sizeof data, &len) == 0)
+            fail_msg("invalid BIP-173 string accepted: %s", invalid[i]);
+    /* buffers too small */
+    assert_int_equal(bech32_decode(valid[3], hrp, 3, data, sizeof data, &len), -ENOSPC);
+    assert_int_equal(bech32_decode(valid[3], hrp, sizeof hrp, data, 19, &len), -ENOSPC);
 }
 
 static void
@@ -726,6 +730,56 @@ test_sink_errors(void **state)
     secmem_free(sk);
 }
 
+/* Per-thread scratch and parked writer blocks: used, then freed at thread exit. */
+static void *
+thread_work(void *arg)
+{
+    const uint8_t        *pk = arg, *sk = (const uint8_t *)arg + AGE_KEY_LEN;
+    struct age_identities ids = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
+    uint8_t               plain[3000];
+    struct buf            c = { 0 };
+    struct secbuf         out = { 0 };
+    struct age_writer    *w;
+    int                   i, bad = 0;
+
+    fill_pattern(plain, sizeof plain, 3);
+    for (i = 0; i < 20; i++) {
+        c.len = 0;
+        if (i % 2 == 0)
+            bad |= age_encrypt_x25519(pk, plain, sizeof plain, buf_sink, &c);
+        else
+            bad |= age_writer_new_x25519(&w, pk, buf_sink, &c) || age_writer_write(w, plain, 100)
+                || age_writer_write(w, plain + 100, sizeof plain - 100) || age_writer_finish(w);
+        if (i % 2)
+            age_writer_free(w);
+        out.len = 0;
+        bad |= age_decrypt(&ids, c.p, c.len, age_sink_secbuf, &out);
+        bad |= out.len != sizeof plain || memcmp(out.p, plain, sizeof plain) != 0;
+    }
+    secbuf_free(&out);
+    free(c.p);
+    return bad ? arg : NULL;
+}
+
+static void
+test_threads(void **state)
+{
+    uint8_t  *keys = secmem_alloc(2 * AGE_KEY_LEN);
+    pthread_t t[3];
+    void     *ret;
+    int       i;
+
+    randombytes_buf(keys + AGE_KEY_LEN, AGE_KEY_LEN);
+    assert_int_equal(age_x25519_public(keys + AGE_KEY_LEN, keys), 0);
+    for (i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, thread_work, keys), 0);
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(t[i], &ret), 0);
+        assert_null(ret);
+    }
+    secmem_free(keys);
+}
+
 /* ---- stock age ---- */
 
 static bool
@@ -860,7 +914,7 @@ test_stock_age_scrypt(void **state)
     char                *back;
     size_t               len;
 
-    if (!have_tools() || system("command -v script >/dev/null 2>&1") != 0) {
+    if (!have_tools() || system("script -qec true /dev/null >/dev/null 2>&1 </dev/null") != 0) {
         print_message("stock age or script(1) missing: scrypt interop skipped\n");
         skip();
     }
@@ -895,6 +949,7 @@ main(void)
         cmocka_unit_test(test_failures),
         cmocka_unit_test(test_looks_like),
         cmocka_unit_test(test_sink_errors),
+        cmocka_unit_test(test_threads),
         cmocka_unit_test(test_stock_age),
         cmocka_unit_test(test_stock_age_scrypt),
     };

@@ -331,7 +331,7 @@ struct run {
     enum cb_mode    mode;
     char            pull_sys[32];
     char            swap_img[128]; /* CB_SWAP: the other card */
-    int             calls;
+    atomic_int      calls;
     char            devname[64], fs_label[600], fs_type[32], options[256], path[256];
     char            order[4][64];
     struct timespec t_attach;
@@ -494,7 +494,7 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
             r->max_mounts = mounts;
         if (r->calls == 1)
             sleep_ms(400);
-        if (r->calls == 2)
+        if (r->calls == 3)
             r->stop = 1;
         return 0;
     }
@@ -511,8 +511,8 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
         snprintf(r->pull_sys, sizeof r->pull_sys, "%s", m->devname + 5);
     rc = r->mode == CB_SWAP ? swap(m->devname, r->swap_img) : pull(r->pull_sys);
     if (rc < 0) {
-        problem(r, "cannot %s %s: %s", r->mode == CB_SWAP ? "swap the medium in" : "send remove for",
-                r->pull_sys, strerror(-rc));
+        problem(r, "cannot %s %s (%s): %s", r->mode == CB_SWAP ? "swap the medium in" : "send remove for",
+                r->pull_sys, m->devname ? m->devname : "?", strerror(-rc));
         return rc;
     }
     while (!*abort_flag && ms_since(&t0) < 5000)
@@ -743,7 +743,7 @@ test_kernel_pulled(void **state)
 static void
 test_swapped(void **state)
 {
-    char        img[128], label[17], uuid[40], dev[32];
+    char        img[128], label[17], uuid[40], dev[32], glob[40];
     char       *attach_ro[] = { (char *) "losetup", (char *) "-f", (char *) "--show", (char *) "-r", img,
                                 NULL };
     struct run *r;
@@ -753,7 +753,8 @@ test_swapped(void **state)
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "swap1");
     make_ext4(img, label, uuid);
-    r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", "OK*S*", false, CB_SWAP);
+    snprintf(glob, sizeof glob, "OK%dS*", (int) getpid() % 100000);
+    r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", glob, false, CB_SWAP);
     img_path(r->swap_img, sizeof r->swap_img, "swap2");
     snprintf(label, sizeof label, "OK%dS%dB", (int) getpid() % 100000, env.serial);
     new_uuid(uuid, sizeof uuid);
@@ -833,34 +834,42 @@ test_partition_disk_pulled(void **state)
     run_free(r);
 }
 
-/* Two media at once: one after the other, in the order they came, never both mounted. */
+/*
+ * Media that come while one is in use wait their turn, in the order they came, and are never
+ * mounted two at a time.
+ */
 static void
-test_two_in_order(void **state)
+test_queued_in_order(void **state)
 {
-    char        img1[128], img2[128], uuid[40], dev1[32], dev2[32], l1[17], l2[17], glob[40];
-    struct run *r;
+    char            img[3][128], uuid[40], dev[3][32], label[3][17], glob[40];
+    struct run     *r;
+    struct timespec t0;
 
     NEED_ENV();
-    snprintf(l1, sizeof l1, "OK%dQ1", (int) getpid() % 100000);
-    snprintf(l2, sizeof l2, "OK%dQ2", (int) getpid() % 100000);
-    snprintf(glob, sizeof glob, "OK%dQ[12]", (int) getpid() % 100000);
-    img_path(img1, sizeof img1, "q1");
-    img_path(img2, sizeof img2, "q2");
-    new_uuid(uuid, sizeof uuid);
-    make_ext4(img1, l1, uuid);
-    new_uuid(uuid, sizeof uuid);
-    make_ext4(img2, l2, uuid);
+    for (int i = 0; i < 3; i++) {
+        snprintf(label[i], sizeof label[i], "OK%dQ%d", (int) getpid() % 100000, i + 1);
+        img_path(img[i], sizeof img[i], "queue");
+        new_uuid(uuid, sizeof uuid);
+        make_ext4(img[i], label[i], uuid);
+    }
+    snprintf(glob, sizeof glob, "OK%dQ[123]", (int) getpid() % 100000);
     r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", glob, false, CB_ORDER);
-    attach(img1, false, dev1, sizeof dev1);
-    attach(img2, false, dev2, sizeof dev2);
+    attach(img[0], false, dev[0], sizeof dev[0]);
+    /* the second and third come while the first is in use (its callback takes 400 ms) */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (r->calls == 0 && ms_since(&t0) < 5000)
+        sleep_ms(2);
+    attach(img[1], false, dev[1], sizeof dev[1]);
+    sleep_ms(30);
+    attach(img[2], false, dev[2], sizeof dev[2]);
     assert_int_equal(finish(r, 15000), 0);
-    if (r->calls != 2)
+    if (r->calls != 3)
         fail_msg("callback ran %d times; log:\n%s", r->calls, r->logs);
-    assert_string_equal(r->order[0], l1);
-    assert_string_equal(r->order[1], l2);
+    for (int i = 0; i < 3; i++)
+        assert_string_equal(r->order[i], label[i]);
     assert_int_equal(r->max_mounts, 1);
-    detach(dev1);
-    detach(dev2);
+    for (int i = 0; i < 3; i++)
+        detach(dev[i]);
     run_free(r);
 }
 
@@ -971,7 +980,7 @@ main(void)
         cmocka_unit_test(test_kernel_pulled),
         cmocka_unit_test(test_swapped),
         cmocka_unit_test(test_partition_disk_pulled),
-        cmocka_unit_test(test_two_in_order),
+        cmocka_unit_test(test_queued_in_order),
         cmocka_unit_test(test_mounted_elsewhere),
         cmocka_unit_test(test_stop_promptly),
         cmocka_unit_test(test_vfat),

@@ -1,0 +1,57 @@
+/*
+ * sets.h: the share sets a vault issued and retired, read from the signed
+ * records of its ceremonies (DESIGN.md, "A custodian's share file"):
+ * `ceremony-init` and `reshare` bundles carry `set` (id, threshold,
+ * custodians); `reshare` bundles also `retired` (set ids). Read in bundle
+ * order. Nothing here is secret.
+ */
+#ifndef OKRA_CER_SETS_H
+#define OKRA_CER_SETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vault/index.h"
+#include "vault/vault.h"
+
+struct cer_set {
+    uint16_t id;           /* the SLIP-0039 identifier */
+    uint64_t issued_in;    /* seq of its ceremony-init or reshare bundle */
+    unsigned threshold;
+    size_t   n_custodians;
+    char   **custodians;   /* names in share order */
+    bool     retired;
+    uint64_t retired_in;   /* seq of the reshare that retired it */
+};
+
+struct cer_retired {
+    uint16_t id;
+    uint64_t in; /* seq of the reshare */
+};
+
+struct cer_sets {
+    struct cer_set     *sets;      /* issued here, in order */
+    size_t              n;
+    struct cer_retired *retired;   /* every retirement, of sets issued here or not */
+    size_t              n_retired;
+};
+
+/*
+ * Reads the sets from the ceremony bundles the index lists (the index
+ * brought up to date first by the caller). -EINVAL when a ceremony record
+ * is malformed (the reason names the bundle).
+ */
+int cer_sets_load(struct vault *v, struct vindex *x, struct cer_sets *ret);
+void cer_sets_free(struct cer_sets *s);
+
+/* The set issued here with this identifier, or NULL. */
+const struct cer_set *cer_sets_find(const struct cer_sets *s, uint16_t id);
+/* Whether a set (issued here or not) was retired; *ret_in is the reshare's seq. */
+bool cer_sets_is_retired(const struct cer_sets *s, uint16_t id, uint64_t *ret_in);
+/* The newest set issued here and not retired, or NULL. */
+const struct cer_set *cer_sets_current(const struct cer_sets *s);
+/* Whether an identifier was ever used in this vault (issued or retired). */
+bool cer_sets_known(const struct cer_sets *s, uint16_t id);
+
+#endif

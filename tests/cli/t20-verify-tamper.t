@@ -1,0 +1,83 @@
+#!/bin/bash
+# okra verify catches every alteration of a vault (issue 2), and passes the untouched one.
+source "$(dirname "$0")/../lib/tap.sh"
+test_vault; make_keys "$TMP/k"
+for f in legacy.pfx modern.pfx plain.pem rsa.key; do okra --vault "$V" import "$TMP/k/$f" >/dev/null; done
+mkdir -p "$TMP/cp3"; cp "$V"/CHECKPOINT* "$TMP/cp3/"          # the vault's own state at seq 4
+openssl genpkey -algorithm ed25519 -out "$TMP/k/ed1.pem" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$TMP/k/ed2.pem" 2>/dev/null
+okra --vault "$V" import "$TMP/k/ed1.pem" >/dev/null
+okra --vault "$V" import "$TMP/k/ed2.pem" >/dev/null           # bundles 0..6
+cp "$V/station.pub" "$TMP/pinned.pub"
+okra --vault "$V" checkpoint >"$TMP/checkpoint"
+R=$(jq -r .recipient "$V/okra.json")
+# another vault, for a bundle from elsewhere
+V0=$V; test_vault "$TMP/other"; okra --vault "$TMP/other" import "$TMP/k/ed1.pem" >/dev/null; VB=$TMP/other; V=$V0
+
+run_okra --vault "$V" verify --key "$TMP/pinned.pub" --checkpoint "$TMP/checkpoint"
+is "$RC" 0 "the untouched vault verifies against the pinned key and the saved checkpoint"
+like "$OUT" "7 bundles verified" "and says how many bundles it checked"
+
+b() { printf '%s/bundles/%08d.tar' "$W" "$1"; }
+flip() { local f=$1 off=$2 c; c=$(od -An -tu1 -j "$off" -N1 "$f"); printf "$(printf '\\x%02x' $((c ^ 1)))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null; }
+member_off() { python3 -c 'import tarfile,sys
+t=tarfile.open(sys.argv[1]); m=[x for x in t.getmembers() if x.name.startswith(sys.argv[2])][0]; print(m.offset_data+int(sys.argv[3]))' "$1" "$2" "$3"; }
+resign() { # BUNDLE SECKEY: new SHA256SUMS, signed again with the same trusted comment, same member order
+  local f=$1 key=$2 d=$TMP/rs; rm -rf "$d"; mkdir -p "$d"; tar -xf "$f" -C "$d"
+  ( cd "$d" && tc=$(sed -n 's/^trusted comment: //p' SHA256SUMS.minisig) && files=$(sed 's/^[0-9a-f]*  //' SHA256SUMS) &&
+    sha256sum $files >SHA256SUMS && minisign -S -s "$key" -m SHA256SUMS -t "$tc" >/dev/null &&
+    tar --format=pax --no-recursion -cf "$f" $(tar -tf "$f") ) </dev/null
+}
+forge() { # replace the first payload with another key sealed to the same recipient, then re-sign
+  local f=$1 d=$TMP/fg; rm -rf "$d"; mkdir -p "$d"; tar -xf "$f" -C "$d"
+  openssl genpkey -algorithm ed25519 2>/dev/null | age -r "$R" -o "$d/payload/0001.age"
+  (cd "$d" && tar --format=pax --no-recursion -cf "$f" $(tar -tf "$f")); resign "$f" "$W/station.key"
+}
+tamper() { # NAME COMMAND: on a copy, the command damages; verify must fail and say something
+  local name=$1; shift
+  rm -rf "$TMP/w"; cp -a "$V" "$TMP/w"; W=$TMP/w
+  eval "$@"
+  okra --vault "$W" verify --key "$TMP/pinned.pub" --checkpoint "$TMP/checkpoint" >"$TMP/v.out" 2>"$TMP/v.err"; local rc=$?
+  if [[ $rc == 1 && -s $TMP/v.err ]]; then _result 0 "caught: $name"; else _result 1 "caught: $name (exit $rc)"; fi
+}
+tamper "a payload byte flipped"            'f=$(b 3); flip $f $(member_off $f payload/ 100)'
+tamper "a manifest byte flipped"           'f=$(b 3); flip $f $(member_off $f MANIFEST.json 20)'
+tamper "a SHA256SUMS byte flipped"         'f=$(b 3); flip $f $(member_off $f SHA256SUMS 3)'
+tamper "a signature byte flipped"          'f=$(b 3); flip $f $(member_off $f SHA256SUMS.minisig $(( $(tar -xOf $f SHA256SUMS.minisig | head -n 1 | wc -c) + 20 )))'
+tamper "a middle bundle removed"           'rm $(b 3)'
+tamper "two bundles swapped"               'mv $(b 2) $TMP/x.tar; mv $(b 3) $(b 2); mv $TMP/x.tar $(b 3)'
+tamper "the newest bundle removed"         'rm $(b 6)'
+tamper "a bundle from another vault"       'cp $VB/bundles/00000001.tar $(b 6)'
+tamper "a bundle replayed as a later seq"  'cp $(b 2) $(b 6)'
+tamper "a member appended"                 'echo junk >$TMP/payload-x; (cd $TMP && tar --append -f $(b 4) payload-x)'
+tamper "a member removed"                  'd=$TMP/rm; rm -rf $d; mkdir $d; tar -xf $(b 4) -C $d; (cd $d && tar --format=pax -cf $(b 4) MANIFEST.json SHA256SUMS SHA256SUMS.minisig)'
+tamper "a truncated bundle"                'f=$(b 5); truncate -s $(( $(stat -c %s $f) / 2 )) $f'
+tamper "re-signed under a new station key" 'minisign -G -W -f -p $W/station.pub -s $W/station.key >/dev/null; for f in $W/bundles/*.tar; do resign $f $W/station.key; done'
+tamper "a middle payload forged with the station key" 'forge $(b 3)'
+tamper "the newest payload forged with the station key" 'forge $(b 6)'
+tamper "rolled back behind the saved checkpoint" 'rm $(b 6) $(b 5) && cp $TMP/cp3/CHECKPOINT* $W/'
+tamper "CHECKPOINT pointing past the bundles" 'rm $(b 6); cp $V/CHECKPOINT* $W/'
+tamper "okra.json recipient replaced"      'jq --arg r "$(age-keygen 2>/dev/null | age-keygen -y)" ".recipient = \$r" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
+
+# without the pinned key, a rollback to a self-consistent state is caught only by the saved checkpoint
+rm -rf "$TMP/w"; cp -a "$V" "$TMP/w"; rm "$TMP/w/bundles/00000006.tar"; cp "$TMP/cp3"/CHECKPOINT* "$TMP/w/"
+rm "$TMP/w/bundles/00000005.tar"
+run_okra --vault "$TMP/w" verify
+is "$RC" 1 "a rollback leaves the index ahead of the bundles, and verify says so"
+like "$ERR" "index.sqlite does not match" "naming the index"
+rm -f "$TMP/w"/index.sqlite*
+run_okra --vault "$TMP/w" verify
+is "$RC" 0 "with the index removed too, a rollback is self-consistent (why auditors keep a checkpoint)"
+run_okra --vault "$TMP/w" verify --checkpoint "$TMP/checkpoint"
+is "$RC" 1 "and caught with it"
+like "$ERR" "gone|rolled back" "the message says the vault was rolled back"
+
+# an auditor with one bundle and the pinned key, no vault
+mkdir -p "$TMP/auditor"; cp "$V/bundles/00000003.tar" "$V/bundles/00000004.tar" "$TMP/auditor/"
+run_okra --vault "$TMP/none" verify --key "$TMP/pinned.pub" "$TMP/auditor/00000003.tar" "$TMP/auditor/00000004.tar"
+is "$RC" 0 "bundle files handed to an auditor verify with the pinned key, chained between them"
+run_okra --vault "$TMP/none" verify --key "$TMP/pinned.pub" "$TMP/auditor/00000004.tar" "$TMP/auditor/00000003.tar"
+is "$RC" 1 "given out of order, they do not chain"
+run_okra --vault "$V" verify 3 5
+is "$RC" 0 "bundles named by seq verify"
+done_testing
