@@ -145,7 +145,9 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
     if (rep->progress)
         fputs("\r\033[K", stderr);
     if (rc < 0) {
-        cli_error_from(NULL);
+        /* one bad file already has its line; with several, say that none went in */
+        if (!(import && r->failed == 1 && r->seen == 1))
+            cli_error_from(NULL);
         status = EXIT_FAIL;
     } else if (r->failed) {
         status = EXIT_FAIL;

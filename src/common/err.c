@@ -47,6 +47,21 @@ okra_fail_prefix(int code, const char *fmt, ...)
     return code;
 }
 
+int
+okra_fail_write(int errno_value, const char *fmt, ...)
+{
+    char    what[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (errno_value == ENOSPC || errno_value == EDQUOT)
+        return okra_fail(-ENOSPC, "the disk is full (writing %s); free some space and run the "
+                                  "command again", what);
+    return okra_fail(-errno_value, "cannot write %s: %s", what, strerror(errno_value));
+}
+
 const char *
 okra_errmsg(void)
 {

@@ -32,6 +32,12 @@ int okra_fail_errno(int errno_value, const char *fmt, ...) __attribute__((format
  */
 int okra_fail_prefix(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * For a failed write: "the disk is full (writing WHAT); free some space and
+ * run the command again" for ENOSPC and EDQUOT, else like okra_fail_errno.
+ */
+int okra_fail_write(int errno_value, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* The reason left by the last okra_fail in this thread ("" when none). */
 const char *okra_errmsg(void);
 

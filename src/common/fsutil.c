@@ -75,12 +75,12 @@ fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, mode_
         rc = rc < 0 ? rc : -errno;
         close(fd);
         unlinkat(dirfd, tmp, 0);
-        return okra_fail_errno(-rc, "cannot write %s", name);
+        return okra_fail_write(-rc, "%s", name);
     }
     if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
         rc = errno;
         unlinkat(dirfd, tmp, 0);
-        return okra_fail_errno(rc, "cannot write %s", name);
+        return okra_fail_write(rc, "%s", name);
     }
     return fs_fsync_dir(dirfd);
 }

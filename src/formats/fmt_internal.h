@@ -25,7 +25,11 @@
 /* Limits on what outside files may make us do. */
 #define FMT_MAX_KEYS       256
 #define FMT_MAX_CERTS      4096
+#ifdef OKRA_FUZZING
+#define FMT_MAX_ITERATIONS 4096     /* the fuzzer's inputs must stay fast */
+#else
 #define FMT_MAX_ITERATIONS 10000000 /* KDF rounds; real files use at most about 600000 */
+#endif
 #define FMT_MAX_NESTING    8        /* safeContents bags inside safeContents bags */
 
 /* ---- provider.c: OpenSSL set-up, shared by all threads ---- */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-const struct mw_match mw_default_match = { .prop = (char *) "ID_BUS", .glob = (char *) "usb" };
+const struct mw_match mw_default_match = { .prop = (char *)"ID_BUS", .glob = (char *)"usb" };
 
 static bool
 valid_key(const char *k, size_t len)
@@ -20,7 +20,8 @@ valid_key(const char *k, size_t len)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = k[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '_'))
             return false;
     }
     return true;
@@ -138,12 +139,12 @@ mw_match_parse(const char *s, struct mw_match *ret)
 
     if (eq == NULL)
         return okra_fail(-EINVAL, "a match rule is PROP=GLOB, for example ID_BUS=usb");
-    if (!valid_key(s, (size_t) (eq - s)))
+    if (!valid_key(s, (size_t)(eq - s)))
         return okra_fail(-EINVAL, "a udev property name is letters, digits and '_' (at most %d)",
-                         MW_PROP_KEY_MAX);
+            MW_PROP_KEY_MAX);
     if (strlen(eq + 1) > MW_PROP_VALUE_MAX)
         return okra_fail(-EINVAL, "match pattern too long");
-    prop = strndup(s, (size_t) (eq - s));
+    prop = strndup(s, (size_t)(eq - s));
     glob = strdup(eq + 1);
     if (prop == NULL || glob == NULL) {
         free(prop);

@@ -75,7 +75,9 @@ struct mw_options {
      * Called with the medium mounted at root_fd (a directory fd opened
      * O_PATH-free, read-only) and mount_path. abort becomes non-zero when the
      * device is removed during the call. Returns 0, or negative on failure
-     * (the loop goes on to the next medium).
+     * (the loop goes on to the next medium). root_fd stays mw_run's: the
+     * callback must not close it, nor keep files open after it returns (a
+     * busy medium is detached lazily, and a warning logged).
      */
     int (*on_medium)(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_path,
                      volatile sig_atomic_t *abort);

@@ -37,7 +37,7 @@ mw_unhexmangle(const char *s, size_t max)
     while (i < len) {
         if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' && hexval(s[i + 2]) >= 0
             && hexval(s[i + 3]) >= 0) {
-            char c = (char) (hexval(s[i + 2]) << 4 | hexval(s[i + 3]));
+            char c = (char)(hexval(s[i + 2]) << 4 | hexval(s[i + 3]));
 
             if (c == '\0')
                 break;
@@ -95,7 +95,7 @@ char *
 mw_text_sanitize(const char *s)
 {
     static const char    hex[] = "0123456789abcdef";
-    const unsigned char *p = (const unsigned char *) s;
+    const unsigned char *p = (const unsigned char *)s;
     size_t               n = strnlen(s, MW_PROP_VALUE_MAX), i = 0, o = 0;
     char                *out = malloc(MW_TEXT_MAX + 1);
 
@@ -117,7 +117,7 @@ mw_text_sanitize(const char *s)
                 out[o++] = hex[p[i + k] >> 4];
                 out[o++] = hex[p[i + k] & 0xf];
             } else {
-                out[o++] = (char) p[i + k];
+                out[o++] = (char)p[i + k];
             }
         }
         i += nbytes;

@@ -51,7 +51,7 @@ mw_udevd_running(void)
     if (fd < 0)
         return false;
     /* udevd leaves the socket file behind when it stops: only a connect tells */
-    up = connect(fd, (const struct sockaddr *) &sa, sizeof sa) == 0 || errno == EAGAIN;
+    up = connect(fd, (const struct sockaddr *)&sa, sizeof sa) == 0 || errno == EAGAIN;
     close(fd);
     return up;
 }
@@ -65,7 +65,7 @@ sysfs_read(const char *syspath, const char *attr, char *buf, size_t size)
     ssize_t n;
     int     fd;
 
-    if (snprintf(path, sizeof path, "%s/%s", syspath, attr) >= (int) sizeof path)
+    if (snprintf(path, sizeof path, "%s/%s", syspath, attr) >= (int)sizeof path)
         return -ENAMETOOLONG;
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
         return -errno;
@@ -148,7 +148,7 @@ props_from_udev(struct mw_props *p, struct udev_device *ud)
         const char *k = udev_list_entry_get_name(e), *v = udev_list_entry_get_value(e);
 
         if (k != NULL && v != NULL)
-            (void) mw_props_set(p, k, v);
+            (void)mw_props_set(p, k, v);
     }
 }
 
@@ -167,7 +167,7 @@ props_from_uevent_file(struct mw_props *p, const char *syspath)
 
         if (eq != NULL) {
             *eq = '\0';
-            (void) mw_props_set(p, line, eq + 1);
+            (void)mw_props_set(p, line, eq + 1);
         }
     }
     free(data);
@@ -184,9 +184,9 @@ set_encoded(struct mw_props *p, const char *key, const char *raw, bool safe_too)
     if (buf != NULL && copy != NULL) {
         snprintf(enc_key, sizeof enc_key, "%s_ENC", key);
         if (blkid_encode_string(copy, buf, 4 * len + 1) == 0)
-            (void) mw_props_set(p, safe_too ? enc_key : key, buf);
+            (void)mw_props_set(p, safe_too ? enc_key : key, buf);
         if (safe_too && blkid_safe_string(copy, buf, 4 * len + 1) == 0)
-            (void) mw_props_set(p, key, buf);
+            (void)mw_props_set(p, key, buf);
     }
     free(buf);
     free(copy);
@@ -196,12 +196,13 @@ set_encoded(struct mw_props *p, const char *key, const char *raw, bool safe_too)
 static void
 props_from_usb(struct mw_props *p, struct udev_device *ud)
 {
-    struct udev_device *usb = udev_device_get_parent_with_subsystem_devtype(ud, "usb", "usb_device");
-    const char         *v;
+    struct udev_device *usb
+        = udev_device_get_parent_with_subsystem_devtype(ud, "usb", "usb_device");
+    const char *v;
 
     if (usb == NULL)
         return;
-    (void) mw_props_set(p, "ID_BUS", "usb");
+    (void)mw_props_set(p, "ID_BUS", "usb");
     if ((v = udev_device_get_sysattr_value(usb, "idVendor")) != NULL)
         set_encoded(p, "ID_VENDOR_ID", v, false);
     if ((v = udev_device_get_sysattr_value(usb, "idProduct")) != NULL)
@@ -222,9 +223,12 @@ props_from_blkid(struct mw_props *p, const struct mw_dev *d)
         const char *name, *key;
         bool        safe_too;
     } map[] = {
-        { "TYPE", "ID_FS_TYPE", false },       { "USAGE", "ID_FS_USAGE", false },
-        { "VERSION", "ID_FS_VERSION", false }, { "UUID", "ID_FS_UUID", true },
-        { "LABEL", "ID_FS_LABEL", true },      { "PTTYPE", "ID_PART_TABLE_TYPE", false },
+        { "TYPE", "ID_FS_TYPE", false },
+        { "USAGE", "ID_FS_USAGE", false },
+        { "VERSION", "ID_FS_VERSION", false },
+        { "UUID", "ID_FS_UUID", true },
+        { "LABEL", "ID_FS_LABEL", true },
+        { "PTTYPE", "ID_PART_TABLE_TYPE", false },
     };
     struct stat st;
     blkid_probe pr;
@@ -245,9 +249,9 @@ props_from_blkid(struct mw_props *p, const struct mw_dev *d)
     }
     if (blkid_probe_set_device(pr, fd, 0, 0) == 0) {
         blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID
-                                                  | BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE
-                                                  | BLKID_SUBLKS_VERSION);
+        blkid_probe_set_superblocks_flags(pr,
+            BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE
+                | BLKID_SUBLKS_VERSION);
         blkid_probe_enable_partitions(pr, 1);
         if (blkid_do_safeprobe(pr) == 0) {
             for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
@@ -340,13 +344,14 @@ dev_new(const struct mw_monitor *m, struct udev_device *ud)
     if (m->kernel) {
         props_from_uevent_file(&d->props, d->syspath);
         if (udev_device_get_property_value(ud, "DISK_MEDIA_CHANGE") != NULL)
-            (void) mw_props_set(&d->props, "DISK_MEDIA_CHANGE", "1");
+            (void)mw_props_set(&d->props, "DISK_MEDIA_CHANGE", "1");
     } else {
         props_from_udev(&d->props, ud);
     }
     d->size = mw_sysfs_size(d->syspath);
     d->has_holders = sysfs_has_holders(d->syspath);
-    if (d->partition && (disk = udev_device_get_parent_with_subsystem_devtype(ud, "block", "disk"))) {
+    if (d->partition
+        && (disk = udev_device_get_parent_with_subsystem_devtype(ud, "block", "disk"))) {
         d->parent = udev_device_get_devnum(disk);
         d->diskseq = sysfs_diskseq(udev_device_get_syspath(disk));
     } else if (!d->partition) {
@@ -358,7 +363,7 @@ dev_new(const struct mw_monitor *m, struct udev_device *ud)
     /* worth probing: a medium is in, and it is not a partitioned disk */
     if (m->kernel && d->size > 0 && !d->has_partitions) {
         props_from_usb(&d->props, ud);
-        (void) props_from_blkid(&d->props, d);
+        (void)props_from_blkid(&d->props, d);
     }
     return d;
 }
@@ -389,7 +394,7 @@ mw_monitor_new(enum mw_source source, struct mw_monitor **ret)
         goto fail;
     }
     /* a burst of events while a medium is in use must not overflow the socket */
-    (void) udev_monitor_set_receive_buffer_size(m->mon, 4 * 1024 * 1024);
+    (void)udev_monitor_set_receive_buffer_size(m->mon, 4 * 1024 * 1024);
     *ret = m;
     return 0;
 fail:
@@ -431,7 +436,8 @@ mw_monitor_next(struct mw_monitor *m, struct mw_dev **ret)
         if ((ud = udev_monitor_receive_device(m->mon)) == NULL) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == 0 || errno == EINTR)
                 return 0;
-            return errno == ENOBUFS ? -ENOBUFS : okra_fail_errno(errno, "cannot read device events");
+            return errno == ENOBUFS ? -ENOBUFS
+                                    : okra_fail_errno(errno, "cannot read device events");
         }
         d = dev_new(m, ud);
         udev_device_unref(ud);
@@ -459,8 +465,9 @@ mw_monitor_enumerate(struct mw_monitor *m, void (*cb)(void *ctx, struct mw_dev *
     }
     udev_list_entry_foreach(it, udev_enumerate_get_list_entry(e))
     {
-        struct udev_device *ud = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(it));
-        struct mw_dev      *d = ud != NULL ? dev_new(m, ud) : NULL;
+        struct udev_device *ud
+            = udev_device_new_from_syspath(m->udev, udev_list_entry_get_name(it));
+        struct mw_dev *d = ud != NULL ? dev_new(m, ud) : NULL;
 
         udev_device_unref(ud);
         if (d == NULL)

@@ -32,7 +32,8 @@
 #define UMOUNT_NOFOLLOW 8
 #endif
 
-#define MW_MS_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | MS_SILENT)
+#define MW_MS_FLAGS                                                                                \
+    (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | MS_SILENT)
 #define MW_ST_NEEDED (ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC)
 
 /* fmask 0177 and dmask 0077: files 0600, folders 0700, all root's, whatever the medium says */
@@ -77,7 +78,7 @@ mw_fs_in_list(const char *text, const char *fs_type)
 
     while (line != NULL && *line != '\0') {
         const char *nl = strchr(line, '\n');
-        size_t      len = nl != NULL ? (size_t) (nl - line) : strlen(line);
+        size_t      len = nl != NULL ? (size_t)(nl - line) : strlen(line);
 
         /* "nodev\tproc" is no block filesystem; "\text4" is */
         if (len == tl + 1 && line[0] == '\t' && memcmp(line + 1, fs_type, tl) == 0)
@@ -98,7 +99,7 @@ mw_fs_available(const char *fs_type)
     if (fd < 0)
         return false;
     while (len < sizeof buf - 1 && (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
-        len += (size_t) n;
+        len += (size_t)n;
     close(fd);
     buf[len] = '\0';
     return mw_fs_in_list(buf, fs_type);
@@ -108,12 +109,12 @@ int
 mw_format_options(unsigned long f, const char *data, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "%s%s%s%s%s%s%s%s", f & ST_RDONLY ? "ro" : "rw",
-                     f & ST_NOSUID ? ",nosuid" : "", f & ST_NODEV ? ",nodev" : "",
-                     f & ST_NOEXEC ? ",noexec" : "", f & ST_NOSYMFOLLOW ? ",nosymfollow" : "",
-                     f & ST_NOATIME ? ",noatime" : "", data != NULL && *data ? "," : "",
-                     data != NULL ? data : "");
+        f & ST_NOSUID ? ",nosuid" : "", f & ST_NODEV ? ",nodev" : "",
+        f & ST_NOEXEC ? ",noexec" : "", f & ST_NOSYMFOLLOW ? ",nosymfollow" : "",
+        f & ST_NOATIME ? ",noatime" : "", data != NULL && *data ? "," : "",
+        data != NULL ? data : "");
 
-    return n < 0 || (size_t) n >= size ? -ENOSPC : 0;
+    return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
 
 /* Undoes mountinfo's octal escapes (\040 for a space) in place. */
@@ -125,7 +126,7 @@ unescape_octal(char *s)
     for (; *s; s++) {
         if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
             && s[3] <= '7') {
-            *o++ = (char) ((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+            *o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
             s += 3;
         } else {
             *o++ = *s;
@@ -134,14 +135,15 @@ unescape_octal(char *s)
     *o = '\0';
 }
 
-/* Calls fn for each mountinfo line with its device number and mount point; stops when fn returns true. */
+/* Calls fn for each mountinfo line with its device number and mount point; stops when fn returns
+ * true. */
 static bool
 each_mount(bool (*fn)(void *ctx, dev_t dev, const char *target), void *ctx)
 {
-    FILE   *f = fopen("/proc/self/mountinfo", "re");
-    char   *line = NULL;
-    size_t  cap = 0;
-    bool    found = false;
+    FILE  *f = fopen("/proc/self/mountinfo", "re");
+    char  *line = NULL;
+    size_t cap = 0;
+    bool   found = false;
 
     if (f == NULL)
         return false;
@@ -163,7 +165,7 @@ each_mount(bool (*fn)(void *ctx, dev_t dev, const char *target), void *ctx)
 static bool
 same_dev(void *ctx, dev_t dev, const char *target)
 {
-    return dev == *(const dev_t *) ctx;
+    return dev == *(const dev_t *)ctx;
 }
 
 bool
@@ -186,7 +188,7 @@ beneath(void *ctx, dev_t dev, const char *target)
 bool
 mw_path_has_mounts(const char *mount_dir)
 {
-    return each_mount(beneath, (void *) mount_dir);
+    return each_mount(beneath, (void *)mount_dir);
 }
 
 /* A new 0700 folder in dir_fd named from the pid and a counter. */
@@ -196,8 +198,8 @@ make_mount_point(int dir_fd, struct mw_mount *ret)
     static atomic_uint counter;
 
     for (int tries = 0; tries < 100; tries++) {
-        snprintf(ret->name, sizeof ret->name, "okra-%ld-%u", (long) getpid(),
-                 atomic_fetch_add(&counter, 1) + 1);
+        snprintf(ret->name, sizeof ret->name, "okra-%ld-%u", (long)getpid(),
+            atomic_fetch_add(&counter, 1) + 1);
         if (mkdirat(dir_fd, ret->name, 0700) == 0)
             return fchmodat(dir_fd, ret->name, 0700, 0) < 0 ? -errno : 0;
         if (errno != EEXIST)
@@ -247,9 +249,11 @@ mw_mount(int dir_fd, const char *dir, const struct mw_dev *d, struct mw_mount *r
     int             rc;
 
     if (data == NULL)
-        return okra_fail(-EMEDIUMTYPE, "okra does not mount %s filesystems", type ? type : "unknown");
+        return okra_fail(
+            -EMEDIUMTYPE, "okra does not mount %s filesystems", type ? type : "unknown");
     if (!mw_fs_available(type))
-        return okra_fail(-EMEDIUMTYPE, "this kernel has no %s filesystem (okra loads no modules)", type);
+        return okra_fail(
+            -EMEDIUMTYPE, "this kernel has no %s filesystem (okra loads no modules)", type);
     if ((rc = check_node(d)) < 0 || (rc = make_mount_point(dir_fd, &m)) < 0)
         return rc;
     if (asprintf(&m.path, "%s/%s", dir, m.name) < 0) {
@@ -283,10 +287,14 @@ mw_unmount(int dir_fd, struct mw_mount *m)
     if (m->path == NULL)
         return 0;
     if (umount2(m->path, UMOUNT_NOFOLLOW) < 0) {
-        if (errno == EBUSY && umount2(m->path, UMOUNT_NOFOLLOW | MNT_DETACH) == 0)
+        int e = errno;
+
+        if (e == EBUSY && umount2(m->path, UMOUNT_NOFOLLOW | MNT_DETACH) == 0)
             rc = 1; /* something still holds a file open: gone from the tree, freed when closed */
-        else if (errno != EINVAL)
+        else if (e == EBUSY)
             rc = okra_fail_errno(errno, "cannot unmount %s", m->path);
+        else if (e != EINVAL) /* EINVAL: not mounted any more */
+            rc = okra_fail_errno(e, "cannot unmount %s", m->path);
     }
     if (unlinkat(dir_fd, m->name, AT_REMOVEDIR) < 0 && rc >= 0)
         rc = okra_fail_errno(errno, "cannot remove the mount folder %s", m->path);

@@ -22,10 +22,10 @@
 #include <sys/types.h>
 
 /* Caps on what a device can make us hold. */
-#define MW_PROP_MAX       256  /* properties per device */
-#define MW_PROP_KEY_MAX   64   /* bytes in a property name */
+#define MW_PROP_MAX 256 /* properties per device */
+#define MW_PROP_KEY_MAX 64 /* bytes in a property name */
 #define MW_PROP_VALUE_MAX 4096 /* bytes in a property value */
-#define MW_TEXT_MAX       512  /* bytes in a decoded, sanitised mw_medium field */
+#define MW_TEXT_MAX 512 /* bytes in a decoded, sanitised mw_medium field */
 
 /* ---- match.c ---------------------------------------------------------- */
 
@@ -97,15 +97,15 @@ enum mw_action { MW_ACTION_OTHER, MW_ACTION_ADD, MW_ACTION_CHANGE, MW_ACTION_REM
 struct mw_dev {
     enum mw_action  action;
     dev_t           devnum;
-    dev_t           parent;   /* the whole disk of a partition, else 0 */
+    dev_t           parent; /* the whole disk of a partition, else 0 */
     bool            partition;
-    uint64_t        diskseq;  /* DISKSEQ (Linux 5.15+), 0 when unknown */
-    uint64_t        seqnum;   /* the kernel's event number; 0 when enumerated */
-    uint64_t        size;     /* sectors, from sysfs; 0 for no medium */
+    uint64_t        diskseq; /* DISKSEQ (Linux 5.15+), 0 when unknown */
+    uint64_t        seqnum; /* the kernel's event number; 0 when enumerated */
+    uint64_t        size; /* sectors, from sysfs; 0 for no medium */
     bool            has_partitions;
-    bool            has_holders;  /* device-mapper, md, ... stacked on it */
-    char           *syspath;      /* /sys/devices/...: from the kernel */
-    char           *devnode;      /* /dev/NAME: from the kernel's DEVNAME, checked */
+    bool            has_holders; /* device-mapper, md, ... stacked on it */
+    char           *syspath; /* /sys/devices/...: from the kernel */
+    char           *devnode; /* /dev/NAME: from the kernel's DEVNAME, checked */
     struct mw_props props;
 };
 
@@ -185,9 +185,9 @@ bool mw_devnum_mounted(dev_t devnum);
 bool mw_path_has_mounts(const char *mount_dir);
 
 struct mw_mount {
-    char  name[64];    /* the folder's name in mount_dir: from a counter */
-    char *path;        /* mount_dir/name */
-    int   root_fd;     /* O_DIRECTORY|O_RDONLY|O_NOFOLLOW on the mounted root */
+    char  name[64]; /* the folder's name in mount_dir: from a counter */
+    char *path; /* mount_dir/name */
+    int   root_fd; /* O_DIRECTORY|O_RDONLY|O_NOFOLLOW on the mounted root */
     char  options[256];
 };
 

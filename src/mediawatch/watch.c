@@ -33,9 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MW_QUEUE_MAX   32
+#define MW_QUEUE_MAX 32
 #define MW_HANDLED_MAX 64
-#define MW_POLL_MS     200
+#define MW_POLL_MS 200
 
 struct handled {
     dev_t    devnum;
@@ -51,18 +51,18 @@ struct watch {
     int                      dir_fd;
     int                      wake_fd;
 
-    pthread_mutex_t lock; /* guards everything below */
-    pthread_cond_t  cond;
-    struct mw_dev  *queue[MW_QUEUE_MAX];
-    size_t          n_queue;
-    struct handled  handled[MW_HANDLED_MAX];
-    size_t          n_handled;
-    bool            busy; /* a medium is mounted and in on_medium */
-    dev_t           cur, cur_parent;
-    uint64_t        cur_seq;
-    bool            quit;
-    int             error;
-    char            errmsg[512]; /* the watcher's okra_errmsg(), for the caller's thread */
+    pthread_mutex_t       lock; /* guards everything below */
+    pthread_cond_t        cond;
+    struct mw_dev        *queue[MW_QUEUE_MAX];
+    size_t                n_queue;
+    struct handled        handled[MW_HANDLED_MAX];
+    size_t                n_handled;
+    bool                  busy; /* a medium is mounted and in on_medium */
+    dev_t                 cur, cur_parent;
+    uint64_t              cur_seq;
+    bool                  quit;
+    int                   error;
+    char                  errmsg[512]; /* the watcher's okra_errmsg(), for the caller's thread */
     volatile sig_atomic_t abort_flag;
 
     pthread_mutex_t log_lock; /* one log call at a time */
@@ -292,7 +292,7 @@ swapped(struct watch *w, const struct mw_dev *d)
 
     pthread_mutex_lock(&w->lock);
     in_use = w->busy && w->abort_flag == 0 && (w->cur == d->devnum || w->cur_parent == d->devnum)
-          && w->cur_seq != 0 && d->diskseq != 0 && d->diskseq != w->cur_seq;
+        && w->cur_seq != 0 && d->diskseq != 0 && d->diskseq != w->cur_seq;
     if (in_use)
         __atomic_store_n(&w->abort_flag, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&w->lock);
@@ -349,7 +349,7 @@ watcher(void *arg)
 {
     struct watch *w = arg;
     struct pollfd p[2] = { { .fd = mw_monitor_get_fd(w->mon), .events = POLLIN },
-                           { .fd = w->wake_fd, .events = POLLIN } };
+        { .fd = w->wake_fd, .events = POLLIN } };
     int           rc = 0;
 
     for (;;) {
@@ -512,8 +512,8 @@ open_mount_dir(struct watch *w, const char *dir)
     if (fstat(w->dir_fd, &st) < 0)
         return okra_fail_errno(errno, "cannot check the mount folder %s", w->dir);
     if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
-        return okra_fail(-EPERM, "the mount folder %s must be owned by root and writable by root alone",
-                         w->dir);
+        return okra_fail(
+            -EPERM, "the mount folder %s must be owned by root and writable by root alone", w->dir);
     return 0;
 }
 
@@ -596,10 +596,11 @@ mw_run(const struct mw_options *o)
         return rc;
     }
     wlog(&w, MW_INFO, "watching for media (%s)",
-         mw_monitor_is_kernel(w.mon) ? "kernel events: no udevd, filesystems probed with libblkid"
-                                     : "udev events");
+        mw_monitor_is_kernel(w.mon) ? "kernel events: no udevd, filesystems probed with libblkid"
+                                    : "udev events");
     /* receiving is on: what appears while this runs is waiting in the socket */
-    if ((rc = mw_monitor_enumerate(w.mon, coldplug_cb, &w)) < 0 || (rc = start_watcher(&w, &t)) < 0) {
+    if ((rc = mw_monitor_enumerate(w.mon, coldplug_cb, &w)) < 0
+        || (rc = start_watcher(&w, &t)) < 0) {
         watch_done(&w);
         return rc;
     }
@@ -607,7 +608,7 @@ mw_run(const struct mw_options *o)
     pthread_mutex_lock(&w.lock);
     w.quit = true;
     pthread_mutex_unlock(&w.lock);
-    (void) !write(w.wake_fd, &(uint64_t) { 1 }, sizeof(uint64_t));
+    (void)!write(w.wake_fd, &(uint64_t) { 1 }, sizeof(uint64_t));
     pthread_join(t, NULL);
     watch_done(&w);
     return rc;

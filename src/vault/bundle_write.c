@@ -271,7 +271,7 @@ stager_flush(struct bw_stager *s)
         }
     }
     if (rc < 0)
-        return okra_fail_errno(-rc, "cannot write to %s/tmp", s->bw->v->dir);
+        return okra_fail_write(-rc, "%s/tmp", s->bw->v->dir);
     s->buf_off += s->buf_len;
     s->buf_len = 0;
     return 0;
@@ -372,8 +372,7 @@ add_blob(struct bundle_writer *bw, uint32_t item_no, int opened, const struct bw
     bundle_payload_name(item_no, opened, name, cap);
     hex_encode(hex, b->sha256, sizeof b->sha256);
     if (fwrite(&r, sizeof r, 1, bw->locs) != 1 || fprintf(bw->sums, "%s  %s\n", hex, name) < 0)
-        return okra_fail_errno(errno ? errno : EIO, "cannot write staging files in %s/tmp",
-                               bw->v->dir);
+        return okra_fail_write(errno ? errno : EIO, "staging files in %s/tmp", bw->v->dir);
     return 0;
 }
 
@@ -398,8 +397,7 @@ bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payloa
     rc = fprintf(bw->items, "%s\n    %s", no > 1 ? "," : "", text) < 0 ? -EIO : 0;
     free(text);
     if (rc < 0)
-        return okra_fail_errno(errno ? errno : EIO, "cannot write staging files in %s/tmp",
-                               bw->v->dir);
+        return okra_fail_write(errno ? errno : EIO, "staging files in %s/tmp", bw->v->dir);
     bw->n_items = no;
     return (int) no;
 }
@@ -419,9 +417,8 @@ tar_fail(struct tar_out *t, const char *what)
     const char *e = archive_error_string(t->a);
     int         no = archive_errno(t->a);
 
-    if (no == ENOSPC)
-        return okra_fail(-ENOSPC, "the disk is full while writing %s; free space, then run the "
-                                  "same command again (nothing was committed)", what);
+    if (no == ENOSPC || no == EDQUOT)
+        return okra_fail_write(no, "%s", what);
     return okra_fail(-EIO, "cannot write %s: %s", what, e ? e : "I/O error");
 }
 
@@ -586,7 +583,7 @@ flush_parts(struct bundle_writer *bw)
         if ((rc = stager_flush(bw->stagers[i])) < 0)
             return rc;
     if (fflush(bw->items) || fflush(bw->sums) || fflush(bw->locs))
-        return okra_fail_errno(errno, "cannot write staging files in %s/tmp", bw->v->dir);
+        return okra_fail_write(errno, "staging files in %s/tmp", bw->v->dir);
     return 0;
 }
 
@@ -650,9 +647,7 @@ bw_commit(struct bundle_writer *bw, char ret_sums_hex[SHA256_HEX])
         return okra_fail_errno(errno, "cannot create a bundle in %s/tmp", bw->v->dir);
     rc = assemble(bw, fd, sums_hash);
     if (rc == 0 && fsync(fd) < 0)
-        rc = errno == ENOSPC ? okra_fail(-ENOSPC, "the disk is full; free space, then run the same "
-                                                  "command again (nothing was committed)")
-                             : okra_fail_errno(errno, "cannot write the bundle to disk");
+        rc = okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
     if (close(fd) < 0 && rc == 0)
         rc = okra_fail_errno(errno, "cannot write the bundle to disk");
     if (rc == 0)

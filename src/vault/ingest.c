@@ -191,6 +191,8 @@ commit_slot(struct pipeline *p, struct slot *s)
     int      rc;
 
     p->r->seen++;
+    if (s->fatal)
+        return okra_fail(-EIO, "%s", s->detail ? s->detail : "cannot write the vault");
     if (s->status == INGEST_FAILED || s->status == INGEST_SKIPPED) {
         if (s->status == INGEST_FAILED)
             p->r->failed++;

@@ -29,6 +29,7 @@ struct slot {
     json_t           *item;
     struct bw_blob    payload, opened;
     bool              has_opened;
+    bool              fatal;    /* the vault could not be written: the whole ingest stops */
     char              sha256[SHA256_HEX];
 };
 

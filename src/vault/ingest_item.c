@@ -192,7 +192,9 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
                                                           &s->opened)) == 0)
         s->has_opened = true;
     if (rc < 0) {
-        slot_set(s, INGEST_FAILED, "cannot be sealed: %s", okra_errmsg());
+        /* staging writes the vault's disk: not this file's fault, and fatal to the bundle */
+        slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
+        s->fatal = true;
         goto out;
     }
     hex_encode(s->sha256, hash, 32);

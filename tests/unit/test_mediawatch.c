@@ -23,7 +23,7 @@ props(struct mw_props *p, const char *const *kv)
 static void
 test_match_parse(void **state)
 {
-    struct mw_match m = { 0 }, untouched = { (char *) "x", (char *) "y" };
+    struct mw_match m = { 0 }, untouched = { (char *)"x", (char *)"y" };
 
     assert_int_equal(mw_match_parse("ID_BUS=usb", &m), 0);
     assert_string_equal(m.prop, "ID_BUS");
@@ -64,14 +64,14 @@ test_match_parse(void **state)
 static void
 test_match_rules(void **state)
 {
-    static const char *const kv[] = { "ID_BUS", "usb", "ID_FS_LABEL", "OFFICER1", "ID_FS_TYPE", "ext4",
-                                      NULL };
+    static const char *const kv[]
+        = { "ID_BUS", "usb", "ID_FS_LABEL", "OFFICER1", "ID_FS_TYPE", "ext4", NULL };
     struct mw_props p = { 0 };
-    struct mw_match label = { (char *) "ID_FS_LABEL", (char *) "OFFICER[12]" };
-    struct mw_match two[] = { { (char *) "ID_BUS", (char *) "usb" },
-                              { (char *) "ID_FS_TYPE", (char *) "ext[234]" } };
-    struct mw_match ata = { (char *) "ID_BUS", (char *) "ata" };
-    struct mw_match missing = { (char *) "ID_SERIAL", (char *) "*" };
+    struct mw_match label = { (char *)"ID_FS_LABEL", (char *)"OFFICER[12]" };
+    struct mw_match two[]
+        = { { (char *)"ID_BUS", (char *)"usb" }, { (char *)"ID_FS_TYPE", (char *)"ext[234]" } };
+    struct mw_match ata = { (char *)"ID_BUS", (char *)"ata" };
+    struct mw_match missing = { (char *)"ID_SERIAL", (char *)"*" };
 
     props(&p, kv);
     assert_true(mw_props_match(&p, NULL, 0)); /* default: ID_BUS=usb */
@@ -79,7 +79,7 @@ test_match_rules(void **state)
     assert_true(mw_props_match(&p, two, 2));
     assert_false(mw_props_match(&p, &ata, 1));
     assert_false(mw_props_match(&p, &missing, 1)); /* "*" needs the property to exist */
-    two[1].glob = (char *) "vfat";
+    two[1].glob = (char *)"vfat";
     assert_false(mw_props_match(&p, two, 2)); /* every rule must match */
 
     /* no ID_BUS at all (a loop device, a SATA disk): the default refuses it */
@@ -110,7 +110,7 @@ test_props_caps(void **state)
     assert_int_equal(mw_props_set(&p, "BIG", big), 0);
     free(big);
 
-    for (int i = (int) p.n; i < MW_PROP_MAX; i++) {
+    for (int i = (int)p.n; i < MW_PROP_MAX; i++) {
         snprintf(key, sizeof key, "K%d", i);
         assert_int_equal(mw_props_set(&p, key, "v"), 0);
     }
@@ -124,14 +124,13 @@ static void
 test_allow_list(void **state)
 {
     static const char *const kv[] = { "ID_SERIAL_SHORT", "4C530001", "ID_SERIAL",
-                                      "SanDisk_Cruzer_4C530001-0:0", "ID_FS_UUID",
-                                      "0b2f-1A2c", NULL };
-    const char *const serials[] = { "OTHER", "4C530001" };
-    const char *const long_serial[] = { "SanDisk_Cruzer_4C530001-0:0" };
-    const char *const uuids[] = { "0B2F-1A2C" };
-    const char *const other[] = { "1234-5678" };
-    struct mw_props   p = { 0 };
-    struct mw_options o = { 0 };
+        "SanDisk_Cruzer_4C530001-0:0", "ID_FS_UUID", "0b2f-1A2c", NULL };
+    const char *const        serials[] = { "OTHER", "4C530001" };
+    const char *const        long_serial[] = { "SanDisk_Cruzer_4C530001-0:0" };
+    const char *const        uuids[] = { "0B2F-1A2C" };
+    const char *const        other[] = { "1234-5678" };
+    struct mw_props          p = { 0 };
+    struct mw_options        o = { 0 };
 
     props(&p, kv);
     assert_true(mw_props_allowed(&p, &o)); /* no list: everything */
@@ -183,7 +182,7 @@ test_unhexmangle(void **state)
         { "OFFICER\\x201", "OFFICER 1" },
         { "\\x5c", "\\" },
         { "a\\x5cx41", "a\\x41" }, /* one pass only */
-        { "abc\\x4", "abc\\x4" },  /* truncated escape: copied */
+        { "abc\\x4", "abc\\x4" }, /* truncated escape: copied */
         { "abc\\x", "abc\\x" },
         { "\\xZZ", "\\xZZ" },
         { "\\X41", "\\X41" },
@@ -211,20 +210,20 @@ test_label_hostile(void **state)
 {
     /* what blkid_encode_string makes of hostile labels, decoded and made safe */
     check_decode("KEYS", "KEYS");
-    check_decode("Zo\\xc3\\xab", "Zo\xc3\xab");                 /* UTF-8 kept */
+    check_decode("Zo\\xc3\\xab", "Zo\xc3\xab"); /* UTF-8 kept */
     check_decode("\\xe6\\x97\\xa5\\xe6\\x9c\\xac", "日本");
-    check_decode("a\\x0ab", "a\\x0ab");                          /* newline */
+    check_decode("a\\x0ab", "a\\x0ab"); /* newline */
     check_decode("\\x1b[31mred\\x1b]0;title\\x07", "\\x1b[31mred\\x1b]0;title\\x07");
-    check_decode("bad\\xff\\xfe", "bad\\xff\\xfe");              /* invalid UTF-8 */
-    check_decode("\\xc0\\xaf", "\\xc0\\xaf");                    /* overlong '/' */
-    check_decode("\\xed\\xa0\\x80", "\\xed\\xa0\\x80");          /* a surrogate */
-    check_decode("\\xf4\\x90\\x80\\x80", "\\xf4\\x90\\x80\\x80");/* past U+10FFFF */
-    check_decode("\\xc2\\x85", "\\xc2\\x85");                    /* C1 NEL */
+    check_decode("bad\\xff\\xfe", "bad\\xff\\xfe"); /* invalid UTF-8 */
+    check_decode("\\xc0\\xaf", "\\xc0\\xaf"); /* overlong '/' */
+    check_decode("\\xed\\xa0\\x80", "\\xed\\xa0\\x80"); /* a surrogate */
+    check_decode("\\xf4\\x90\\x80\\x80", "\\xf4\\x90\\x80\\x80"); /* past U+10FFFF */
+    check_decode("\\xc2\\x85", "\\xc2\\x85"); /* C1 NEL */
     check_decode("\\x7f", "\\x7f");
     check_decode("x\\xe2\\x80\\xaetxt.exe", "x\\xe2\\x80\\xaetxt.exe"); /* RLO */
-    check_decode("\\xe2\\x81\\xa6", "\\xe2\\x81\\xa6");          /* LRI */
-    check_decode("\\xe3\\x81", "\\xe3\\x81");                    /* cut short */
-    check_decode("../../etc/passwd", "../../etc/passwd");        /* text, never a path */
+    check_decode("\\xe2\\x81\\xa6", "\\xe2\\x81\\xa6"); /* LRI */
+    check_decode("\\xe3\\x81", "\\xe3\\x81"); /* cut short */
+    check_decode("../../etc/passwd", "../../etc/passwd"); /* text, never a path */
     check_decode("a\\x00b", "a");
     assert_null(mw_text_decode(NULL));
 }
@@ -253,7 +252,7 @@ test_sanitize_caps(void **state)
     in[4998] = '\0';
     out = mw_text_sanitize(in);
     assert_int_equal(strlen(out), MW_TEXT_MAX);
-    assert_int_equal((unsigned char) out[MW_TEXT_MAX - 1], 0xab);
+    assert_int_equal((unsigned char)out[MW_TEXT_MAX - 1], 0xab);
     free(out);
     free(in);
 }
@@ -261,15 +260,13 @@ test_sanitize_caps(void **state)
 static void
 test_medium_from_props(void **state)
 {
-    static const char *const kv[] = {
-        "ID_VENDOR", "SanDisk", "ID_VENDOR_ENC", "SanDisk\\x20\\x20", "ID_MODEL", "Cruzer_Blade",
-        "ID_MODEL_ENC", "Cruzer\\x20Blade\\x20\\x20\\x20", "ID_SERIAL", "SanDisk_Cruzer_Blade_4C53-0:0",
-        "ID_SERIAL_SHORT", "4C53\x1b[2J", "ID_FS_TYPE", "vfat", "ID_FS_UUID", "0B2F-1A2C",
-        "ID_FS_UUID_ENC", "0B2F-1A2C", "ID_FS_LABEL", "MY_KEYS", "ID_FS_LABEL_ENC",
-        "MY\\x20KEYS\\x0a", NULL
-    };
-    struct mw_props  p = { 0 };
-    struct mw_medium m;
+    static const char *const kv[] = { "ID_VENDOR", "SanDisk", "ID_VENDOR_ENC", "SanDisk\\x20\\x20",
+        "ID_MODEL", "Cruzer_Blade", "ID_MODEL_ENC", "Cruzer\\x20Blade\\x20\\x20\\x20", "ID_SERIAL",
+        "SanDisk_Cruzer_Blade_4C53-0:0", "ID_SERIAL_SHORT", "4C53\x1b[2J", "ID_FS_TYPE", "vfat",
+        "ID_FS_UUID", "0B2F-1A2C", "ID_FS_UUID_ENC", "0B2F-1A2C", "ID_FS_LABEL", "MY_KEYS",
+        "ID_FS_LABEL_ENC", "MY\\x20KEYS\\x0a", NULL };
+    struct mw_props          p = { 0 };
+    struct mw_medium         m;
 
     props(&p, kv);
     assert_int_equal(mw_medium_from_props(&m, &p, "/dev/sdb1"), 0);
@@ -288,7 +285,7 @@ test_medium_from_props(void **state)
 
     /* only what is known; an all-space model is no model */
     static const char *const few[] = { "ID_SERIAL", "Generic_1234", "ID_MODEL_ENC", "\\x20\\x20",
-                                       "ID_FS_LABEL", "PLAIN", NULL };
+        "ID_FS_LABEL", "PLAIN", NULL };
     props(&p, few);
     assert_int_equal(mw_medium_from_props(&m, &p, NULL), 0);
     assert_null(m.devname);
@@ -306,24 +303,23 @@ test_fs_allow_list(void **state)
 {
     static const char procfs[] = "nodev\tsysfs\nnodev\tproc\n\text3\n\text2\n\text4\n"
                                  "nodev\tvfat\n\tsquashfs\n\tfuseblk\n";
-    const char *vfat = mw_fs_data_options("vfat");
+    const char       *vfat = mw_fs_data_options("vfat");
 
     for (const char *const *t = (const char *const[]) { "vfat", "exfat", "ext2", "ext3", "ext4",
-                                                        "iso9660", "udf", "ntfs3", NULL };
+             "iso9660", "udf", "ntfs3", NULL };
          *t; t++)
         assert_true(mw_fs_allowed(*t));
     for (const char *const *t = (const char *const[]) { "btrfs", "xfs", "squashfs", "ntfs",
-                                                        "hfsplus", "fuseblk", "ext4 ", "EXT4",
-                                                        "", NULL };
+             "hfsplus", "fuseblk", "ext4 ", "EXT4", "", NULL };
          *t; t++)
         assert_false(mw_fs_allowed(*t));
     assert_false(mw_fs_allowed(NULL));
 
     assert_true(mw_fs_in_list(procfs, "ext4"));
     assert_true(mw_fs_in_list(procfs, "ext2"));
-    assert_false(mw_fs_in_list(procfs, "ext"));  /* no prefix */
+    assert_false(mw_fs_in_list(procfs, "ext")); /* no prefix */
     assert_false(mw_fs_in_list(procfs, "sysfs")); /* nodev */
-    assert_false(mw_fs_in_list(procfs, "vfat"));  /* nodev line: not a block fs */
+    assert_false(mw_fs_in_list(procfs, "vfat")); /* nodev line: not a block fs */
     assert_false(mw_fs_in_list(procfs, "exfat"));
     assert_false(mw_fs_in_list("", "ext4"));
     assert_true(mw_fs_in_list("\text4", "ext4")); /* last line without newline */
@@ -358,7 +354,7 @@ test_format_options(void **state)
 
 static int
 never(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
-      volatile sig_atomic_t *abort_flag)
+    volatile sig_atomic_t *abort_flag)
 {
     fail_msg("no medium expected");
     return 0;
@@ -369,7 +365,7 @@ test_run_arguments(void **state)
 {
     char              dir[] = "/tmp/okra-mw-unit.XXXXXX", sub[64];
     struct mw_options o = { .on_medium = never, .mount_dir = dir };
-    struct mw_match   bad = { (char *) "ID_BUS", NULL };
+    struct mw_match   bad = { (char *)"ID_BUS", NULL };
 
     assert_int_equal(mw_run(&(struct mw_options) { 0 }), -EINVAL);
     assert_int_equal(mw_run(NULL), -EINVAL);
@@ -415,11 +411,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_match_parse),   cmocka_unit_test(test_match_rules),
-        cmocka_unit_test(test_props_caps),    cmocka_unit_test(test_allow_list),
-        cmocka_unit_test(test_unhexmangle),   cmocka_unit_test(test_label_hostile),
-        cmocka_unit_test(test_sanitize_caps), cmocka_unit_test(test_medium_from_props),
-        cmocka_unit_test(test_fs_allow_list), cmocka_unit_test(test_format_options),
+        cmocka_unit_test(test_match_parse),
+        cmocka_unit_test(test_match_rules),
+        cmocka_unit_test(test_props_caps),
+        cmocka_unit_test(test_allow_list),
+        cmocka_unit_test(test_unhexmangle),
+        cmocka_unit_test(test_label_hostile),
+        cmocka_unit_test(test_sanitize_caps),
+        cmocka_unit_test(test_medium_from_props),
+        cmocka_unit_test(test_fs_allow_list),
+        cmocka_unit_test(test_format_options),
         cmocka_unit_test(test_run_arguments),
     };
 

@@ -42,9 +42,9 @@ static struct {
     bool  checked;
     char  why_not[256]; /* why no test can run at all */
     char  tmp[64];
-    bool  udev;         /* udevd answers */
+    bool  udev; /* udevd answers */
     char  udev_why[256];
-    pid_t udevd_pid;    /* the udevd we started, else 0 */
+    pid_t udevd_pid; /* the udevd we started, else 0 */
     bool  run_udev_existed;
     char  loops[16][32]; /* loop devices attached, detached at the end */
     int   n_loops;
@@ -57,7 +57,7 @@ ms_since(const struct timespec *t0)
     struct timespec t;
 
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double) (t.tv_sec - t0->tv_sec) * 1e3 + (double) (t.tv_nsec - t0->tv_nsec) / 1e6;
+    return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static void
@@ -92,8 +92,8 @@ run(char *const argv[], char *out, size_t out_size)
 
         /* read all of it: a child writing to a closed pipe would die of SIGPIPE */
         while ((n = read(p[0], buf + len, size - 1 - len)) > 0)
-            if (out != NULL && len + (size_t) n < size - 1)
-                len += (size_t) n;
+            if (out != NULL && len + (size_t)n < size - 1)
+                len += (size_t)n;
         buf[len] = '\0';
         buf[strcspn(buf, "\n")] = '\0';
     }
@@ -106,7 +106,7 @@ run(char *const argv[], char *out, size_t out_size)
 static bool
 have(const char *cmd)
 {
-    char *argv[] = { (char *) "sh", (char *) "-c", NULL, NULL };
+    char *argv[] = { (char *)"sh", (char *)"-c", NULL, NULL };
     char  line[256];
 
     snprintf(line, sizeof line, "command -v %s", cmd);
@@ -132,7 +132,7 @@ start_udevd(void)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        execl(UDEVD, UDEVD, (char *) NULL);
+        execl(UDEVD, UDEVD, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100 && env.udevd_pid > 0; i++) {
@@ -151,7 +151,7 @@ start_udevd(void)
 static void
 stop_udevd(void)
 {
-    char *rm[] = { (char *) "rm", (char *) "-rf", (char *) "/run/udev", NULL };
+    char *rm[] = { (char *)"rm", (char *)"-rf", (char *)"/run/udev", NULL };
 
     if (env.udevd_pid <= 0)
         return;
@@ -174,7 +174,8 @@ check_env(void)
     else if (access("/dev/loop-control", W_OK) != 0)
         snprintf(env.why_not, sizeof env.why_not, "no /dev/loop-control: no loop devices here");
     else if (!have("losetup") || !have("mkfs.ext4"))
-        snprintf(env.why_not, sizeof env.why_not, "needs losetup (util-linux) and mkfs.ext4 (e2fsprogs)");
+        snprintf(env.why_not, sizeof env.why_not,
+            "needs losetup (util-linux) and mkfs.ext4 (e2fsprogs)");
     else if (!mw_fs_available("ext4"))
         snprintf(env.why_not, sizeof env.why_not, "this kernel has no ext4");
     if (env.why_not[0] != '\0')
@@ -188,8 +189,8 @@ check_env(void)
         snprintf(env.udev_why, sizeof env.udev_why, "not started (OKRA_TEST_NO_UDEVD)");
     else
         env.udev = start_udevd();
-    print_message("# udevd: %s\n", env.udev ? (env.udevd_pid ? "started for these tests" : "running")
-                                             : env.udev_why);
+    print_message("# udevd: %s\n",
+        env.udev ? (env.udevd_pid ? "started for these tests" : "running") : env.udev_why);
 }
 
 #define NEED_ENV()                                                                                 \
@@ -227,9 +228,8 @@ static void
 make_ext4(const char *img, const char *label, const char *uuid)
 {
     char  dir[128], p[192];
-    char *argv[] = { (char *) "mkfs.ext4", (char *) "-q", (char *) "-F", (char *) "-L", (char *) label,
-                     (char *) "-U", (char *) uuid, (char *) "-d", dir, (char *) img, (char *) "32M",
-                     NULL };
+    char *argv[] = { (char *)"mkfs.ext4", (char *)"-q", (char *)"-F", (char *)"-L", (char *)label,
+        (char *)"-U", (char *)uuid, (char *)"-d", dir, (char *)img, (char *)"32M", NULL };
 
     snprintf(dir, sizeof dir, "%s.d", img);
     assert_int_equal(mkdir(dir, 0700), 0);
@@ -247,19 +247,19 @@ make_ext4(const char *img, const char *label, const char *uuid)
 static void
 new_uuid(char *buf, size_t size)
 {
-    snprintf(buf, size, "0ca1ab1e-%04x-4%03x-8000-%012x", (unsigned) getpid() & 0xffff,
-             (unsigned) ++env.serial & 0xfff, (unsigned) time(NULL));
+    snprintf(buf, size, "0ca1ab1e-%04x-4%03x-8000-%012x", (unsigned)getpid() & 0xffff,
+        (unsigned)++env.serial & 0xfff, (unsigned)time(NULL));
 }
 
 /* losetup -f --show [-P] img; the device is detached at the end. */
 static void
 attach(const char *img, bool partscan, char *dev, size_t size)
 {
-    char *argv[] = { (char *) "losetup", (char *) "-f", (char *) "--show", (char *) img, NULL, NULL };
+    char *argv[] = { (char *)"losetup", (char *)"-f", (char *)"--show", (char *)img, NULL, NULL };
 
     if (partscan) {
-        argv[3] = (char *) "-P";
-        argv[4] = (char *) img;
+        argv[3] = (char *)"-P";
+        argv[4] = (char *)img;
     }
     assert_int_equal(run(argv, dev, size), 0);
     assert_true(strncmp(dev, "/dev/loop", 9) == 0);
@@ -270,7 +270,7 @@ attach(const char *img, bool partscan, char *dev, size_t size)
 static void
 detach(const char *dev)
 {
-    char *argv[] = { (char *) "losetup", (char *) "-d", (char *) dev, NULL };
+    char *argv[] = { (char *)"losetup", (char *)"-d", (char *)dev, NULL };
 
     run(argv, NULL, 0);
     for (int i = 0; i < env.n_loops; i++)
@@ -329,6 +329,7 @@ struct run {
     pthread_mutex_t       log_lock;
 
     enum cb_mode    mode;
+    int             want; /* CB_ORDER: stop after this many media (0: 3) */
     char            pull_sys[32];
     char            swap_img[128]; /* CB_SWAP: the other card */
     atomic_int      calls;
@@ -381,14 +382,15 @@ problem(struct run *r, const char *fmt, ...)
 static bool
 mount_opts(const char *path, char *out, size_t size)
 {
-    FILE  *f = fopen("/proc/self/mountinfo", "re");
-    char   line[4096], target[4096], opts[1024];
-    bool   found = false;
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    char  line[4096], target[4096], opts[1024];
+    bool  found = false;
 
     if (f == NULL)
         return false;
     while (!found && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "%*d %*d %*s %*s %4095s %1023s", target, opts) == 2 && strcmp(target, path) == 0) {
+        if (sscanf(line, "%*d %*d %*s %*s %4095s %1023s", target, opts) == 2
+            && strcmp(target, path) == 0) {
             snprintf(out, size, "%s", opts);
             found = true;
         }
@@ -428,8 +430,7 @@ check_medium(struct run *r, int root_fd, const char *path)
     closedir(dir);
     if (seen != 15)
         problem(r, "the medium's files are not all visible (mask %x)", seen);
-    if ((fd = openat(root_fd, "keys/a.pfx", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-        {
+    if ((fd = openat(root_fd, "keys/a.pfx", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
         problem(r, "cannot open keys/a.pfx: %s", strerror(errno));
         return;
     }
@@ -439,22 +440,23 @@ check_medium(struct run *r, int root_fd, const char *path)
         problem(r, "keys/a.pfx reads wrong");
     /* nosymfollow: the kernel refuses to follow the medium's symlink at all */
     if ((fd = openat(root_fd, "link", O_RDONLY | O_CLOEXEC)) >= 0 || errno != ELOOP) {
-        problem(r, "a symlink on the medium was followed (%s)", fd >= 0 ? "opened" : strerror(errno));
+        problem(
+            r, "a symlink on the medium was followed (%s)", fd >= 0 ? "opened" : strerror(errno));
         if (fd >= 0)
             close(fd);
     }
-    if ((fd = openat(root_fd, "new", O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0 || errno != EROFS) {
+    if ((fd = openat(root_fd, "new", O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0
+        || errno != EROFS) {
         problem(r, "the medium is writable");
         if (fd >= 0)
             close(fd);
     }
-    if (!mount_opts(path, opts, sizeof opts))
-        {
+    if (!mount_opts(path, opts, sizeof opts)) {
         problem(r, "%s is not in /proc/self/mountinfo", path);
         return;
     }
     for (const char *const *o = (const char *const[]) { "ro", "nosuid", "nodev", "noexec",
-                                                        "nosymfollow", "noatime", NULL };
+             "nosymfollow", "noatime", NULL };
          *o; o++)
         if (!has_opt(opts, *o))
             problem(r, "mounted without %s (%s)", *o, opts);
@@ -462,7 +464,7 @@ check_medium(struct run *r, int root_fd, const char *path)
 
 static int
 on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
-          volatile sig_atomic_t *abort_flag)
+    volatile sig_atomic_t *abort_flag)
 {
     struct run *r = ctx;
 
@@ -492,13 +494,14 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
             fclose(f);
         if (mounts > r->max_mounts)
             r->max_mounts = mounts;
-        if (r->calls == 1)
+        if (r->calls == 1 && r->want == 0)
             sleep_ms(400);
-        if (r->calls == 3)
+        if (r->calls == (r->want ? r->want : 3))
             r->stop = 1;
         return 0;
     }
-    /* CB_PULL: pull the medium out, as a hand would; CB_SWAP: put another card in. Wait for abort. */
+    /* CB_PULL: pull the medium out, as a hand would; CB_SWAP: put another card in. Wait for abort.
+     */
     struct timespec t0;
     int             rc;
 
@@ -511,8 +514,9 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *path,
         snprintf(r->pull_sys, sizeof r->pull_sys, "%s", m->devname + 5);
     rc = r->mode == CB_SWAP ? swap(m->devname, r->swap_img) : pull(r->pull_sys);
     if (rc < 0) {
-        problem(r, "cannot %s %s (%s): %s", r->mode == CB_SWAP ? "swap the medium in" : "send remove for",
-                r->pull_sys, m->devname ? m->devname : "?", strerror(-rc));
+        problem(r, "cannot %s %s (%s): %s",
+            r->mode == CB_SWAP ? "swap the medium in" : "send remove for", r->pull_sys,
+            m->devname ? m->devname : "?", strerror(-rc));
         return rc;
     }
     while (!*abort_flag && ms_since(&t0) < 5000)
@@ -536,18 +540,24 @@ runner(void *arg)
 static struct run *
 start(enum mw_source source, const char *prop, const char *glob, bool once, enum cb_mode mode)
 {
-    struct run *r = calloc(1, sizeof *r);
+    struct run     *r = calloc(1, sizeof *r);
     struct timespec t0;
 
     assert_non_null(r);
     pthread_mutex_init(&r->log_lock, NULL);
     snprintf(r->glob, sizeof r->glob, "%s", glob);
     snprintf(r->mount_dir, sizeof r->mount_dir, "%s/mnt%d", env.tmp, ++env.serial);
-    r->rule = (struct mw_match) { (char *) prop, r->glob };
+    r->rule = (struct mw_match) { (char *)prop, r->glob };
     r->mode = mode;
-    r->o = (struct mw_options) { .match = &r->rule, .n_match = 1, .mount_dir = r->mount_dir,
-                                 .once = once, .stop = &r->stop, .on_medium = on_medium,
-                                 .log = logger, .ctx = r, .source = source };
+    r->o = (struct mw_options) { .match = &r->rule,
+        .n_match = 1,
+        .mount_dir = r->mount_dir,
+        .once = once,
+        .stop = &r->stop,
+        .on_medium = on_medium,
+        .log = logger,
+        .ctx = r,
+        .source = source };
     assert_int_equal(pthread_create(&r->thread, NULL, runner, r), 0);
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (!atomic_load(&r->ready) && !atomic_load(&r->done) && ms_since(&t0) < 5000)
@@ -607,7 +617,8 @@ hotplug(enum mw_source source, const char *what)
     char        img[128], label[17], uuid[40], dev[32];
     struct run *r;
 
-    snprintf(label, sizeof label, "OK%dH%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uH%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "hot");
     make_ext4(img, label, uuid);
@@ -680,14 +691,15 @@ test_kernel_hostile_label(void **state)
 static void
 test_coldplug(void **state)
 {
-    char           img[128], label[17], uuid[40], dev[32];
-    char          *settle[] = { (char *) "udevadm", (char *) "settle", (char *) "-t", (char *) "5", NULL };
-    struct run    *r;
+    char        img[128], label[17], uuid[40], dev[32];
+    char       *settle[] = { (char *)"udevadm", (char *)"settle", (char *)"-t", (char *)"5", NULL };
+    struct run *r;
     enum mw_source source;
 
     NEED_ENV();
     source = env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL;
-    snprintf(label, sizeof label, "OK%dC%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uC%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "cold");
     make_ext4(img, label, uuid);
@@ -709,7 +721,8 @@ pulled(enum mw_source source, const char *what)
     char        img[128], label[17], uuid[40], dev[32];
     struct run *r;
 
-    snprintf(label, sizeof label, "OK%dR%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uR%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "pull");
     make_ext4(img, label, uuid);
@@ -739,34 +752,39 @@ test_kernel_pulled(void **state)
     pulled(MW_SOURCE_KERNEL, "kernel events");
 }
 
-/* Another card put in the reader while the first is in use: *abort, and the new one waits its turn. */
+/* Another card put in the reader while the first is in use: *abort, and the new one waits its turn.
+ */
 static void
 test_swapped(void **state)
 {
-    char        img[128], label[17], uuid[40], dev[32], glob[40];
-    char       *attach_ro[] = { (char *) "losetup", (char *) "-f", (char *) "--show", (char *) "-r", img,
-                                NULL };
+    char  img[128], label[17], uuid[40], dev[32], glob[40];
+    char *attach_ro[]
+        = { (char *)"losetup", (char *)"-f", (char *)"--show", (char *)"-r", img, NULL };
     struct run *r;
 
     NEED_ENV();
-    snprintf(label, sizeof label, "OK%dS%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uS%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "swap1");
     make_ext4(img, label, uuid);
-    snprintf(glob, sizeof glob, "OK%dS*", (int) getpid() % 100000);
+    snprintf(glob, sizeof glob, "OK%05uS*", (unsigned)getpid() % 100000u);
     r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", glob, false, CB_SWAP);
     img_path(r->swap_img, sizeof r->swap_img, "swap2");
-    snprintf(label, sizeof label, "OK%dS%dB", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uS%03uB", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     make_ext4(r->swap_img, label, uuid);
     assert_int_equal(run(attach_ro, dev, sizeof dev), 0);
     snprintf(env.loops[env.n_loops++], sizeof env.loops[0], "%s", dev);
     assert_int_equal(finish(r, 15000), 0);
     if (r->calls != 2 || !r->abort_seen)
-        fail_msg("swapping the medium in use did not abort (%d calls); log:\n%s", r->calls, r->logs);
+        fail_msg(
+            "swapping the medium in use did not abort (%d calls); log:\n%s", r->calls, r->logs);
     assert_non_null(strstr(r->logs, "changed while in use"));
     assert_string_equal(r->order[1], label); /* then the new card, on its own */
-    print_message("# medium swapped (new DISKSEQ): *abort %.1f ms after LOOP_CHANGE_FD\n", r->abort_ms);
+    print_message(
+        "# medium swapped (new DISKSEQ): *abort %.1f ms after LOOP_CHANGE_FD\n", r->abort_ms);
     detach(dev);
     run_free(r);
 }
@@ -775,7 +793,7 @@ test_swapped(void **state)
 static void
 write_mbr(const char *img, uint32_t sectors)
 {
-    uint8_t mbr[512] = { 0 };
+    uint8_t  mbr[512] = { 0 };
     uint8_t *e = mbr + 446;
     uint32_t start = 2048, count = sectors - 2048;
     int      fd = open(img, O_WRONLY | O_CLOEXEC);
@@ -796,13 +814,14 @@ static void
 test_partition_disk_pulled(void **state)
 {
     char        img[128], label[17], uuid[40], dev[32], dir[160], part[64];
-    char       *mkfs[] = { (char *) "mkfs.ext4", (char *) "-q", (char *) "-F", (char *) "-L", label,
-                           (char *) "-U", uuid, (char *) "-E", (char *) "offset=1048576", (char *) "-d",
-                           dir, img, (char *) "32M", NULL };
+    char       *mkfs[] = { (char *)"mkfs.ext4", (char *)"-q", (char *)"-F", (char *)"-L", label,
+              (char *)"-U", uuid, (char *)"-E", (char *)"offset=1048576", (char *)"-d", dir, img,
+              (char *)"32M", NULL };
     struct run *r;
 
     NEED_ENV();
-    snprintf(label, sizeof label, "OK%dP%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uP%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "part");
     snprintf(dir, sizeof dir, "%s.d", img);
@@ -816,7 +835,8 @@ test_partition_disk_pulled(void **state)
     if (access(part, F_OK) != 0) {
         detach(dev);
         print_message("# skipped: this kernel reads no partition table (no %sp1 after losetup -P;"
-                      " CONFIG_MSDOS_PARTITION unset?)\n", dev);
+                      " CONFIG_MSDOS_PARTITION unset?)\n",
+            dev);
         skip();
     }
     /* present before the start: found by enumeration, the partition and not its disk */
@@ -847,12 +867,13 @@ test_queued_in_order(void **state)
 
     NEED_ENV();
     for (int i = 0; i < 3; i++) {
-        snprintf(label[i], sizeof label[i], "OK%dQ%d", (int) getpid() % 100000, i + 1);
+        snprintf(label[i], sizeof label[i], "OK%05uQ%u", (unsigned)getpid() % 100000u,
+            (unsigned)i % 3u + 1u);
         img_path(img[i], sizeof img[i], "queue");
         new_uuid(uuid, sizeof uuid);
         make_ext4(img[i], label[i], uuid);
     }
-    snprintf(glob, sizeof glob, "OK%dQ[123]", (int) getpid() % 100000);
+    snprintf(glob, sizeof glob, "OK%05uQ[123]", (unsigned)getpid() % 100000u);
     r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", glob, false, CB_ORDER);
     attach(img[0], false, dev[0], sizeof dev[0]);
     /* the second and third come while the first is in use (its callback takes 400 ms) */
@@ -873,6 +894,44 @@ test_queued_in_order(void **state)
     run_free(r);
 }
 
+/*
+ * What an officer does: a medium in, sealed, out (losetup -d: `change` to size 0), the next one in,
+ * most likely on the same loop device. Each is handled once; okra keeps watching in between.
+ */
+static void
+test_one_after_another(void **state)
+{
+    char            img[2][128], uuid[40], dev[32], label[2][17], glob[40];
+    struct run     *r;
+    struct timespec t0;
+
+    NEED_ENV();
+    for (int i = 0; i < 2; i++) {
+        snprintf(label[i], sizeof label[i], "OK%05uN%u", (unsigned)getpid() % 100000u,
+            (unsigned)i % 2u + 1u);
+        img_path(img[i], sizeof img[i], "next");
+        new_uuid(uuid, sizeof uuid);
+        make_ext4(img[i], label[i], uuid);
+    }
+    snprintf(glob, sizeof glob, "OK%05uN[12]", (unsigned)getpid() % 100000u);
+    r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", glob, false, CB_ORDER);
+    r->want = 2;
+    for (int i = 0; i < 2; i++) {
+        attach(img[i], false, dev, sizeof dev);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        while (r->calls == i && ms_since(&t0) < 5000)
+            sleep_ms(2);
+        sleep_ms(50); /* unmounted by then */
+        detach(dev);
+    }
+    assert_int_equal(finish(r, 5000), 0);
+    if (r->calls != 2)
+        fail_msg("callback ran %d times; log:\n%s", r->calls, r->logs);
+    assert_string_equal(r->order[0], label[0]);
+    assert_string_equal(r->order[1], label[1]);
+    run_free(r);
+}
+
 /* Mounted by someone else already: left alone. */
 static void
 test_mounted_elsewhere(void **state)
@@ -881,7 +940,8 @@ test_mounted_elsewhere(void **state)
     struct run *r;
 
     NEED_ENV();
-    snprintf(label, sizeof label, "OK%dM%d", (int) getpid() % 100000, env.serial);
+    snprintf(label, sizeof label, "OK%05uM%03u", (unsigned)getpid() % 100000u,
+        (unsigned)env.serial % 1000u);
     new_uuid(uuid, sizeof uuid);
     img_path(img, sizeof img, "busy");
     make_ext4(img, label, uuid);
@@ -922,23 +982,24 @@ test_stop_promptly(void **state)
 static void
 test_vfat(void **state)
 {
-    char        img[128], label[12], dev[32], key[160];
-    char       *mkfs[] = { (char *) "mkfs.vfat", (char *) "-n", label, (char *) "-C", img,
-                           (char *) "32768", NULL };
-    char       *mcopy[] = { (char *) "mcopy", (char *) "-i", img, key, (char *) "::/A.PFX", NULL };
+    char  img[128], label[12], dev[32], key[160];
+    char *mkfs[]
+        = { (char *)"mkfs.vfat", (char *)"-n", label, (char *)"-C", img, (char *)"32768", NULL };
+    char       *mcopy[] = { (char *)"mcopy", (char *)"-i", img, key, (char *)"::/A.PFX", NULL };
     struct run *r;
 
     NEED_ENV();
     if (!mw_fs_available("vfat")) {
-        print_message("# skipped vfat: this kernel has no vfat filesystem (not in /proc/filesystems;"
-                      " okra loads no modules)\n");
+        print_message(
+            "# skipped vfat: this kernel has no vfat filesystem (not in /proc/filesystems;"
+            " okra loads no modules)\n");
         skip();
     }
     if (!have("mkfs.vfat") || !have("mcopy")) {
         print_message("# skipped vfat: needs mkfs.vfat (dosfstools) and mcopy (mtools)\n");
         skip();
     }
-    snprintf(label, sizeof label, "OKV%d", (int) getpid() % 100000);
+    snprintf(label, sizeof label, "OKV%d", (int)getpid() % 100000);
     img_path(img, sizeof img, "vfat");
     snprintf(key, sizeof key, "%s.key", img);
     write_file(key, "A-KEY\n");
@@ -956,7 +1017,7 @@ test_vfat(void **state)
 static int
 teardown(void **state)
 {
-    char *rm[] = { (char *) "rm", (char *) "-rf", env.tmp, NULL };
+    char *rm[] = { (char *)"rm", (char *)"-rf", env.tmp, NULL };
 
     for (int i = 0; i < env.n_loops; i++)
         if (env.loops[i][0] != '\0')
@@ -981,6 +1042,7 @@ main(void)
         cmocka_unit_test(test_swapped),
         cmocka_unit_test(test_partition_disk_pulled),
         cmocka_unit_test(test_queued_in_order),
+        cmocka_unit_test(test_one_after_another),
         cmocka_unit_test(test_mounted_elsewhere),
         cmocka_unit_test(test_stop_promptly),
         cmocka_unit_test(test_vfat),

@@ -1,0 +1,84 @@
+/*
+ * recover.h: the pieces of a recovery that touch sealed payloads and the
+ * output folder.
+ *
+ *   - a payload member of a bundle, decrypted with the recovery identity as
+ *     it streams out of the tar (each age chunk authenticated before it is
+ *     handed on);
+ *   - the output folder: files are staged under hidden temporary names
+ *     (O_EXCL, 0600, fsynced), then, once the recovery record is committed,
+ *     renamed to their final names without ever replacing a file; until then
+ *     an abandoned output removes everything it staged.
+ *
+ * Secrets: the identity (caller's secure memory) and the plaintext (handed
+ * to the caller's sink; staged files hold it on disk only in the folder the
+ * custodians chose).
+ */
+#ifndef OKRA_CER_RECOVER_H
+#define OKRA_CER_RECOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/age.h"
+#include "vault/vault.h"
+
+#define CER_OUT_NAME_MAX 256
+
+/*
+ * Decrypts member (e.g. "payload/0001.age") of bundle seq with identity,
+ * streaming, to sink. A failure after some plaintext reached the sink is
+ * still a failure: the caller discards what the sink got.
+ */
+int cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
+                        const uint8_t identity[AGE_KEY_LEN], age_sink_fn sink, void *ctx);
+
+/*
+ * The output name of an item: "<id>-<base name>" with every byte but
+ * A-Za-z0-9._- of the base name of source_path made '_', or "<id>.pfx" when
+ * pfx. out holds CER_OUT_NAME_MAX.
+ */
+void cer_out_name(const char *id, const char *source_path, bool pfx, char *out);
+
+struct cer_staged {
+    char tmp[CER_OUT_NAME_MAX + 32];
+    char name[CER_OUT_NAME_MAX];
+    bool published;
+};
+
+struct cer_out {
+    char              *path;
+    int                dirfd;
+    bool               created; /* the folder was made here (removed again when empty) */
+    struct cer_staged *files;
+    size_t             n;
+};
+
+/*
+ * Opens the output folder, creating it (and missing parents) 0700 when it
+ * does not exist. Refuses a path that is not a folder.
+ */
+int cer_out_open(const char *path, struct cer_out *ret);
+/* -EEXIST (with a reason naming it) when name exists in the folder. */
+int cer_out_check_free(const struct cer_out *o, const char *name);
+/* Whether the folder would be usable, without creating it: 0 or an error. */
+int cer_out_precheck(const char *path);
+
+/* Starts staging name: returns an fd (0600, O_EXCL) to write the plaintext to. */
+int cer_out_begin(struct cer_out *o, const char *name, int *ret_fd);
+/* Fsyncs and closes fd; on failure the staged file is removed. */
+int cer_out_end(struct cer_out *o, int fd);
+/* Drops the file being staged (after a failed write). */
+void cer_out_drop_last(struct cer_out *o, int fd);
+
+/*
+ * Renames every staged file to its name, never over an existing file, and
+ * fsyncs the folder. On failure the files not yet published stay staged
+ * (cer_out_close removes them) and the reason names the first file refused.
+ */
+int cer_out_publish(struct cer_out *o);
+/* Removes whatever is still staged (and the folder when it made it and it is empty). */
+void cer_out_close(struct cer_out *o);
+
+#endif
