@@ -1,0 +1,225 @@
+/* recover.c: sealed payloads out of bundles, into a staged output folder. */
+#include "ceremony/recover.h"
+#include "vault/bundle_read.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* An age source over one member of a bundle. */
+struct member_source {
+    struct bundle_reader *r;
+    const uint8_t        *p;
+    size_t                n;
+    bool                  end;
+};
+
+static long
+member_read(void *ctx, uint8_t *buf, size_t cap)
+{
+    struct member_source *s = ctx;
+    size_t                take;
+
+    while (s->n == 0 && !s->end) {
+        int rc = bundle_data(s->r, &s->p, &s->n);
+
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            s->end = true;
+    }
+    take = s->n < cap ? s->n : cap;
+    if (take)
+        memcpy(buf, s->p, take);
+    s->p += take;
+    s->n -= take;
+    return (long) take;
+}
+
+int
+cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
+                    const uint8_t identity[AGE_KEY_LEN], age_sink_fn sink, void *ctx)
+{
+    const uint8_t (*keys)[AGE_KEY_LEN] = (const uint8_t (*)[AGE_KEY_LEN]) identity;
+    struct age_identities ids = { .x25519 = keys, .n_x25519 = 1 };
+    struct member_source  src = { 0 };
+    char                  name[64];
+    const char           *m;
+    uint64_t              size;
+    int                   rc;
+
+    vault_bundle_name(seq, name, sizeof name);
+    if ((rc = bundle_open(v->dirfd, name, &src.r)) < 0)
+        return rc;
+    while ((rc = bundle_next(src.r, &m, &size)) > 0)
+        if (strcmp(m, member) == 0)
+            break;
+    if (rc == 0)
+        rc = okra_fail(-ENOENT, "%s has no member %s", name, member);
+    if (rc > 0) {
+        rc = age_decrypt_stream(&ids, member_read, &src, sink, ctx);
+        if (rc < 0)
+            okra_fail_prefix(rc, "%s in %s: ", member, name);
+    }
+    bundle_close(src.r);
+    return rc < 0 ? rc : 0;
+}
+
+void
+cer_out_name(const char *id, const char *source_path, bool pfx, char *out)
+{
+    const char *base = source_path ? strrchr(source_path, '/') : NULL;
+    size_t      o, i;
+
+    if (pfx || source_path == NULL) {
+        snprintf(out, CER_OUT_NAME_MAX, "%s%s", id, pfx ? ".pfx" : "");
+        return;
+    }
+    base = base ? base + 1 : source_path;
+    o = (size_t) snprintf(out, CER_OUT_NAME_MAX, "%s-", id);
+    for (i = 0; base[i] && o < CER_OUT_NAME_MAX - 1; i++) {
+        unsigned char c = (unsigned char) base[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+
+        out[o++] = ok ? (char) c : '_';
+    }
+    out[o] = '\0';
+}
+
+int
+cer_out_precheck(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0)
+        return errno == ENOENT ? 0 : okra_fail_errno(errno, "cannot use --out %s", path);
+    if (!S_ISDIR(st.st_mode))
+        return okra_fail(-ENOTDIR, "--out %s is not a folder", path);
+    return 0;
+}
+
+int
+cer_out_open(const char *path, struct cer_out *ret)
+{
+    struct stat st;
+    int         rc;
+
+    memset(ret, 0, sizeof *ret);
+    ret->dirfd = -1;
+    if ((rc = cer_out_precheck(path)) < 0)
+        return rc;
+    if (stat(path, &st) < 0) {
+        if ((rc = fs_mkdirs(path, 0700)) < 0)
+            return okra_fail_errno(-rc, "cannot create the output folder %s", path);
+        ret->created = true;
+    }
+    if ((ret->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return okra_fail_errno(errno, "cannot open the output folder %s", path);
+    if ((ret->path = strdup(path)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    return 0;
+}
+
+int
+cer_out_check_free(const struct cer_out *o, const char *name)
+{
+    struct stat st;
+
+    if (fstatat(o->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
+        return okra_fail(-EEXIST, "%s/%s exists already; okra never overwrites a file (move it "
+                                  "away or choose another --out)", o->path, name);
+    return 0;
+}
+
+int
+cer_out_begin(struct cer_out *o, const char *name, int *ret_fd)
+{
+    struct cer_staged *f = realloc(o->files, (o->n + 1) * sizeof *f);
+    int                fd;
+
+    if (f == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    o->files = f;
+    f = &o->files[o->n];
+    memset(f, 0, sizeof *f);
+    snprintf(f->name, sizeof f->name, "%s", name);
+    snprintf(f->tmp, sizeof f->tmp, ".okra-recover.%ld.%zu", (long) getpid(), o->n);
+    fd = openat(o->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return okra_fail_errno(errno, "cannot create a file in %s", o->path);
+    o->n++;
+    *ret_fd = fd;
+    return 0;
+}
+
+void
+cer_out_drop_last(struct cer_out *o, int fd)
+{
+    if (fd >= 0)
+        close(fd);
+    if (o->n > 0) {
+        o->n--;
+        unlinkat(o->dirfd, o->files[o->n].tmp, 0);
+    }
+}
+
+int
+cer_out_end(struct cer_out *o, int fd)
+{
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        int rc = okra_fail_errno(errno, "cannot write %s/%s", o->path, o->files[o->n - 1].name);
+
+        cer_out_drop_last(o, -1);
+        return rc;
+    }
+    return 0;
+}
+
+int
+cer_out_publish(struct cer_out *o)
+{
+    size_t i;
+
+    for (i = 0; i < o->n; i++) {
+        struct cer_staged *f = &o->files[i];
+
+        if (renameat2(o->dirfd, f->tmp, o->dirfd, f->name, RENAME_NOREPLACE) < 0) {
+            int e = errno;
+
+            fs_fsync_dir(o->dirfd);
+            if (e == EEXIST)
+                return okra_fail(-EEXIST, "%s/%s appeared while okra worked; okra never "
+                                          "overwrites a file", o->path, f->name);
+            return okra_fail_errno(e, "cannot name %s/%s", o->path, f->name);
+        }
+        f->published = true;
+    }
+    return fs_fsync_dir(o->dirfd);
+}
+
+void
+cer_out_close(struct cer_out *o)
+{
+    size_t i;
+    bool   any = false;
+
+    for (i = 0; i < o->n; i++) {
+        if (!o->files[i].published)
+            unlinkat(o->dirfd, o->files[i].tmp, 0);
+        any |= o->files[i].published;
+    }
+    if (o->dirfd >= 0)
+        close(o->dirfd);
+    if (o->created && !any && o->path)
+        rmdir(o->path);
+    free(o->files);
+    free(o->path);
+    memset(o, 0, sizeof *o);
+    o->dirfd = -1;
+}
