@@ -32,6 +32,7 @@ struct cer_share {
     struct slip39_share *share;  /* secure; decoded from text->mnemonic */
     bool                 usable; /* still in the running */
     char                 why[CER_WHY_MAX]; /* why it was left out */
+    bool                 reported; /* for the caller: why was shown */
 };
 
 /*

@@ -9,6 +9,4 @@
         return EXIT_FAIL;                                                                          \
     }
 
-STUB(cmd_ceremony, "ceremony")
-STUB(cmd_mediawatch, "mediawatch")
 STUB(cmd_inspect, "inspect")

@@ -7,6 +7,17 @@
 int
 okra_crypto_init(void)
 {
+    /*
+     * libsodium's own userspace generator (ChaCha20, fast key erasure, seeded
+     * from getrandom, per thread, fork-safe) instead of one getrandom(2) per
+     * draw: ingest draws three secrets per file. Set once, before init.
+     */
+    static int chosen;
+
+    if (!chosen) {
+        chosen = 1;
+        randombytes_set_implementation(&randombytes_internal_implementation);
+    }
     if (sodium_init() < 0)
         return okra_fail(-EIO, "libsodium could not be initialised");
     return 0;

@@ -84,7 +84,7 @@ bounded_copy(const char *s, size_t n, size_t max)
 
     if (cut) {
         n = max - 3;
-        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
             n--;
     }
     if ((out = malloc(n + 4)) == NULL)
@@ -98,7 +98,7 @@ static bool
 print_name(BIO *b, const X509_NAME *nm, unsigned long str_flags)
 {
     unsigned long flags = str_flags | XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | XN_FLAG_FN_SN
-                          | XN_FLAG_DUMP_UNKNOWN_FIELDS;
+        | XN_FLAG_DUMP_UNKNOWN_FIELDS;
 
     return X509_NAME_print_ex(b, nm, 0, flags) >= 0;
 }
@@ -114,12 +114,12 @@ name_string(const X509_NAME *nm)
         return NULL;
     /* UTF-8 as UTF-8; if some string is not valid UTF-8, escape every high byte instead. */
     if (!print_name(b, nm, ASN1_STRFLGS_RFC2253 & ~ASN1_STRFLGS_ESC_MSB)) {
-        (void) BIO_reset(b);
+        (void)BIO_reset(b);
         if (!print_name(b, nm, ASN1_STRFLGS_RFC2253))
-            (void) BIO_reset(b);
+            (void)BIO_reset(b);
     }
     n = BIO_get_mem_data(b, &p);
-    out = bounded_copy(n > 0 ? p : "", n > 0 ? (size_t) n : 0, NAME_MAX_BYTES);
+    out = bounded_copy(n > 0 ? p : "", n > 0 ? (size_t)n : 0, NAME_MAX_BYTES);
     BIO_free(b);
     return out;
 }
@@ -154,7 +154,7 @@ serial_hex(const X509 *x, char *out, size_t size)
     while (digits[0] == '0' && digits[1] != '\0')
         digits++;
     for (i = 0; digits[i] != '\0' && o + 1 < size; i++)
-        out[o++] = (char) tolower((unsigned char) digits[i]);
+        out[o++] = (char)tolower((unsigned char)digits[i]);
     out[o] = '\0';
     OPENSSL_free(hex);
     return 0;
@@ -193,11 +193,11 @@ cert_der(X509 *x, struct fmt_cert *ret)
     int            n = i2d_X509(x, NULL);
     unsigned char *p;
 
-    if (n <= 0 || (ret->der = malloc((size_t) n)) == NULL)
+    if (n <= 0 || (ret->der = malloc((size_t)n)) == NULL)
         return -1;
     p = ret->der;
     i2d_X509(x, &p);
-    ret->der_len = (size_t) n;
+    ret->der_len = (size_t)n;
     return 0;
 }
 
@@ -258,7 +258,7 @@ der_cert(const uint8_t *der, size_t len)
 
     if (der == NULL || len == 0 || len > LONG_MAX)
         return NULL;
-    x = d2i_X509(NULL, &p, (long) len);
+    x = d2i_X509(NULL, &p, (long)len);
     /* Trailing bytes mean this is not exactly one certificate. */
     if (x != NULL && p != der + len) {
         X509_free(x);
@@ -305,7 +305,7 @@ fmt_load_ca_cert(const uint8_t *data, size_t len, struct fmt_cert *ret)
         return -EIO;
     if (len > 0 && data[0] == 0x30) {
         x = der_cert(data, len);
-    } else if (len > 0 && len <= INT_MAX && (b = BIO_new_mem_buf(data, (int) len)) != NULL) {
+    } else if (len > 0 && len <= INT_MAX && (b = BIO_new_mem_buf(data, (int)len)) != NULL) {
         x = PEM_read_bio_X509(b, NULL, no_password, NULL);
         BIO_free(b);
     }

@@ -30,12 +30,12 @@ clean_name(char *name)
     n = strlen(name);
     if (n > FRIENDLY_MAX) {
         n = FRIENDLY_MAX;
-        while (n > 0 && ((unsigned char) name[n] & 0xc0) == 0x80)
+        while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
             n--;
         name[n] = '\0';
     }
     for (i = 0; i < n; i++) {
-        if ((unsigned char) name[i] < 0x20 || name[i] == 0x7f)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
             name[i] = '?';
     }
     return name;
@@ -51,7 +51,7 @@ fmt_contents_add_key(struct fmt_contents *c, EVP_PKEY *pkey, char *name)
         OPENSSL_free(name);
         return okra_fail(-EINVAL, "holds more than %d private keys", FMT_MAX_KEYS);
     }
-    if ((k = realloc(c->keys, sizeof *k * (size_t) (c->n_keys + 1))) == NULL) {
+    if ((k = realloc(c->keys, sizeof *k * (size_t)(c->n_keys + 1))) == NULL) {
         EVP_PKEY_free(pkey);
         OPENSSL_free(name);
         return okra_fail(-ENOMEM, "out of memory");
@@ -73,7 +73,7 @@ fmt_contents_add_cert(struct fmt_contents *c, X509 *x, char *name)
         OPENSSL_free(name);
         return okra_fail(-EINVAL, "holds more than %d certificates", FMT_MAX_CERTS);
     }
-    if ((xc = realloc(c->certs, sizeof *xc * (size_t) (c->n_certs + 1))) == NULL) {
+    if ((xc = realloc(c->certs, sizeof *xc * (size_t)(c->n_certs + 1))) == NULL) {
         X509_free(x);
         OPENSSL_free(name);
         return okra_fail(-ENOMEM, "out of memory");
@@ -106,7 +106,7 @@ fmt_contents_free(struct fmt_contents *c)
 void
 fmt_contents_add_alg(struct fmt_contents *c, const char *name)
 {
-    size_t used = strlen(c->algorithms), n = strlen(name);
+    size_t      used = strlen(c->algorithms), n = strlen(name);
     const char *at = c->algorithms;
 
     /* Already listed as a whole entry? */
@@ -157,7 +157,7 @@ fmt_contents_info(const struct fmt_contents *c, struct fmt_info *info)
         ci = fmt_contents_cert_for(c, c->keys[0].pkey);
         info->key_matches = ci >= 0;
         info->friendly_name = dup_name(c->keys[0].name ? c->keys[0].name
-                                       : ci >= 0       ? c->certs[ci].name
+                : ci >= 0                              ? c->certs[ci].name
                                                        : NULL);
     }
     if (ci < 0 && c->n_certs > 0)

@@ -53,13 +53,13 @@ der_put_header(uint8_t *out, uint8_t tag, size_t len)
 
     out[0] = tag;
     if (len < 0x80) {
-        out[1] = (uint8_t) len;
+        out[1] = (uint8_t)len;
         return 2;
     }
     for (tmp = len; tmp > 0; tmp >>= 8)
         n++;
-    out[1] = (uint8_t) (0x80 | n);
+    out[1] = (uint8_t)(0x80 | n);
     for (i = 0; i < n; i++)
-        out[2 + i] = (uint8_t) (len >> (8 * (n - 1 - i)));
+        out[2 + i] = (uint8_t)(len >> (8 * (n - 1 - i)));
     return 2 + n;
 }

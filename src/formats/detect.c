@@ -48,10 +48,10 @@ der_next(struct der_iter *it, struct der_child *c)
         return -1;
     if (it->p >= it->end)
         return 0;
-    if (der_header(it->p, (size_t) (it->end - it->p), &c->t) < 0)
+    if (der_header(it->p, (size_t)(it->end - it->p), &c->t) < 0)
         return -1;
     c->content = it->p + c->t.hdr;
-    room = (size_t) (it->end - c->content);
+    room = (size_t)(it->end - c->content);
     if (c->t.indef || c->t.len > room) {
         c->avail = room;
         it->stuck = true;
@@ -78,7 +78,8 @@ is_small_int(const struct der_child *c, unsigned value)
 
 static const uint8_t OID_PKCS7_PREFIX[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07 };
 static const uint8_t OID_PKCS5_PREFIX[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05 };
-static const uint8_t OID_PKCS12_PBE_PREFIX[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01 };
+static const uint8_t OID_PKCS12_PBE_PREFIX[]
+    = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01 };
 
 /* The last arc of a 1.2.840.113549.1.7.x (PKCS #7 content type) OID, else -1. */
 static int
@@ -103,7 +104,7 @@ is_pbe_oid(const struct der_child *c)
         && memcmp(c->content, OID_PKCS5_PREFIX, sizeof OID_PKCS5_PREFIX) == 0) {
         last = c->content[sizeof OID_PKCS5_PREFIX];
         return last == 1 || last == 3 || last == 4 || last == 6 || last == 10 || last == 11
-               || last == 13;
+            || last == 13;
     }
     if (c->t.len == sizeof OID_PKCS12_PBE_PREFIX + 1
         && memcmp(c->content, OID_PKCS12_PBE_PREFIX, sizeof OID_PKCS12_PBE_PREFIX) == 0) {
@@ -197,7 +198,7 @@ shape_sec1(struct der_iter it)
     while ((rc = der_next(&it, &c)) == 1) {
         if (c.t.tag < next || c.t.tag > 0xa1)
             return false;
-        next = (uint8_t) (c.t.tag + 1);
+        next = (uint8_t)(c.t.tag + 1);
     }
     return rc == 0;
 }
@@ -257,18 +258,19 @@ explain_der(struct der_iter it, struct fmt_detect *ret)
 
     if (shape_signed(it, &cert)) {
         set_why(ret, "%s",
-                 cert ? "holds a certificate but no private key"
-                      : "holds a certificate, CRL or certificate request, but no private key");
+            cert ? "holds a certificate but no private key"
+                 : "holds a certificate, CRL or certificate request, but no private key");
         return;
     }
     if (der_next(&it, &oid) == 1 && (type = pkcs7_type(&oid)) > 0) {
         if (type == 2)
-            set_why(ret, "holds PKCS #7 signed data or certificates, "
-                                                "but no private key");
+            set_why(ret,
+                "holds PKCS #7 signed data or certificates, "
+                "but no private key");
         else if (type == 3)
             snprintf(ret->why, sizeof ret->why,
-                     "a PKCS #7 enveloped (encrypted) file, which is not a key export okra "
-                     "recognises");
+                "a PKCS #7 enveloped (encrypted) file, which is not a key export okra "
+                "recognises");
     }
 }
 
@@ -279,7 +281,7 @@ explain_der(struct der_iter it, struct fmt_detect *ret)
  */
 static bool
 der_outer(const uint8_t *data, size_t len, uint64_t file_size, struct der_iter *it,
-          struct der_tlv *outer, struct fmt_detect *ret)
+    struct der_tlv *outer, struct fmt_detect *ret)
 {
     uint64_t total;
     size_t   i;
@@ -294,38 +296,38 @@ der_outer(const uint8_t *data, size_t len, uint64_t file_size, struct der_iter *
         if (len < file_size || (len >= 4 && data[len - 1] == 0 && data[len - 2] == 0))
             return true;
         snprintf(ret->why, sizeof ret->why,
-                 "truncated or damaged: its BER encoding does not close with end-of-contents");
+            "truncated or damaged: its BER encoding does not close with end-of-contents");
         return false;
     }
-    total = (uint64_t) outer->hdr + outer->len;
+    total = (uint64_t)outer->hdr + outer->len;
     if (total > file_size) {
         snprintf(ret->why, sizeof ret->why,
-                 "truncated or damaged: its DER header announces %llu bytes, the file has %llu",
-                 (unsigned long long) total, (unsigned long long) file_size);
+            "truncated or damaged: its DER header announces %llu bytes, the file has %llu",
+            (unsigned long long)total, (unsigned long long)file_size);
         return false;
     }
     if (total < file_size) {
         if (file_size > len) {
             set_why(ret, "has %llu bytes after its DER structure",
-                     (unsigned long long) (file_size - total));
+                (unsigned long long)(file_size - total));
             return false;
         }
-        for (i = (size_t) total; i < len; i++) {
+        for (i = (size_t)total; i < len; i++) {
             if (data[i] != 0) {
                 set_why(ret, "has %llu bytes after its DER structure",
-                         (unsigned long long) (file_size - total));
+                    (unsigned long long)(file_size - total));
                 return false;
             }
         }
     }
-    it->end = data + (total < len ? (size_t) total : len);
+    it->end = data + (total < len ? (size_t)total : len);
     return true;
 }
 
 /* A length problem is worth a reason only when the file has the shape of one of ours. */
 static void
-explain_bad_length(const uint8_t *data, size_t len, const struct der_tlv *outer,
-                   struct fmt_detect *ret)
+explain_bad_length(
+    const uint8_t *data, size_t len, const struct der_tlv *outer, struct fmt_detect *ret)
 {
     struct der_iter   it = { data + outer->hdr, data + len, false };
     struct fmt_detect probe;
@@ -372,8 +374,8 @@ detect_der(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
 /* ---- PEM ---- */
 
 struct pem_scan {
-    const char *key_name;   /* manifest name of the first private key block */
-    bool        encrypted;  /* some key block needs a password */
+    const char *key_name; /* manifest name of the first private key block */
+    bool        encrypted; /* some key block needs a password */
     bool        cert, req, pub, ssh, pgp, truncated;
 };
 
@@ -391,10 +393,10 @@ pem_proc_encrypted(const char *p, const char *end)
 
     while (p < end && (*p == '\r' || *p == '\n'))
         p++;
-    if ((size_t) (end - p) < 10 || memcmp(p, "Proc-Type:", 10) != 0)
+    if ((size_t)(end - p) < 10 || memcmp(p, "Proc-Type:", 10) != 0)
         return false;
-    eol = memchr(p, '\n', (size_t) (end - p));
-    return find_bytes(p, (size_t) ((eol ? eol : end) - p), "ENCRYPTED") != NULL;
+    eol = memchr(p, '\n', (size_t)(end - p));
+    return find_bytes(p, (size_t)((eol ? eol : end) - p), "ENCRYPTED") != NULL;
 }
 
 static const char *
@@ -431,7 +433,7 @@ pem_note_other(struct pem_scan *s, const char *label, size_t n)
         || label_is(label, n, "TRUSTED CERTIFICATE") || label_is(label, n, "PKCS7"))
         s->cert = true;
     else if (label_is(label, n, "CERTIFICATE REQUEST")
-             || label_is(label, n, "NEW CERTIFICATE REQUEST"))
+        || label_is(label, n, "NEW CERTIFICATE REQUEST"))
         s->req = true;
     else if (label_is(label, n, "PUBLIC KEY") || label_is(label, n, "RSA PUBLIC KEY"))
         s->pub = true;
@@ -450,10 +452,10 @@ pem_block(struct pem_scan *s, const char *p, const char *end, bool whole)
     size_t      n;
     bool        enc;
 
-    close = find_bytes(label, (size_t) (end - label) < 80 ? (size_t) (end - label) : 80, "-----");
+    close = find_bytes(label, (size_t)(end - label) < 80 ? (size_t)(end - label) : 80, "-----");
     if (close == NULL)
         return label;
-    n = (size_t) (close - label);
+    n = (size_t)(close - label);
     enc = pem_proc_encrypted(close + 5, end);
     name = pem_key_name(label, n, enc);
     if (name == NULL) {
@@ -463,8 +465,8 @@ pem_block(struct pem_scan *s, const char *p, const char *end, bool whole)
     if (s->key_name == NULL)
         s->key_name = name;
     s->encrypted |= enc || strcmp(name, "pem-pkcs8-encrypted") == 0;
-    snprintf(endline, sizeof endline, "-----END %.*s-----", (int) n, label);
-    if (whole && find_bytes(close, (size_t) (end - close), endline) == NULL)
+    snprintf(endline, sizeof endline, "-----END %.*s-----", (int)n, label);
+    if (whole && find_bytes(close, (size_t)(end - close), endline) == NULL)
         s->truncated = true;
     return close + 5;
 }
@@ -474,7 +476,7 @@ pem_scan_text(const char *text, size_t len, bool whole, struct pem_scan *s)
 {
     const char *p = text, *end = text + len, *hit;
 
-    while (p < end && (hit = find_bytes(p, (size_t) (end - p), "-----BEGIN ")) != NULL) {
+    while (p < end && (hit = find_bytes(p, (size_t)(end - p), "-----BEGIN ")) != NULL) {
         /* Only at the start of a line: text that merely quotes a header is no PEM. */
         if (hit != text && hit[-1] != '\n' && hit[-1] != '\r') {
             p = hit + 11;
@@ -490,7 +492,7 @@ detect_pem(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     struct pem_scan s;
 
     memset(&s, 0, sizeof s);
-    pem_scan_text((const char *) data, len, len >= file_size, &s);
+    pem_scan_text((const char *)data, len, len >= file_size, &s);
     if (s.key_name != NULL && !s.truncated) {
         set_kind(ret, FMT_PEM, s.key_name, s.encrypted);
         return true;
@@ -499,10 +501,10 @@ detect_pem(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
         set_why(ret, "truncated PEM: a private key block has no END line");
     else if (s.ssh)
         snprintf(ret->why, sizeof ret->why,
-                 "holds an OpenSSH private key, which is not an export format okra takes");
+            "holds an OpenSSH private key, which is not an export format okra takes");
     else if (s.pgp)
         snprintf(ret->why, sizeof ret->why,
-                 "holds an OpenPGP private key block, which is not an export format okra takes");
+            "holds an OpenPGP private key block, which is not an export format okra takes");
     else if (s.cert)
         set_why(ret, "holds a certificate but no private key");
     else if (s.req)
@@ -518,7 +520,7 @@ fmt_detect(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     memset(ret, 0, sizeof *ret);
     ret->kind = FMT_NONE;
     if (len > file_size)
-        len = (size_t) file_size;
+        len = (size_t)file_size;
     if (data == NULL || len == 0) {
         set_why(ret, "empty file");
         return;
@@ -531,5 +533,5 @@ fmt_detect(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
         return;
     if (ret->why[0] == '\0')
         snprintf(ret->why, sizeof ret->why,
-                 "not an export file (no PKCS #12, PEM or DER key structure)");
+            "not an export file (no PKCS #12, PEM or DER key structure)");
 }

@@ -23,14 +23,14 @@
 #include "formats/formats.h"
 
 /* Limits on what outside files may make us do. */
-#define FMT_MAX_KEYS       256
-#define FMT_MAX_CERTS      4096
+#define FMT_MAX_KEYS 256
+#define FMT_MAX_CERTS 4096
 #ifdef OKRA_FUZZING
-#define FMT_MAX_ITERATIONS 4096     /* the fuzzer's inputs must stay fast */
+#define FMT_MAX_ITERATIONS 4096 /* the fuzzer's inputs must stay fast */
 #else
 #define FMT_MAX_ITERATIONS 10000000 /* KDF rounds; real files use at most about 600000 */
 #endif
-#define FMT_MAX_NESTING    8        /* safeContents bags inside safeContents bags */
+#define FMT_MAX_NESTING 8 /* safeContents bags inside safeContents bags */
 
 /* ---- provider.c: OpenSSL set-up, shared by all threads ---- */
 
@@ -92,8 +92,8 @@ bool fmt_detect_opaque(const uint8_t *data, size_t len, uint64_t file_size, stru
 int fmt_p12_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
 
 /* A fresh PKCS #12 of c under password; see fmt_reexport for the algorithms. */
-int fmt_p12_build(const struct fmt_contents *c, const char *password, bool legacy,
-                  struct secbuf *out);
+int fmt_p12_build(
+    const struct fmt_contents *c, const char *password, bool legacy, struct secbuf *out);
 
 /* Frees a PKCS #7 safe, first wiping the plaintext bags OpenSSL keeps in a data safe. */
 void fmt_p7_clear_free(PKCS7 *p7);
@@ -105,7 +105,7 @@ int fmt_fail_within(int code, const char *what);
 
 int fmt_pem_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
 int fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
-                 struct fmt_contents *c);
+    struct fmt_contents *c);
 
 /* ---- pbe.c: naming password-based encryption, bounding its cost ---- */
 
@@ -135,10 +135,10 @@ int fmt_cert_fill(X509 *x, struct fmt_cert *ret);
 /* ---- der.c: a small BER/DER reader for detection and framing ---- */
 
 struct der_tlv {
-    uint8_t tag;    /* the identifier octet (low tag numbers only) */
-    bool    indef;  /* BER indefinite length */
-    size_t  hdr;    /* header bytes */
-    size_t  len;    /* content bytes (0 when indef) */
+    uint8_t tag; /* the identifier octet (low tag numbers only) */
+    bool    indef; /* BER indefinite length */
+    size_t  hdr; /* header bytes */
+    size_t  len; /* content bytes (0 when indef) */
 };
 
 /* Reads one header at p (avail bytes there). 0, or -1 when it is not a usable header. */

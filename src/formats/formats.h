@@ -40,7 +40,9 @@ struct fmt_detect {
     enum fmt_kind kind;
     const char   *name;       /* manifest "format": "pkcs12", "pem-pkcs8", "pem-pkcs8-encrypted",
                                  "pem-pkcs1", "pem-sec1", "der-pkcs8", "der-pkcs8-encrypted",
-                                 "der-pkcs1", "der-sec1", "epf", "kms" (static) */
+                                 "der-pkcs1", "der-sec1", "epf", "kms" (static); added since:
+                                 "pem-pkcs1-encrypted", "pem-sec1-encrypted" (old OpenSSL
+                                 Proc-Type PEM), "pem-dsa", "pem-dsa-encrypted", "der-dsa" */
     bool          password;   /* inspection asks a password: every PKCS #12, encrypted PEM/PKCS #8 */
     bool          inspectable;/* false for epf and kms */
     char          why[160];   /* for FMT_NONE: why it is not an export file, e.g.
@@ -111,6 +113,9 @@ struct fmt_info {
  * Errors: -EBADMSG wrong password; -EINVAL damaged, truncated or unsupported
  * (naming the algorithm); -ENOKEY opened but holds no private key (info is
  * still filled, for `okra inspect`).
+ * ret_info is zeroed first and again on any other failure, so fmt_info_free
+ * is always safe; ret_opened's contents are replaced, and left alone on
+ * failure. d may be NULL (detection is then done here). Thread-safe.
  */
 int fmt_inspect(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
                 struct fmt_info *ret_info, struct secbuf *ret_opened);

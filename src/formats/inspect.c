@@ -14,7 +14,7 @@
 
 static int
 open_contents(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
-              struct fmt_contents *c)
+    struct fmt_contents *c)
 {
     switch (d->kind) {
     case FMT_PKCS12:
@@ -24,11 +24,13 @@ open_contents(const uint8_t *data, size_t len, const struct fmt_detect *d, const
     case FMT_DER_KEY:
         return fmt_der_open(data, len, d, password, c);
     case FMT_EPF:
-        return okra_fail(-EINVAL, "an Entrust/Outlook profile (.epf) cannot be opened: its "
-                                  "format is not public; it is sealed as it is");
+        return okra_fail(-EINVAL,
+            "an Entrust/Outlook profile (.epf) cannot be opened: its "
+            "format is not public; it is sealed as it is");
     case FMT_KMS:
-        return okra_fail(-EINVAL, "an Exchange KMS export cannot be opened: its format is not "
-                                  "public; it is sealed as it is");
+        return okra_fail(-EINVAL,
+            "an Exchange KMS export cannot be opened: its format is not "
+            "public; it is sealed as it is");
     default:
         return okra_fail(-EINVAL, "%s", d->why[0] ? d->why : "not an export file");
     }
@@ -36,7 +38,7 @@ open_contents(const uint8_t *data, size_t len, const struct fmt_detect *d, const
 
 int
 fmt_inspect(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
-            struct fmt_info *ret_info, struct secbuf *ret_opened)
+    struct fmt_info *ret_info, struct secbuf *ret_opened)
 {
     struct fmt_contents c;
     struct fmt_detect   own;

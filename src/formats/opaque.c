@@ -33,12 +33,12 @@
 #include "common/err.h"
 
 struct ini_shape {
-    bool   text;       /* no NUL or control bytes but tab and line ends */
-    bool   opens;      /* the first non-blank line is a [section] */
-    int    sections;
-    int    pairs;
-    int    base64;     /* values of 64 or more base64 characters */
-    bool   entrust;    /* the text names Entrust */
+    bool text; /* no NUL or control bytes but tab and line ends */
+    bool opens; /* the first non-blank line is a [section] */
+    int  sections;
+    int  pairs;
+    int  base64; /* values of 64 or more base64 characters */
+    bool entrust; /* the text names Entrust */
 };
 
 static bool
@@ -59,7 +59,7 @@ is_base64_run(const char *v, size_t n)
     size_t i, run = 0;
 
     for (i = 0; i < n; i++) {
-        if (isalnum((unsigned char) v[i]) || v[i] == '+' || v[i] == '/' || v[i] == '=')
+        if (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '/' || v[i] == '=')
             run++;
         else if (v[i] != '\r' && v[i] != ' ')
             return false;
@@ -88,7 +88,7 @@ ini_line(struct ini_shape *s, const char *line, size_t n, bool first)
     }
     if ((eq = memchr(line, '=', n)) != NULL && eq != line) {
         s->pairs++;
-        if (is_base64_run(eq + 1, (size_t) (line + n - eq - 1)))
+        if (is_base64_run(eq + 1, (size_t)(line + n - eq - 1)))
             s->base64++;
     }
 }
@@ -96,31 +96,31 @@ ini_line(struct ini_shape *s, const char *line, size_t n, bool first)
 static void
 ini_measure(const uint8_t *data, size_t len, struct ini_shape *s)
 {
-    const char *p = (const char *) data, *end = p + len, *eol;
+    const char *p = (const char *)data, *end = p + len, *eol;
     bool        first = true;
 
     memset(s, 0, sizeof *s);
     if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
         p += 3;
-    s->text = is_text((const uint8_t *) p, (size_t) (end - p));
+    s->text = is_text((const uint8_t *)p, (size_t)(end - p));
     if (!s->text)
         return;
-    s->entrust = memmem(p, (size_t) (end - p), "Entrust", 7) != NULL
-                 || memmem(p, (size_t) (end - p), "ENTRUST", 7) != NULL
-                 || memmem(p, (size_t) (end - p), "entrust", 7) != NULL;
+    s->entrust = memmem(p, (size_t)(end - p), "Entrust", 7) != NULL
+        || memmem(p, (size_t)(end - p), "ENTRUST", 7) != NULL
+        || memmem(p, (size_t)(end - p), "entrust", 7) != NULL;
     for (; p < end; p = eol + 1) {
-        eol = memchr(p, '\n', (size_t) (end - p));
+        eol = memchr(p, '\n', (size_t)(end - p));
         if (eol == NULL)
             eol = end;
         if (first) {
             const char *q = p;
 
-            while (q < eol && isspace((unsigned char) *q))
+            while (q < eol && isspace((unsigned char)*q))
                 q++;
             if (q == eol)
                 continue;
         }
-        ini_line(s, p, (size_t) (eol - p), first);
+        ini_line(s, p, (size_t)(eol - p), first);
         first = false;
     }
 }
@@ -178,8 +178,8 @@ named_epf(const char *name)
 }
 
 void
-fmt_detect_named(const uint8_t *data, size_t len, uint64_t file_size, const char *name,
-                 struct fmt_detect *ret)
+fmt_detect_named(
+    const uint8_t *data, size_t len, uint64_t file_size, const char *name, struct fmt_detect *ret)
 {
     struct ini_shape s;
     const char      *foreign;
@@ -188,7 +188,7 @@ fmt_detect_named(const uint8_t *data, size_t len, uint64_t file_size, const char
     if (ret->kind != FMT_NONE || !named_epf(name) || len == 0)
         return;
     if (len > file_size)
-        len = (size_t) file_size;
+        len = (size_t)file_size;
     if ((foreign = foreign_epf(data, len)) != NULL) {
         ret->why[0] = '\0';
         strncat(ret->why, foreign, sizeof ret->why - 1);
@@ -200,8 +200,9 @@ fmt_detect_named(const uint8_t *data, size_t len, uint64_t file_size, const char
         return;
     }
     ret->why[0] = '\0';
-    strncat(ret->why, "named .epf but neither an Entrust profile (sections of base64 values) nor binary",
-            sizeof ret->why - 1);
+    strncat(ret->why,
+        "named .epf but neither an Entrust profile (sections of base64 values) nor binary",
+        sizeof ret->why - 1);
 }
 
 int

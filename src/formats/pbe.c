@@ -104,7 +104,7 @@ fmt_check_iterations(const ASN1_INTEGER *iter, const char *what)
         return okra_fail(-EINVAL, "damaged: %s has an iteration count of %ld", what, n);
     if (n > FMT_MAX_ITERATIONS)
         return okra_fail(-EINVAL, "%s asks %ld iterations, over okra's limit of %d", what, n,
-                         FMT_MAX_ITERATIONS);
+            FMT_MAX_ITERATIONS);
     return 0;
 }
 
@@ -123,14 +123,13 @@ check_runnable(const char *alg_name, const char *cipher, const char *digest)
         return 0;
     if (!fmt_have_legacy())
         return okra_fail(-EINVAL,
-                         "uses %s, which needs OpenSSL's legacy provider (not installed here)",
-                         alg_name);
+            "uses %s, which needs OpenSSL's legacy provider (not installed here)", alg_name);
     return okra_fail(-EINVAL, "uses %s, which this OpenSSL cannot decrypt", alg_name);
 }
 
 static int
 pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *digest, char *name,
-           size_t name_size)
+    size_t name_size)
 {
     PBEPARAM *pbe;
     int       rc;
@@ -150,10 +149,10 @@ pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *diges
 static int
 pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
 {
-    int            nid = OBJ_obj2nid(keyfunc->algorithm);
-    PBKDF2PARAM   *p;
-    const char    *prf;
-    int            rc, prf_nid;
+    int          nid = OBJ_obj2nid(keyfunc->algorithm);
+    PBKDF2PARAM *p;
+    const char  *prf;
+    int          rc, prf_nid;
 
     if (nid == NID_id_scrypt) {
         /* OpenSSL bounds scrypt's memory itself (32 MB by default). */
@@ -162,7 +161,7 @@ pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
     }
     if (nid != NID_id_pbkdf2)
         return okra_fail(-EINVAL, "uses PBES2 with key derivation %s, which okra does not support",
-                         OBJ_nid2sn(nid));
+            OBJ_nid2sn(nid));
     p = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), keyfunc->parameter);
     if (p == NULL)
         return okra_fail(-EINVAL, "damaged: the PBKDF2 parameters do not parse");
@@ -173,8 +172,8 @@ pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
     if (rc < 0)
         return rc;
     if (prf == NULL)
-        return okra_fail(-EINVAL, "uses PBKDF2 with %s, which okra does not support",
-                         OBJ_nid2sn(prf_nid));
+        return okra_fail(
+            -EINVAL, "uses PBKDF2 with %s, which okra does not support", OBJ_nid2sn(prf_nid));
     snprintf(kdf, kdf_size, "PBKDF2-%s", prf);
     return 0;
 }
@@ -182,10 +181,10 @@ pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
 static int
 pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
 {
-    PBE2PARAM *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
-    char       kdf[48];
+    PBE2PARAM  *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+    char        kdf[48];
     const char *cipher;
-    int        rc;
+    int         rc;
 
     if (p2 == NULL)
         return okra_fail(-EINVAL, "damaged: the PBES2 parameters do not parse");

@@ -37,7 +37,7 @@ block_free(struct pem_block *b)
 {
     OPENSSL_secure_free(b->label);
     OPENSSL_secure_free(b->header);
-    OPENSSL_secure_clear_free(b->der, b->alloc > 0 ? (size_t) b->alloc : 0);
+    OPENSSL_secure_clear_free(b->der, b->alloc > 0 ? (size_t)b->alloc : 0);
     memset(b, 0, sizeof *b);
 }
 
@@ -60,7 +60,7 @@ decrypt_p8(const X509_SIG *sig, const char *password)
     PKCS8_PRIV_KEY_INFO *p8;
 
     if (password != NULL && *password != '\0')
-        return PKCS8_decrypt_ex(sig, password, (int) strlen(password), fmt_libctx(), NULL);
+        return PKCS8_decrypt_ex(sig, password, (int)strlen(password), fmt_libctx(), NULL);
     /* The two empty passwords differ only under the PKCS #12 PBEs (BMPString or nothing). */
     p8 = PKCS8_decrypt_ex(sig, "", 0, fmt_libctx(), NULL);
     if (p8 == NULL)
@@ -129,10 +129,10 @@ give_password(char *buf, int size, int rwflag, void *u)
     const char *pw = u ? u : "";
     size_t      n = strlen(pw);
 
-    if (n > (size_t) size)
-        n = (size_t) size;
+    if (n > (size_t)size)
+        n = (size_t)size;
     memcpy(buf, pw, n);
-    return (int) n;
+    return (int)n;
 }
 
 /* Old OpenSSL PEM encryption: DEK-Info names the cipher, the key is MD5 over the password. */
@@ -148,7 +148,7 @@ proc_type_decrypt(struct fmt_contents *c, struct pem_block *b, const char *passw
     }
     snprintf(name, sizeof name, "PEM %s (MD5 key derivation)", EVP_CIPHER_get0_name(ci.cipher));
     fmt_contents_add_alg(c, name);
-    if (!PEM_do_header(&ci, b->der, &b->len, give_password, (void *) password)) {
+    if (!PEM_do_header(&ci, b->der, &b->len, give_password, (void *)password)) {
         fmt_clear_openssl_errors();
         return okra_fail(-EBADMSG, WRONG_OR_DAMAGED);
     }
@@ -171,8 +171,8 @@ static const char *
 traditional_name(int type)
 {
     return type == EVP_PKEY_RSA ? "unencrypted PKCS #1"
-           : type == EVP_PKEY_EC ? "unencrypted SEC1"
-                                 : "unencrypted DSA";
+        : type == EVP_PKEY_EC   ? "unencrypted SEC1"
+                                : "unencrypted DSA";
 }
 
 static int
@@ -199,7 +199,7 @@ static bool
 is_cert_label(const char *label)
 {
     return strcmp(label, "CERTIFICATE") == 0 || strcmp(label, "X509 CERTIFICATE") == 0
-           || strcmp(label, "TRUSTED CERTIFICATE") == 0;
+        || strcmp(label, "TRUSTED CERTIFICATE") == 0;
 }
 
 static int
@@ -221,7 +221,7 @@ next_block(BIO *bio, struct pem_block *b)
 
     memset(b, 0, sizeof *b);
     if (PEM_read_bio_ex(bio, &b->label, &b->header, &b->der, &b->len,
-                        PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE)) {
+            PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE)) {
         b->alloc = b->len;
         return 1;
     }
@@ -239,7 +239,7 @@ fmt_pem_open(const uint8_t *data, size_t len, const char *password, struct fmt_c
     BIO             *bio;
     int              rc;
 
-    if (len > INT_MAX || (bio = BIO_new_mem_buf(data, (int) len)) == NULL)
+    if (len > INT_MAX || (bio = BIO_new_mem_buf(data, (int)len)) == NULL)
         return okra_fail(-ENOMEM, "out of memory");
     while ((rc = next_block(bio, &b)) == 1) {
         if (is_cert_label(b.label))
@@ -257,9 +257,9 @@ fmt_pem_open(const uint8_t *data, size_t len, const char *password, struct fmt_c
 
 int
 fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
-             struct fmt_contents *c)
+    struct fmt_contents *c)
 {
-    long n = len > LONG_MAX ? LONG_MAX : (long) len;
+    long n = len > LONG_MAX ? LONG_MAX : (long)len;
     int  rc;
 
     if (strcmp(d->name, "der-pkcs8") == 0)
@@ -267,9 +267,9 @@ fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, const 
     else if (strcmp(d->name, "der-pkcs8-encrypted") == 0)
         rc = encrypted_pkcs8(c, data, n, password);
     else {
-        int type = strcmp(d->name, "der-pkcs1") == 0  ? EVP_PKEY_RSA
-                   : strcmp(d->name, "der-sec1") == 0 ? EVP_PKEY_EC
-                                                      : EVP_PKEY_DSA;
+        int type = strcmp(d->name, "der-pkcs1") == 0 ? EVP_PKEY_RSA
+            : strcmp(d->name, "der-sec1") == 0       ? EVP_PKEY_EC
+                                                     : EVP_PKEY_DSA;
 
         fmt_contents_add_alg(c, traditional_name(type));
         rc = traditional(c, type, data, n, false);

@@ -29,8 +29,8 @@
 #include "common/err.h"
 
 struct p12_frame {
-    PKCS7         *ci;      /* the authSafe ContentInfo */
-    const uint8_t *mac;     /* the MacData SEQUENCE, or NULL */
+    PKCS7         *ci; /* the authSafe ContentInfo */
+    const uint8_t *mac; /* the MacData SEQUENCE, or NULL */
     size_t         mac_len;
 };
 
@@ -49,8 +49,8 @@ frame_mac(const uint8_t *q, const uint8_t *end, bool indef, struct p12_frame *f)
 
     if (q == end || (indef && end - q >= 2 && q[0] == 0 && q[1] == 0))
         return 0;
-    if (der_header(q, (size_t) (end - q), &t) < 0 || t.tag != 0x30 || t.indef
-        || t.len > (size_t) (end - q) - t.hdr)
+    if (der_header(q, (size_t)(end - q), &t) < 0 || t.tag != 0x30 || t.indef
+        || t.len > (size_t)(end - q) - t.hdr)
         return okra_fail(-EINVAL, DAMAGED "its MAC data does not parse");
     f->mac = q;
     f->mac_len = t.hdr + t.len;
@@ -71,18 +71,19 @@ p12_frame(const uint8_t *data, size_t len, struct p12_frame *f)
     p = data + outer.hdr;
     if (!outer.indef && outer.len > len - outer.hdr)
         return okra_fail(-EINVAL, DAMAGED "%zu bytes of %zu are missing",
-                         outer.hdr + outer.len - len, outer.hdr + outer.len);
+            outer.hdr + outer.len - len, outer.hdr + outer.len);
     end = outer.indef ? data + len : p + outer.len;
-    if (der_header(p, (size_t) (end - p), &ver) < 0 || ver.tag != 0x02 || ver.len != 1
-        || (size_t) (end - p) < 3 || p[2] != 3)
+    if (der_header(p, (size_t)(end - p), &ver) < 0 || ver.tag != 0x02 || ver.len != 1
+        || (size_t)(end - p) < 3 || p[2] != 3)
         return okra_fail(-EINVAL, "not a PKCS #12 file (no version 3)");
     p += 3;
     q = p;
-    if (end - p > LONG_MAX || (f->ci = d2i_PKCS7(NULL, &q, (long) (end - p))) == NULL)
+    if (end - p > LONG_MAX || (f->ci = d2i_PKCS7(NULL, &q, (long)(end - p))) == NULL)
         return okra_fail(-EINVAL, DAMAGED "its content does not parse");
     if (PKCS7_type_is_signed(f->ci))
-        return okra_fail(-EINVAL, "uses public-key integrity mode (a signed PKCS #12), "
-                                  "which okra does not support");
+        return okra_fail(-EINVAL,
+            "uses public-key integrity mode (a signed PKCS #12), "
+            "which okra does not support");
     if (!PKCS7_type_is_data(f->ci) || f->ci->d.data == NULL)
         return okra_fail(-EINVAL, DAMAGED "it holds no content");
     return frame_mac(q, end, outer.indef, f);
@@ -90,10 +91,10 @@ p12_frame(const uint8_t *data, size_t len, struct p12_frame *f)
 
 /* The MacData fields: the DigestInfo, the salt and the iteration count. */
 struct p12_macdata {
-    X509_SIG            *digest_info;
-    const uint8_t       *salt;
-    size_t               salt_len;
-    long                 iter;
+    X509_SIG      *digest_info;
+    const uint8_t *salt;
+    size_t         salt_len;
+    long           iter;
 };
 
 static int
@@ -122,18 +123,19 @@ parse_macdata(const struct p12_frame *f, struct p12_macdata *m)
     der_header(p, f->mac_len, &seq);
     p += seq.hdr;
     q = p;
-    if ((m->digest_info = d2i_X509_SIG(NULL, &q, (long) (end - p))) == NULL)
+    if ((m->digest_info = d2i_X509_SIG(NULL, &q, (long)(end - p))) == NULL)
         return okra_fail(-EINVAL, DAMAGED "its MAC does not parse");
     p = q;
-    if (der_header(p, (size_t) (end - p), &t) < 0 || t.tag != 0x04 || t.indef
-        || t.len > (size_t) (end - p) - t.hdr)
+    if (der_header(p, (size_t)(end - p), &t) < 0 || t.tag != 0x04 || t.indef
+        || t.len > (size_t)(end - p) - t.hdr)
         return okra_fail(-EINVAL, DAMAGED "its MAC salt does not parse");
     m->salt = p + t.hdr;
     m->salt_len = t.len;
     p += t.hdr + t.len;
     if (p < end
-        && (der_header(p, (size_t) (end - p), &t) < 0 || t.tag != 0x02 || t.indef
-            || t.len > (size_t) (end - p) - t.hdr || parse_iterations(p + t.hdr, t.len, &m->iter) < 0))
+        && (der_header(p, (size_t)(end - p), &t) < 0 || t.tag != 0x02 || t.indef
+            || t.len > (size_t)(end - p) - t.hdr
+            || parse_iterations(p + t.hdr, t.len, &m->iter) < 0))
         return okra_fail(-EINVAL, DAMAGED "its MAC iteration count does not parse");
     return 0;
 }
@@ -145,54 +147,53 @@ check_mac_iterations(long iter)
         return okra_fail(-EINVAL, DAMAGED "its MAC has an iteration count of %ld", iter);
     if (iter > FMT_MAX_ITERATIONS)
         return okra_fail(-EINVAL, "its MAC asks %ld iterations, over okra's limit of %d", iter,
-                         FMT_MAX_ITERATIONS);
+            FMT_MAX_ITERATIONS);
     return 0;
 }
 
 static int
 hmac_equal(const char *mdname, const uint8_t *key, size_t key_len, const ASN1_OCTET_STRING *data,
-           const ASN1_OCTET_STRING *expect)
+    const ASN1_OCTET_STRING *expect)
 {
     unsigned char mac[EVP_MAX_MD_SIZE];
     size_t        n = 0;
     int           ok;
 
     if (EVP_Q_mac(fmt_libctx(), "HMAC", NULL, mdname, NULL, key, key_len,
-                  ASN1_STRING_get0_data(data), (size_t) ASN1_STRING_length(data), mac, sizeof mac,
-                  &n)
+            ASN1_STRING_get0_data(data), (size_t)ASN1_STRING_length(data), mac, sizeof mac, &n)
         == NULL)
         return okra_fail(-EINVAL, "its MAC cannot be computed here (HMAC-%s)", mdname);
-    ok = n == (size_t) ASN1_STRING_length(expect)
-         && CRYPTO_memcmp(mac, ASN1_STRING_get0_data(expect), n) == 0;
+    ok = n == (size_t)ASN1_STRING_length(expect)
+        && CRYPTO_memcmp(mac, ASN1_STRING_get0_data(expect), n) == 0;
     OPENSSL_cleanse(mac, sizeof mac);
     return ok;
 }
 
 /* The RFC 7292 MAC: a key from the PKCS #12 KDF (ID 3) over the BMPString password. */
 static int
-legacy_mac(const struct p12_frame *f, const struct p12_macdata *m, int md_nid,
-           const struct p12_pass *pw)
+legacy_mac(
+    const struct p12_frame *f, const struct p12_macdata *m, int md_nid, const struct p12_pass *pw)
 {
-    unsigned char        key[EVP_MAX_MD_SIZE];
+    unsigned char            key[EVP_MAX_MD_SIZE];
     const ASN1_OCTET_STRING *expect;
-    EVP_MD              *owned = NULL;
-    const EVP_MD        *md;
-    int                  size, rc;
+    EVP_MD                  *owned = NULL;
+    const EVP_MD            *md;
+    int                      size, rc;
 
-    md = md_nid == NID_sha1     ? fmt_md_sha1()
-         : md_nid == NID_sha256 ? fmt_md_sha256()
-                                : (owned = EVP_MD_fetch(fmt_libctx(), OBJ_nid2sn(md_nid), NULL));
+    md = md_nid == NID_sha1    ? fmt_md_sha1()
+        : md_nid == NID_sha256 ? fmt_md_sha256()
+                               : (owned = EVP_MD_fetch(fmt_libctx(), OBJ_nid2sn(md_nid), NULL));
     if (md == NULL || (size = EVP_MD_get_size(md)) <= 0) {
         fmt_clear_openssl_errors();
-        return okra_fail(-EINVAL, "uses MAC digest %s, which okra does not support",
-                         OBJ_nid2ln(md_nid));
+        return okra_fail(
+            -EINVAL, "uses MAC digest %s, which okra does not support", OBJ_nid2ln(md_nid));
     }
     X509_SIG_get0(m->digest_info, NULL, &expect);
-    if (!PKCS12_key_gen_utf8_ex(pw->p, pw->len, (unsigned char *) m->salt, (int) m->salt_len,
-                                PKCS12_MAC_ID, (int) m->iter, size, key, md, fmt_libctx(), NULL))
+    if (!PKCS12_key_gen_utf8_ex(pw->p, pw->len, (unsigned char *)m->salt, (int)m->salt_len,
+            PKCS12_MAC_ID, (int)m->iter, size, key, md, fmt_libctx(), NULL))
         rc = okra_fail(-EINVAL, "its MAC key cannot be derived (%s)", OBJ_nid2ln(md_nid));
     else
-        rc = hmac_equal(EVP_MD_get0_name(md), key, (size_t) size, f->ci->d.data, expect);
+        rc = hmac_equal(EVP_MD_get0_name(md), key, (size_t)size, f->ci->d.data, expect);
     OPENSSL_cleanse(key, sizeof key);
     EVP_MD_free(owned);
     return rc;
@@ -203,16 +204,17 @@ struct pbmac1 {
     PBKDF2PARAM *kdf;
     const char  *prf_md;
     const char  *mac_md;
+    int          mac_nid;
     long         key_len;
 };
 
 static int
 pbmac1_params(const X509_ALGOR *alg, struct pbmac1 *pb)
 {
-    STACK_OF(X509_ALGOR) *parts = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGORS),
-                                                            alg->parameter);
-    const X509_ALGOR     *kdf, *mac;
-    int                   rc = 0;
+    STACK_OF(X509_ALGOR) *parts
+        = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGORS), alg->parameter);
+    const X509_ALGOR *kdf, *mac;
+    int               rc = 0;
 
     memset(pb, 0, sizeof *pb);
     if (parts == NULL || sk_X509_ALGOR_num(parts) != 2) {
@@ -221,16 +223,18 @@ pbmac1_params(const X509_ALGOR *alg, struct pbmac1 *pb)
     }
     kdf = sk_X509_ALGOR_value(parts, 0);
     mac = sk_X509_ALGOR_value(parts, 1);
-    pb->mac_md = fmt_hmac_digest(OBJ_obj2nid(mac->algorithm));
+    pb->mac_nid = OBJ_obj2nid(mac->algorithm);
+    pb->mac_md = fmt_hmac_digest(pb->mac_nid);
     if (OBJ_obj2nid(kdf->algorithm) != NID_id_pbkdf2)
-        rc = okra_fail(-EINVAL, "uses PBMAC1 with a key derivation other than PBKDF2, which "
-                                "okra does not support");
+        rc = okra_fail(-EINVAL,
+            "uses PBMAC1 with a key derivation other than PBKDF2, which "
+            "okra does not support");
     else if ((pb->kdf = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), kdf->parameter))
-             == NULL)
+        == NULL)
         rc = okra_fail(-EINVAL, DAMAGED "its PBMAC1 key derivation does not parse");
     else if (pb->mac_md == NULL)
         rc = okra_fail(-EINVAL, "uses PBMAC1 with MAC %s, which okra does not support",
-                       OBJ_nid2sn(OBJ_obj2nid(mac->algorithm)));
+            OBJ_nid2sn(OBJ_obj2nid(mac->algorithm)));
     sk_X509_ALGOR_pop_free(parts, X509_ALGOR_free);
     return rc;
 }
@@ -243,15 +247,18 @@ pbmac1_check(struct pbmac1 *pb)
     int                rc;
 
     if (k->keylength == NULL)
-        return okra_fail(-EINVAL, "uses PBMAC1 without a PBKDF2 key length, refused "
-                                  "(RFC 9579 requires one)");
+        return okra_fail(-EINVAL,
+            "uses PBMAC1 without a PBKDF2 key length, refused "
+            "(RFC 9579 requires one)");
     pb->key_len = ASN1_INTEGER_get(k->keylength);
     if (pb->key_len < 20)
-        return okra_fail(-EINVAL, "uses PBMAC1 with a %ld-byte key, refused (RFC 9579 requires "
-                                  "at least 20)", pb->key_len);
+        return okra_fail(-EINVAL,
+            "uses PBMAC1 with a %ld-byte key, refused (RFC 9579 requires "
+            "at least 20)",
+            pb->key_len);
     if (pb->key_len > 512)
-        return okra_fail(-EINVAL, "uses PBMAC1 with a %ld-byte key, over okra's limit of 512",
-                         pb->key_len);
+        return okra_fail(
+            -EINVAL, "uses PBMAC1 with a %ld-byte key, over okra's limit of 512", pb->key_len);
     pb->prf_md = fmt_hmac_digest(k->prf ? OBJ_obj2nid(k->prf->algorithm) : NID_hmacWithSHA1);
     if (pb->prf_md == NULL)
         return okra_fail(-EINVAL, "uses PBMAC1 with a PBKDF2 PRF okra does not support");
@@ -264,7 +271,8 @@ pbmac1_check(struct pbmac1 *pb)
 
 /* RFC 9579: HMAC under a PBKDF2 key from the password's UTF-8 bytes (no BMPString). */
 static int
-pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct p12_pass *pw)
+pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct p12_pass *pw,
+    char *name, size_t name_size)
 {
     const ASN1_OCTET_STRING *expect, *salt;
     const X509_ALGOR        *alg;
@@ -275,15 +283,16 @@ pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const stru
 
     X509_SIG_get0(m->digest_info, &alg, &expect);
     if ((rc = pbmac1_params(alg, &pb)) == 0 && (rc = pbmac1_check(&pb)) == 0) {
+        snprintf(name, name_size, "MAC PBMAC1 %s", fmt_hmac_name(pb.mac_nid));
         salt = pb.kdf->salt->value.octet_string;
         prf = EVP_MD_fetch(fmt_libctx(), pb.prf_md, NULL);
         if (prf == NULL
             || !PKCS5_PBKDF2_HMAC(pw->p ? pw->p : "", pw->len, ASN1_STRING_get0_data(salt),
-                                  ASN1_STRING_length(salt), (int) ASN1_INTEGER_get(pb.kdf->iter),
-                                  prf, (int) pb.key_len, key))
+                ASN1_STRING_length(salt), (int)ASN1_INTEGER_get(pb.kdf->iter), prf, (int)pb.key_len,
+                key))
             rc = okra_fail(-EINVAL, "its PBMAC1 key cannot be derived here");
         else
-            rc = hmac_equal(pb.mac_md, key, (size_t) pb.key_len, f->ci->d.data, expect);
+            rc = hmac_equal(pb.mac_md, key, (size_t)pb.key_len, f->ci->d.data, expect);
         OPENSSL_cleanse(key, sizeof key);
     }
     EVP_MD_free(prf);
@@ -294,22 +303,21 @@ pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const stru
 /* Checks the MAC under pw: 1 verifies, 0 does not, <0 cannot be checked (reason set). */
 static int
 mac_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct p12_pass *pw,
-           struct fmt_contents *c)
+    char *name, size_t name_size)
 {
     const X509_ALGOR *alg;
     int               nid;
-    char              name[80];
 
     X509_SIG_get0(m->digest_info, &alg, NULL);
     nid = OBJ_obj2nid(alg->algorithm);
     if (nid == NID_pbmac1) {
-        fmt_contents_add_alg(c, "MAC PBMAC1");
-        return pbmac1_verify(f, m, pw);
+        snprintf(name, name_size, "MAC PBMAC1");
+        return pbmac1_verify(f, m, pw, name, name_size);
     }
-    snprintf(name, sizeof name, "MAC %s", nid == NID_sha1 ? "SHA-1"
-                                          : nid == NID_sha256 ? "SHA-256"
-                                                              : OBJ_nid2sn(nid));
-    fmt_contents_add_alg(c, name);
+    snprintf(name, name_size, "MAC %s",
+        nid == NID_sha1         ? "SHA-1"
+            : nid == NID_sha256 ? "SHA-256"
+                                : OBJ_nid2sn(nid));
     if (check_mac_iterations(m->iter) < 0)
         return -EINVAL;
     return legacy_mac(f, m, nid, pw);
@@ -319,7 +327,7 @@ static bool
 non_ascii(const char *s)
 {
     for (; *s; s++) {
-        if ((unsigned char) *s >= 0x80)
+        if ((unsigned char)*s >= 0x80)
             return true;
     }
     return false;
@@ -342,22 +350,22 @@ password_forms(const char *password, struct p12_pass forms[2], char **owned)
         forms[1] = (struct p12_pass) { "", 0 };
         return 2;
     }
-    forms[0] = (struct p12_pass) { password, (int) strlen(password) };
+    forms[0] = (struct p12_pass) { password, (int)strlen(password) };
     if (!non_ascii(password))
         return 1;
     uni = OPENSSL_asc2uni(password, -1, NULL, &unilen);
     *owned = uni ? OPENSSL_uni2utf8(uni, unilen) : NULL;
-    OPENSSL_clear_free(uni, (size_t) unilen);
+    OPENSSL_clear_free(uni, (size_t)unilen);
     if (*owned == NULL)
         return 1;
-    forms[1] = (struct p12_pass) { *owned, (int) strlen(*owned) };
+    forms[1] = (struct p12_pass) { *owned, (int)strlen(*owned) };
     return 2;
 }
 
-/* Picks the form the MAC verifies under; *which is its index. */
+/* Picks the form the MAC verifies under; *which is its index, name the MAC's. */
 static int
-mac_pick(const struct p12_frame *f, const struct p12_pass *forms, int n, int *which,
-         struct fmt_contents *c)
+mac_pick(const struct p12_frame *f, const struct p12_pass *forms, int n, int *which, char *name,
+    size_t name_size)
 {
     struct p12_macdata m;
     int                i, rc = 0;
@@ -365,7 +373,7 @@ mac_pick(const struct p12_frame *f, const struct p12_pass *forms, int n, int *wh
     if ((rc = parse_macdata(f, &m)) == 0) {
         for (i = 0; i < n; i++) {
             /* PBMAC1 reads the password as UTF-8 bytes: both empty forms are one. */
-            if ((rc = mac_verify(f, &m, &forms[i], c)) != 0)
+            if ((rc = mac_verify(f, &m, &forms[i], name, name_size)) != 0)
                 break;
         }
         if (rc == 1)
@@ -394,18 +402,17 @@ friendly_name(const PKCS12_SAFEBAG *bag)
     int                  n, i;
 
     if (t == NULL || t->type != V_ASN1_BMPSTRING)
-        return t && t->type == V_ASN1_UTF8STRING
-                   ? OPENSSL_strndup((const char *) t->value.utf8string->data,
-                                     (size_t) t->value.utf8string->length)
-                   : NULL;
+        return t && t->type == V_ASN1_UTF8STRING ? OPENSSL_strndup(
+                   (const char *)t->value.utf8string->data, (size_t)t->value.utf8string->length)
+                                                 : NULL;
     p = t->value.bmpstring->data;
     n = t->value.bmpstring->length & ~1;
-    if ((out = o = OPENSSL_malloc((size_t) n * 2 + 1)) == NULL)
+    if ((out = o = OPENSSL_malloc((size_t)n * 2 + 1)) == NULL)
         return NULL;
     for (i = 0; i < n; i += 2) {
-        cp = (unsigned long) p[i] << 8 | p[i + 1];
+        cp = (unsigned long)p[i] << 8 | p[i + 1];
         if (cp >= 0xd800 && cp < 0xdc00 && i + 3 < n
-            && (lo = (unsigned long) p[i + 2] << 8 | p[i + 3]) >= 0xdc00 && lo < 0xe000) {
+            && (lo = (unsigned long)p[i + 2] << 8 | p[i + 3]) >= 0xdc00 && lo < 0xe000) {
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             i += 2;
         } else if (cp >= 0xd800 && cp < 0xe000) {
@@ -413,7 +420,7 @@ friendly_name(const PKCS12_SAFEBAG *bag)
         }
         if (cp == 0) /* some producers store the BMPString's terminator */
             break;
-        o += UTF8_putc((unsigned char *) o, 4, cp);
+        o += UTF8_putc((unsigned char *)o, 4, cp);
     }
     *o = '\0';
     return out;
@@ -430,8 +437,10 @@ decrypt_failed(const struct p12_read *r, const char *what)
 {
     fmt_clear_openssl_errors();
     if (r->mac_ok)
-        return okra_fail(-EBADMSG, "the MAC verifies but %s does not decrypt with this password "
-                                   "(was it exported with a second password?)", what);
+        return okra_fail(-EBADMSG,
+            "the MAC verifies but %s does not decrypt with this password "
+            "(was it exported with a second password?)",
+            what);
     return okra_fail(-EBADMSG, "wrong password or damaged file");
 }
 
@@ -447,8 +456,7 @@ add_pkey(const struct p12_read *r, const PKCS8_PRIV_KEY_INFO *p8, const PKCS12_S
         if (!PKCS8_pkey_get0(&obj, NULL, NULL, NULL, p8))
             return okra_fail(-EINVAL, DAMAGED "a private key does not parse");
         OBJ_obj2txt(oid, sizeof oid, obj, 0);
-        return okra_fail(-EINVAL, "holds a private key of type %s, which OpenSSL cannot read",
-                         oid);
+        return okra_fail(-EINVAL, "holds a private key of type %s, which OpenSSL cannot read", oid);
     }
     return fmt_contents_add_key(r->c, pkey, friendly_name(bag));
 }
@@ -489,7 +497,7 @@ cert_bag(const struct p12_read *r, const PKCS12_SAFEBAG *bag)
 }
 
 static int
-read_bags(const struct p12_read *r, const STACK_OF(PKCS12_SAFEBAG) *bags, int depth)
+read_bags(const struct p12_read *r, const STACK_OF(PKCS12_SAFEBAG) * bags, int depth)
 {
     const PKCS12_SAFEBAG *bag;
     int                   i, rc = 0;
@@ -525,15 +533,14 @@ fmt_p7_clear_free(PKCS7 *p7)
     ASN1_OCTET_STRING *d = PKCS7_type_is_data(p7) ? p7->d.data : NULL;
 
     if (d != NULL)
-        OPENSSL_cleanse((void *) ASN1_STRING_get0_data(d), (size_t) ASN1_STRING_length(d));
+        OPENSSL_cleanse((void *)ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
     PKCS7_free(p7);
 }
 
-static STACK_OF(PKCS12_SAFEBAG) *
-open_safe(const struct p12_read *r, PKCS7 *p7, int *rc)
+static STACK_OF(PKCS12_SAFEBAG) * open_safe(const struct p12_read *r, PKCS7 *p7, int *rc)
 {
     STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
-    char                      name[96];
+    char name[96];
 
     *rc = 0;
     if (PKCS7_type_is_data(p7)) {
@@ -544,14 +551,15 @@ open_safe(const struct p12_read *r, PKCS7 *p7, int *rc)
             || p7->d.encrypted->enc_data->enc_data == NULL)
             *rc = okra_fail(-EINVAL, DAMAGED "an encrypted part has no content");
         else if ((*rc = fmt_pbe_check(p7->d.encrypted->enc_data->algorithm, name, sizeof name))
-                 == 0) {
+            == 0) {
             fmt_contents_add_alg(r->c, name);
             if ((bags = PKCS12_unpack_p7encdata(p7, r->pw->p, r->pw->len)) == NULL)
                 *rc = decrypt_failed(r, "the certificates");
         }
     } else if (PKCS7_type_is_enveloped(p7)) {
-        *rc = okra_fail(-EINVAL, "uses public-key privacy mode (an enveloped safe), which okra "
-                                 "does not support");
+        *rc = okra_fail(-EINVAL,
+            "uses public-key privacy mode (an enveloped safe), which okra "
+            "does not support");
     } else {
         *rc = okra_fail(-EINVAL, DAMAGED "a part of unknown type");
     }
@@ -559,10 +567,10 @@ open_safe(const struct p12_read *r, PKCS7 *p7, int *rc)
 }
 
 static int
-read_safes(STACK_OF(PKCS7) *safes, const struct p12_read *r)
+read_safes(STACK_OF(PKCS7) * safes, const struct p12_read *r)
 {
-    STACK_OF(PKCS12_SAFEBAG) *bags;
-    int                       i, rc = 0;
+    STACK_OF(PKCS12_SAFEBAG) * bags;
+    int i, rc = 0;
 
     for (i = 0; rc == 0 && i < sk_PKCS7_num(safes); i++) {
         bags = open_safe(r, sk_PKCS7_value(safes, i), &rc);
@@ -575,8 +583,7 @@ read_safes(STACK_OF(PKCS7) *safes, const struct p12_read *r)
 
 /* Without a MAC, the password form is the one the encrypted parts decrypt under. */
 static int
-read_unmacced(STACK_OF(PKCS7) *safes, const struct p12_pass *forms, int n,
-              struct fmt_contents *c)
+read_unmacced(STACK_OF(PKCS7) * safes, const struct p12_pass *forms, int n, struct fmt_contents *c)
 {
     struct p12_read r = { NULL, false, c };
     int             i, rc = -EBADMSG;
@@ -594,8 +601,7 @@ read_unmacced(STACK_OF(PKCS7) *safes, const struct p12_pass *forms, int n,
  * The safes, parsed before the MAC is checked: it costs no cryptography, and
  * a file whose structure is broken is then called damaged, not a wrong password.
  */
-static STACK_OF(PKCS7) *
-unpack_safes(const struct p12_frame *f, int *rc)
+static STACK_OF(PKCS7) * unpack_safes(const struct p12_frame *f, int *rc)
 {
     STACK_OF(PKCS7) *safes = ASN1_item_unpack(f->ci->d.data, ASN1_ITEM_rptr(PKCS12_AUTHSAFES));
 
@@ -608,19 +614,20 @@ unpack_safes(const struct p12_frame *f, int *rc)
 }
 
 static int
-open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n,
-            struct fmt_contents *c)
+open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n, struct fmt_contents *c)
 {
-    STACK_OF(PKCS7) *safes;
-    struct p12_read  r;
-    int              which = 0, rc;
+    STACK_OF(PKCS7) * safes;
+    struct p12_read r;
+    char            mac[64];
+    int             which = 0, rc;
 
     safes = unpack_safes(f, &rc);
     if (rc == 0 && f->mac == NULL)
         rc = read_unmacced(safes, forms, n, c);
-    else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, c)) == 0) {
+    else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, mac, sizeof mac)) == 0) {
         r = (struct p12_read) { &forms[which], true, c };
         rc = read_safes(safes, &r);
+        fmt_contents_add_alg(c, mac);
     }
     sk_PKCS7_pop_free(safes, fmt_p7_clear_free);
     return rc;

@@ -25,8 +25,8 @@
 
 #include "common/err.h"
 
-static const uint8_t OID_PKCS7_DATA[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
-                                          0xf7, 0x0d, 0x01, 0x07, 0x01 };
+static const uint8_t OID_PKCS7_DATA[]
+    = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
 
 static int
 add_keyid(PKCS12_SAFEBAG *bag, X509 *x)
@@ -34,7 +34,7 @@ add_keyid(PKCS12_SAFEBAG *bag, X509 *x)
     unsigned char id[EVP_MAX_MD_SIZE];
     unsigned int  n;
 
-    return X509_digest(x, fmt_md_sha1(), id, &n) && PKCS12_add_localkeyid(bag, id, (int) n);
+    return X509_digest(x, fmt_md_sha1(), id, &n) && PKCS12_add_localkeyid(bag, id, (int)n);
 }
 
 static bool
@@ -47,8 +47,8 @@ name_bag(PKCS12_SAFEBAG *bag, const char *name)
 static int *
 pair_keys(const struct fmt_contents *c, int **ret_cert_key)
 {
-    int *key_cert = malloc(sizeof(int) * (size_t) (c->n_keys + 1));
-    int *cert_key = malloc(sizeof(int) * (size_t) (c->n_certs + 1));
+    int *key_cert = malloc(sizeof(int) * (size_t)(c->n_keys + 1));
+    int *cert_key = malloc(sizeof(int) * (size_t)(c->n_certs + 1));
     int  i, ci;
 
     if (key_cert == NULL || cert_key == NULL) {
@@ -69,14 +69,13 @@ pair_keys(const struct fmt_contents *c, int **ret_cert_key)
 }
 
 static bool
-cert_bags(const struct fmt_contents *c, const int *cert_key, STACK_OF(PKCS12_SAFEBAG) **bags)
+cert_bags(const struct fmt_contents *c, const int *cert_key, STACK_OF(PKCS12_SAFEBAG) * *bags)
 {
     PKCS12_SAFEBAG *bag;
     int             i;
 
     for (i = 0; i < c->n_certs; i++) {
-        if ((bag = PKCS12_add_cert(bags, c->certs[i].x)) == NULL
-            || !name_bag(bag, c->certs[i].name)
+        if ((bag = PKCS12_add_cert(bags, c->certs[i].x)) == NULL || !name_bag(bag, c->certs[i].name)
             || (cert_key[i] >= 0 && !add_keyid(bag, c->certs[i].x)))
             return false;
     }
@@ -85,14 +84,14 @@ cert_bags(const struct fmt_contents *c, const int *cert_key, STACK_OF(PKCS12_SAF
 
 static bool
 key_bags(const struct fmt_contents *c, const int *key_cert, int key_nid, const char *pass,
-         STACK_OF(PKCS12_SAFEBAG) **bags)
+    STACK_OF(PKCS12_SAFEBAG) * *bags)
 {
     PKCS12_SAFEBAG *bag;
     int             i;
 
     for (i = 0; i < c->n_keys; i++) {
-        bag = PKCS12_add_key_ex(bags, c->keys[i].pkey, 0, PKCS12_DEFAULT_ITER, key_nid, pass,
-                                fmt_libctx(), NULL);
+        bag = PKCS12_add_key_ex(
+            bags, c->keys[i].pkey, 0, PKCS12_DEFAULT_ITER, key_nid, pass, fmt_libctx(), NULL);
         if (bag == NULL || !name_bag(bag, c->keys[i].name)
             || (key_cert[i] >= 0 && !add_keyid(bag, c->certs[key_cert[i]].x)))
             return false;
@@ -101,20 +100,18 @@ key_bags(const struct fmt_contents *c, const int *key_cert, int key_nid, const c
 }
 
 /* The safes of c: one of certificates (encrypted with nid, or plain for -1), one of keys. */
-static STACK_OF(PKCS7) *
-build_safes(const struct fmt_contents *c, int nid, const char *pass)
+static STACK_OF(PKCS7) * build_safes(const struct fmt_contents *c, int nid, const char *pass)
 {
     STACK_OF(PKCS12_SAFEBAG) *certs = NULL, *keys = NULL;
-    STACK_OF(PKCS7)          *safes = NULL;
-    int                      *key_cert, *cert_key = NULL;
-    bool                      ok;
+    STACK_OF(PKCS7) *safes = NULL;
+    int *key_cert, *cert_key = NULL;
+    bool ok;
 
     if ((key_cert = pair_keys(c, &cert_key)) == NULL)
         return NULL;
     ok = cert_bags(c, cert_key, &certs) && key_bags(c, key_cert, nid, pass, &keys);
     if (ok && certs != NULL)
-        ok = PKCS12_add_safe_ex(&safes, certs, nid, PKCS12_DEFAULT_ITER, pass, fmt_libctx(),
-                                NULL);
+        ok = PKCS12_add_safe_ex(&safes, certs, nid, PKCS12_DEFAULT_ITER, pass, fmt_libctx(), NULL);
     if (ok && keys != NULL)
         ok = PKCS12_add_safe_ex(&safes, keys, -1, PKCS12_DEFAULT_ITER, pass, fmt_libctx(), NULL);
     sk_PKCS12_SAFEBAG_pop_free(certs, PKCS12_SAFEBAG_free);
@@ -133,20 +130,20 @@ build_safes(const struct fmt_contents *c, int nid, const char *pass)
  * written into out without a MAC.
  */
 static int
-frame_unmacced(STACK_OF(PKCS7) *safes, struct secbuf *out)
+frame_unmacced(STACK_OF(PKCS7) * safes, struct secbuf *out)
 {
     const ASN1_ITEM *it = ASN1_ITEM_rptr(PKCS12_AUTHSAFES);
     uint8_t          h_oct[8], h_exp[8], h_ci[8], h_pfx[8], *p;
     size_t           n_oct, n_exp, n_ci, n_pfx, total;
-    int              n = ASN1_item_i2d((const ASN1_VALUE *) safes, NULL, it);
+    int              n = ASN1_item_i2d((const ASN1_VALUE *)safes, NULL, it);
     int              rc;
 
     if (n <= 0)
         return okra_fail(-ENOMEM, "cannot encode the opened PKCS #12");
-    n_oct = der_put_header(h_oct, 0x04, (size_t) n);
-    n_exp = der_put_header(h_exp, 0xa0, n_oct + (size_t) n);
-    n_ci = der_put_header(h_ci, 0x30, sizeof OID_PKCS7_DATA + n_exp + n_oct + (size_t) n);
-    total = 3 + n_ci + sizeof OID_PKCS7_DATA + n_exp + n_oct + (size_t) n;
+    n_oct = der_put_header(h_oct, 0x04, (size_t)n);
+    n_exp = der_put_header(h_exp, 0xa0, n_oct + (size_t)n);
+    n_ci = der_put_header(h_ci, 0x30, sizeof OID_PKCS7_DATA + n_exp + n_oct + (size_t)n);
+    total = 3 + n_ci + sizeof OID_PKCS7_DATA + n_exp + n_oct + (size_t)n;
     n_pfx = der_put_header(h_pfx, 0x30, total);
     out->len = 0;
     if ((rc = secbuf_reserve(out, n_pfx + total)) < 0)
@@ -158,7 +155,7 @@ frame_unmacced(STACK_OF(PKCS7) *safes, struct secbuf *out)
     memcpy(p, OID_PKCS7_DATA, sizeof OID_PKCS7_DATA), p += sizeof OID_PKCS7_DATA;
     memcpy(p, h_exp, n_exp), p += n_exp;
     memcpy(p, h_oct, n_oct), p += n_oct;
-    if (ASN1_item_i2d((const ASN1_VALUE *) safes, &p, it) != n)
+    if (ASN1_item_i2d((const ASN1_VALUE *)safes, &p, it) != n)
         return okra_fail(-ENOMEM, "cannot encode the opened PKCS #12");
     out->len = n_pfx + total;
     return 0;
@@ -168,7 +165,7 @@ int
 fmt_contents_opened(const struct fmt_contents *c, struct secbuf *out)
 {
     STACK_OF(PKCS7) *safes = build_safes(c, -1, NULL);
-    int              rc;
+    int rc;
 
     if (safes == NULL) {
         fmt_clear_openssl_errors();
@@ -189,24 +186,22 @@ encode_p12(PKCS12 *p12, struct secbuf *out)
     if (n <= 0)
         return okra_fail(-ENOMEM, "cannot encode the new PKCS #12");
     out->len = 0;
-    if ((rc = secbuf_reserve(out, (size_t) n)) < 0)
+    if ((rc = secbuf_reserve(out, (size_t)n)) < 0)
         return rc;
     p = out->p;
     i2d_PKCS12(p12, &p);
-    out->len = (size_t) n;
+    out->len = (size_t)n;
     return 0;
 }
 
 int
-fmt_p12_build(const struct fmt_contents *c, const char *password, bool legacy,
-              struct secbuf *out)
+fmt_p12_build(const struct fmt_contents *c, const char *password, bool legacy, struct secbuf *out)
 {
-    int              nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
-    const EVP_MD    *md = legacy ? fmt_md_sha1() : fmt_md_sha256();
+    int           nid = legacy ? NID_pbe_WithSHA1And3_Key_TripleDES_CBC : NID_aes_256_cbc;
+    const EVP_MD *md = legacy ? fmt_md_sha1() : fmt_md_sha256();
     STACK_OF(PKCS7) *safes = build_safes(c, nid, password);
-    PKCS12          *p12 = safes ? PKCS12_add_safes_ex(safes, NID_pkcs7_data, fmt_libctx(), NULL)
-                                 : NULL;
-    int              rc;
+    PKCS12 *p12 = safes ? PKCS12_add_safes_ex(safes, NID_pkcs7_data, fmt_libctx(), NULL) : NULL;
+    int     rc;
 
     if (p12 == NULL || !PKCS12_set_mac(p12, password, -1, NULL, 0, PKCS12_DEFAULT_ITER, md))
         rc = okra_fail(-ENOMEM, "cannot build the new PKCS #12");
@@ -237,7 +232,7 @@ check_written(const struct secbuf *out, const char *password, const struct fmt_c
 
 int
 fmt_reexport(const uint8_t *opened, size_t len, const char *new_password, bool legacy,
-             struct secbuf *ret_out)
+    struct secbuf *ret_out)
 {
     struct fmt_contents c;
     struct secbuf       out = { NULL, 0, 0 };

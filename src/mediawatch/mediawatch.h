@@ -74,7 +74,8 @@ struct mw_options {
     /*
      * Called with the medium mounted at root_fd (a directory fd opened
      * O_PATH-free, read-only) and mount_path. abort becomes non-zero when the
-     * device is removed during the call. Returns 0, or negative on failure
+     * device (or its whole disk) is removed during the call, its medium taken
+     * out (size 0) or swapped (a new DISKSEQ). Returns 0, or negative on failure
      * (the loop goes on to the next medium). root_fd stays mw_run's: the
      * callback must not close it, nor keep files open after it returns (a
      * busy medium is detached lazily, and a warning logged).

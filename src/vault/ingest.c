@@ -37,6 +37,8 @@ struct pipeline {
     bool                       ready[WINDOW];
     uint64_t                   produced, next_work, committed, bytes;
     bool                       finished;
+    int                        idle;         /* workers waiting for work */
+    bool                       main_waiting; /* the committer waits for a result */
     pthread_mutex_t            lock;
     pthread_cond_t             work, done;
     pthread_t                  threads[MAX_WORKERS];
@@ -67,8 +69,11 @@ worker_main(void *arg)
         uint64_t i;
 
         pthread_mutex_lock(&p->lock);
-        while (p->next_work >= p->produced && !p->finished)
+        while (p->next_work >= p->produced && !p->finished) {
+            p->idle++;
             pthread_cond_wait(&p->work, &p->lock);
+            p->idle--;
+        }
         if (p->next_work >= p->produced) {
             pthread_mutex_unlock(&p->lock);
             break;
@@ -79,7 +84,9 @@ worker_main(void *arg)
             ingest_process_slot(&w->c, &p->slots[i % WINDOW]);
         pthread_mutex_lock(&p->lock);
         p->ready[i % WINDOW] = true;
-        pthread_cond_signal(&p->done);
+        /* wake the committer only when it waits (a futex call per file costs) */
+        if (p->main_waiting)
+            pthread_cond_signal(&p->done);
         pthread_mutex_unlock(&p->lock);
     }
     free(w);
@@ -238,8 +245,11 @@ drain(struct pipeline *p, bool wait, uint64_t upto)
         int          rc;
 
         pthread_mutex_lock(&p->lock);
-        while (wait && !p->ready[p->committed % WINDOW])
+        while (wait && !p->ready[p->committed % WINDOW]) {
+            p->main_waiting = true;
             pthread_cond_wait(&p->done, &p->lock);
+            p->main_waiting = false;
+        }
         if (!p->ready[p->committed % WINDOW]) {
             pthread_mutex_unlock(&p->lock);
             return 0;
@@ -279,7 +289,8 @@ publish(struct pipeline *p, struct slot *s)
     pthread_mutex_lock(&p->lock);
     p->bytes += s->fd >= 0 ? 0 : s->len;
     p->produced++;
-    pthread_cond_signal(&p->work);
+    if (p->idle)
+        pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
     (void) s;
     drain(p, false, p->produced);

@@ -25,7 +25,7 @@ build: $(BINS)
 
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	@$(FCC) $(FCFLAGS) $(SAN) -fsanitize=fuzzer-no-link -c -o $@ $<
+	@$(FCC) $(FCFLAGS) $(SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(FB)/libokra.a: $(LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
@@ -33,6 +33,8 @@ $(FB)/libokra.a: $(LIB_OBJ)
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FB)/libokra.a
 	@echo "  FUZZ    $@"
 	@$(FCC) $(FCFLAGS) $(SAN) -fsanitize=fuzzer -o $@ $< $(FB)/libokra.a $(FLIBS)
+
+-include $(LIB_OBJ:.o=.d)
 
 run: $(BINS)
 	@for t in $(TARGETS); do \

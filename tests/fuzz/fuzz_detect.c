@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fmt_detect(data, size, size, &d);
     check(&d);
-    fmt_detect(data, size, (uint64_t) size + 4096, &d);
+    fmt_detect(data, size, (uint64_t)size + 4096, &d);
     check(&d);
     fmt_detect_named(data, size, size, "profile.EPF", &d);
     check(&d);

@@ -27,10 +27,10 @@ try_as(const uint8_t *data, size_t size, enum fmt_kind kind, const char *name)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const der[] = { "der-pkcs8", "der-pkcs8-encrypted", "der-pkcs1",
-                                       "der-sec1", "der-dsa" };
-    struct fmt_detect        d;
-    struct fmt_cert          c;
+    static const char *const der[]
+        = { "der-pkcs8", "der-pkcs8-encrypted", "der-pkcs1", "der-sec1", "der-dsa" };
+    struct fmt_detect d;
+    struct fmt_cert   c;
 
     okra_crypto_init();
     fmt_detect(data, size, size, &d);

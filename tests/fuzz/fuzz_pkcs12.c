@@ -13,8 +13,14 @@
 #include "formats/formats.h"
 
 static const char *const PASSWORDS[] = {
-    "", "foo", "password", "cryptography", "1234", "Hello, \xe4\xb8\x96\xe7\x95\x8c",
-    "rHyQTJsubhfxcpH5JttyilHE6BBsNoZp", "realpassword",
+    "",
+    "foo",
+    "password",
+    "cryptography",
+    "1234",
+    "Hello, \xe4\xb8\x96\xe7\x95\x8c",
+    "rHyQTJsubhfxcpH5JttyilHE6BBsNoZp",
+    "realpassword",
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

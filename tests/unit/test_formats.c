@@ -25,7 +25,7 @@ now_us(void)
     struct timespec t;
 
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double) t.tv_sec * 1e6 + (double) t.tv_nsec / 1e3;
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
 }
 
 static json_t *
@@ -171,12 +171,12 @@ test_pyca_ca(void **state)
     struct fmt_info info;
     struct fmt_cert ca;
     size_t          len;
-    uint8_t        *pem = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca.pem", &len);
+    uint8_t *pem = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca.pem", &len);
 
     assert_int_equal(fmt_load_ca_cert(pem, len, &ca), 0);
     assert_string_equal(ca.subject, "CN=cryptography CA, C=US");
-    inspect_vector("pkcs12-pyca-cryptography-vectors/cert-rc2-key-3des.p12", "cryptography", 0,
-                   &info);
+    inspect_vector(
+        "pkcs12-pyca-cryptography-vectors/cert-rc2-key-3des.p12", "cryptography", 0, &info);
     assert_string_equal(info.cert.sha1, ca.sha1);
     assert_string_equal(info.cert.sha256, ca.sha256);
     assert_string_equal(info.cert.subject, "CN=cryptography CA, C=US");
@@ -227,16 +227,16 @@ test_passwords(void **state)
     inspect_vector("pkcs12-golang-x-crypto/windows-azure-tools_nullpw.pfx", "", 0, &info);
     assert_string_equal(info.cert.subject, "CN=Windows Azure Tools");
     fmt_info_free(&info);
-    inspect_vector("pkcs12-boringssl/unicode_password.p12", "Hello, \xe4\xb8\x96\xe7\x95\x8c", 0,
-                   &info);
+    inspect_vector(
+        "pkcs12-boringssl/unicode_password.p12", "Hello, \xe4\xb8\x96\xe7\x95\x8c", 0, &info);
     fmt_info_free(&info);
     inspect_vector("pkcs12-boringssl/windows.p12", "bar", -EBADMSG, &info);
     assert_string_equal(okra_errmsg(), "wrong password (the MAC does not verify)");
     inspect_vector("pkcs12-boringssl/windows.p12", "", -EBADMSG, &info);
-    inspect_vector("pkcs12-sslmate-go-pkcs12/pbmac1-short-key-bypass.p12", "fakepassword", -EINVAL,
-                   &info);
-    assert_string_equal(okra_errmsg(),
-                        "uses PBMAC1 with a 1-byte key, refused (RFC 9579 requires at least 20)");
+    inspect_vector(
+        "pkcs12-sslmate-go-pkcs12/pbmac1-short-key-bypass.p12", "fakepassword", -EINVAL, &info);
+    assert_string_equal(
+        okra_errmsg(), "uses PBMAC1 with a 1-byte key, refused (RFC 9579 requires at least 20)");
 }
 
 static void
@@ -244,14 +244,14 @@ test_key_only_and_cert_only(void **state)
 {
     struct fmt_info info;
 
-    inspect_vector("pkcs12-pyca-cryptography-vectors/no-cert-key-aes256cbc.p12", "cryptography", 0,
-                   &info);
+    inspect_vector(
+        "pkcs12-pyca-cryptography-vectors/no-cert-key-aes256cbc.p12", "cryptography", 0, &info);
     assert_true(info.has_key);
     assert_false(info.has_cert);
     assert_false(info.key_matches);
     fmt_info_free(&info);
     inspect_vector("pkcs12-pyca-cryptography-vectors/cert-aes256cbc-no-key.p12", "cryptography",
-                   -ENOKEY, &info);
+        -ENOKEY, &info);
     assert_string_equal(okra_errmsg(), "holds no private key (certificates only)");
     assert_false(info.has_key);
     assert_true(info.has_cert);
@@ -278,7 +278,7 @@ test_detect_not_export(void **state)
     const char       *text = "this is not a PKCS #12 file\n";
 
     for (i = 0; i < sizeof rnd; i++)
-        rnd[i] = (uint8_t) (i * 131 + 7 + (i >> 3) * 17);
+        rnd[i] = (uint8_t)(i * 131 + 7 + (i >> 3) * 17);
     detect_bytes(rnd, sizeof rnd, sizeof rnd, &d);
     assert_int_equal(d.kind, FMT_NONE);
     rnd[0] = 0x30; /* a plausible start does not make a structure */
@@ -290,7 +290,7 @@ test_detect_not_export(void **state)
     detect_bytes("", 0, 0, &d);
     assert_string_equal(d.why, "empty file");
     memset(rnd, 0, sizeof rnd); /* the start of a sparse file */
-    detect_bytes(rnd, sizeof rnd, (uint64_t) 3 << 30, &d);
+    detect_bytes(rnd, sizeof rnd, (uint64_t)3 << 30, &d);
     assert_int_equal(d.kind, FMT_NONE);
 }
 
@@ -337,11 +337,9 @@ test_detect_pem(void **state)
 {
     struct fmt_detect d;
     size_t            len, klen;
-    uint8_t          *cert = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca.pem",
-                                         &len);
-    uint8_t          *key = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca_key.pem",
-                                        &klen);
-    char             *both = malloc(len + klen + 1);
+    uint8_t *cert = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca.pem", &len);
+    uint8_t *key = read_vector("pkcs12-pyca-cryptography-vectors/x509-custom-ca/ca_key.pem", &klen);
+    char    *both = malloc(len + klen + 1);
 
     detect_bytes(cert, len, len, &d);
     assert_int_equal(d.kind, FMT_NONE);
@@ -361,7 +359,7 @@ test_detect_pem(void **state)
     detect_bytes("see -----BEGIN PRIVATE KEY----- here\n", 37, 37, &d);
     assert_int_equal(d.kind, FMT_NONE);
     detect_bytes("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
-                 76, 76, &d);
+        76, 76, &d);
     assert_int_equal(d.kind, FMT_NONE);
     assert_non_null(strstr(d.why, "OpenSSH"));
     free(both);
@@ -385,11 +383,12 @@ test_detect_proc_type(void **state)
     assert_true(d.password);
 }
 
-static const char PROFILE[] = "[Entrust Profile]\n"
-                              "Version=4\n"
-                              "[Keys]\n"
-                              "Salt=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5"
-                              "ejAxMjM0NTY3ODk=\n";
+static const char PROFILE[]
+    = "[Entrust Profile]\n"
+      "Version=4\n"
+      "[Keys]\n"
+      "Salt=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5"
+      "ejAxMjM0NTY3ODk=\n";
 
 static void
 test_detect_epf(void **state)
@@ -408,18 +407,20 @@ test_detect_epf(void **state)
     memcpy(p, "Example", 7);
     detect_bytes(plain, sizeof plain - 1, sizeof plain - 1, &d);
     assert_int_equal(d.kind, FMT_NONE);
-    fmt_detect_named((const uint8_t *) plain, sizeof plain - 1, sizeof plain - 1, "Alice.EPF", &d);
+    fmt_detect_named((const uint8_t *)plain, sizeof plain - 1, sizeof plain - 1, "Alice.EPF", &d);
     assert_int_equal(d.kind, FMT_EPF);
-    fmt_detect_named((const uint8_t *) "\xff\xff\xff\x7f\x01\x02", 6, 6, "report.epf", &d);
+    fmt_detect_named((const uint8_t *)"\xff\xff\xff\x7f\x01\x02", 6, 6, "report.epf", &d);
     assert_int_equal(d.kind, FMT_NONE);
     assert_non_null(strstr(d.why, "1C"));
-    fmt_detect_named((const uint8_t *) "#Eclipse\nfile_export_version=3.0\n", 33, 33, "prefs.epf",
-                     &d);
+    fmt_detect_named(
+        (const uint8_t *)"#Eclipse\nfile_export_version=3.0\n", 33, 33, "prefs.epf", &d);
     assert_int_equal(d.kind, FMT_NONE);
-    fmt_detect_named((const uint8_t *) "\x11\x93\x07\x80" "binary", 10, 10, "old.epf", &d);
+    fmt_detect_named((const uint8_t *)"\x11\x93\x07\x80"
+                                      "binary",
+        10, 10, "old.epf", &d);
     assert_int_equal(d.kind, FMT_EPF);
     /* Another name: only content counts. */
-    fmt_detect_named((const uint8_t *) plain, sizeof plain - 1, sizeof plain - 1, "x.ini", &d);
+    fmt_detect_named((const uint8_t *)plain, sizeof plain - 1, sizeof plain - 1, "x.ini", &d);
     assert_int_equal(d.kind, FMT_NONE);
 }
 
@@ -436,9 +437,8 @@ test_opaque_kinds(void **state)
     assert_false(d.password);
     assert_int_equal(fmt_detect_as(FMT_PKCS12, &d), -EINVAL);
     assert_int_equal(fmt_detect_as(FMT_EPF, &d), 0);
-    assert_int_equal(fmt_inspect((const uint8_t *) PROFILE, sizeof PROFILE - 1, &d, "x", &info,
-                                 NULL),
-                     -EINVAL);
+    assert_int_equal(
+        fmt_inspect((const uint8_t *)PROFILE, sizeof PROFILE - 1, &d, "x", &info, NULL), -EINVAL);
     assert_non_null(strstr(okra_errmsg(), ".epf"));
 }
 
@@ -452,7 +452,7 @@ test_detect_speed(void **state)
     uint8_t          *p12 = read_vector("pkcs12-boringssl/windows.p12", &len);
 
     for (i = 0; i < sizeof big; i++)
-        big[i] = (uint8_t) (i * 2654435761u >> 13);
+        big[i] = (uint8_t)(i * 2654435761u >> 13);
     t0 = now_us();
     for (i = 0; i < 200; i++) {
         fmt_detect(big, sizeof big, sizeof big, &d);
@@ -504,9 +504,11 @@ worker_run(void *arg)
 static void
 test_two_threads(void **state)
 {
-    struct worker   w = { { "pkcs12-boringssl/windows.p12", "pkcs12-golang-x-crypto/windows-azure-tools_nullpw.pfx",
-                          "pkcs12-sslmate-go-pkcs12/rfc9579-a2.p12", "pkcs12-pyca-cryptography-vectors/name-all-pwd.p12" },
-                        { "foo", "", "1234", "password" }, { { 0 } }, 5, 0 };
+    struct worker   w = { { "pkcs12-boringssl/windows.p12",
+                              "pkcs12-golang-x-crypto/windows-azure-tools_nullpw.pfx",
+                              "pkcs12-sslmate-go-pkcs12/rfc9579-a2.p12",
+                              "pkcs12-pyca-cryptography-vectors/name-all-pwd.p12" },
+          { "foo", "", "1234", "password" }, { { 0 } }, 5, 0 };
     struct worker   w2;
     struct fmt_info info;
     pthread_t       t1, t2;
@@ -545,7 +547,8 @@ test_legacy_timing(void **state)
     }
     per = (now_us() - t0) / n;
     print_message("fmt_inspect of a Windows-style legacy PKCS #12 (RC2-40, 3DES, SHA-1 MAC, 2000 "
-                  "iterations) with its opened form: %.0f us\n", per);
+                  "iterations) with its opened form: %.0f us\n",
+        per);
     assert_true(per < 50000);
     secbuf_free(&op);
     free(data);

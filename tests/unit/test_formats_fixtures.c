@@ -21,57 +21,83 @@
 static char dir[64];
 
 /* The fixtures: the acceptance shapes first, then ours. Passwords are test data. */
-static const char MAKE[] =
-    "set -e; exec 2>/dev/null\n"
-    "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.crt -subj '/CN=Alice Officer/O=Example Corp' -days 700\n"
-    "openssl req -x509 -newkey rsa:4096 -nodes -keyout rsa4k.key -out rsa4k.crt -subj '/CN=Bob Big/O=Example Corp' -days 700\n"
-    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout p256.key -out p256.crt -subj '/CN=Carol Curve' -days 700\n"
-    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout p384.key -out p384.crt -subj '/CN=Dan Curve/OU=PKI' -days 700\n"
-    "openssl req -x509 -newkey ed25519 -nodes -keyout ed.key -out ed.crt -subj '/CN=Erin Edwards' -days 700\n"
-    "openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.crt -subj '/CN=Example Root CA' -days 900\n"
-    "openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr -subj '/CN=Example Issuing CA'\n"
-    "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' >ca.ext\n"
-    "openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial -out int.crt -days 800 -extfile ca.ext\n"
-    "openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=Frank Leaf/emailAddress=frank@example.com'\n"
-    "openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial -out leaf.crt -days 700\n"
-    "cat int.crt root.crt >chain.pem\n"
-    "openssl pkcs12 -export -legacy -in rsa.crt -inkey rsa.key -name 'Alice (Windows 2003 export)' -out 01-win2003-legacy.pfx -passout pass:Legacy-RC2-pw\n"
-    "openssl pkcs12 -export -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -in rsa.crt -inkey rsa.key -out 02-tripledes-sha1.pfx -passout pass:TripleDES-pw\n"
-    "openssl pkcs12 -export -in rsa4k.crt -inkey rsa4k.key -out 03-aes256-sha256.pfx -passout pass:Aes256-pw\n"
-    "openssl pkcs12 -export -in p256.crt -inkey p256.key -out 04-ec-p256.pfx -passout pass:P256-pw\n"
-    "openssl pkcs12 -export -in p384.crt -inkey p384.key -certpbe NONE -out 05-ec-p384-plain-certs.pfx -passout pass:P384-pw\n"
-    "openssl pkcs12 -export -in ed.crt -inkey ed.key -out 06-ed25519.pfx -passout pass:Ed25519-pw\n"
-    "openssl pkcs12 -export -in leaf.crt -inkey leaf.key -certfile chain.pem -out 07-chain.pfx -passout pass:Chain-pw\n"
-    "openssl pkcs12 -export -legacy -in rsa.crt -inkey rsa.key -name 'Zo\xc3\xab \xc3\x9cn\xc3\xaf" "code' -out 08-unicode.pfx -passout 'pass:p\xc3\xa4ssw\xc3\xb6rd-\xce\xa9'\n"
-    "openssl pkcs12 -export -in p256.crt -inkey p256.key -iter 200000 -out 09-high-iter.pfx -passout pass:Iter-pw\n"
-    "openssl pkcs12 -export -in rsa.crt -inkey rsa.key -out 10-empty-password.pfx -passout pass:\n"
-    "openssl pkcs8 -topk8 -v2 aes-256-cbc -in rsa.key -out 11-pkcs8-encrypted.pem -passout pass:Pkcs8-pw\n"
-    "openssl pkcs8 -topk8 -nocrypt -in p256.key -outform DER -out 12-pkcs8.der\n"
-    "openssl pkey -in rsa4k.key -traditional -out 13-pkcs1.key\n"
-    /* ours */
-    "openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out dsa.param\n"
-    "openssl req -x509 -newkey dsa:dsa.param -nodes -keyout dsa.key -out dsa.crt -subj '/CN=Dora DSA' -days 700\n"
-    "openssl pkcs12 -export -in dsa.crt -inkey dsa.key -out dsa.pfx -passout pass:Dsa-pw\n"
-    "openssl pkey -in dsa.key -traditional -out dsa-trad.pem\n"
-    "openssl pkey -in dsa-trad.pem -outform DER -out dsa-trad.der\n"
-    "openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out ecx.key\n"
-    "openssl req -x509 -key ecx.key -out ecx.crt -subj '/CN=Xavier Explicit' -days 700\n"
-    "openssl pkcs12 -export -in ecx.crt -inkey ecx.key -out ecx.pfx -passout pass:Ecx-pw\n"
-    "openssl ec -in ecx.key -outform DER -out ecx-sec1.der\n"
-    "openssl ec -in p256.key -out p256-sec1.pem\n"
-    "openssl rsa -in rsa.key -traditional -aes128 -passout pass:Trad-pw -out rsa-trad-enc.pem\n"
-    "openssl rsa -in rsa.key -traditional -outform DER -out rsa-pkcs1.der\n"
-    "openssl pkcs8 -topk8 -v2 aes-128-cbc -in p256.key -outform DER -out p256-enc.der -passout pass:Der-pw\n"
-    "openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in rsa.key -out rsa-pbe1.pem -passout pass:Pbe1-pw\n"
-    "openssl pkcs8 -topk8 -v2 aes-128-cbc -in rsa.key -out rsa-emptypw.pem -passout pass:\n"
-    "cat leaf.key leaf.crt int.crt >leaf-bundle.pem\n"
-    "cat rsa.key rsa.crt p256.key p256.crt >two-keys.pem\n"
-    "openssl pkcs12 -export -nokeys -in rsa.crt -out certonly.pfx -passout pass:Cert-pw\n"
-    "openssl pkcs12 -export -in rsa.crt -inkey rsa.key -out cast.pfx -passout \"pass:$CAST_PW\"\n"
-    "for f in rsa rsa4k p256 p384 ed leaf int root dsa ecx; do\n"
-    "  openssl x509 -in $f.crt -noout -fingerprint -sha1 | cut -d= -f2 | tr -d : | tr A-F a-f >$f.sha1\n"
-    "  openssl pkey -in $f.key -pubout -out $f.pub; openssl x509 -in $f.crt -outform DER -out $f.der\n"
-    "done\n";
+static const char MAKE[]
+    = "set -e; exec 2>/dev/null\n"
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.crt -subj '/CN=Alice "
+      "Officer/O=Example Corp' -days 700\n"
+      "openssl req -x509 -newkey rsa:4096 -nodes -keyout rsa4k.key -out rsa4k.crt -subj '/CN=Bob "
+      "Big/O=Example Corp' -days 700\n"
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout p256.key -out "
+      "p256.crt -subj '/CN=Carol Curve' -days 700\n"
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout p384.key -out "
+      "p384.crt -subj '/CN=Dan Curve/OU=PKI' -days 700\n"
+      "openssl req -x509 -newkey ed25519 -nodes -keyout ed.key -out ed.crt -subj '/CN=Erin "
+      "Edwards' -days 700\n"
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout root.key -out root.crt -subj '/CN=Example "
+      "Root CA' -days 900\n"
+      "openssl req -newkey rsa:2048 -nodes -keyout int.key -out int.csr -subj '/CN=Example Issuing "
+      "CA'\n"
+      "printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=keyCertSign,cRLSign\\n' >ca.ext\n"
+      "openssl x509 -req -in int.csr -CA root.crt -CAkey root.key -CAcreateserial -out int.crt "
+      "-days 800 -extfile ca.ext\n"
+      "openssl req -newkey rsa:2048 -nodes -keyout leaf.key -out leaf.csr -subj '/CN=Frank "
+      "Leaf/emailAddress=frank@example.com'\n"
+      "openssl x509 -req -in leaf.csr -CA int.crt -CAkey int.key -CAcreateserial -out leaf.crt "
+      "-days 700\n"
+      "cat int.crt root.crt >chain.pem\n"
+      "openssl pkcs12 -export -legacy -in rsa.crt -inkey rsa.key -name 'Alice (Windows 2003 "
+      "export)' -out 01-win2003-legacy.pfx -passout pass:Legacy-RC2-pw\n"
+      "openssl pkcs12 -export -keypbe PBE-SHA1-3DES -certpbe PBE-SHA1-3DES -macalg sha1 -in "
+      "rsa.crt -inkey rsa.key -out 02-tripledes-sha1.pfx -passout pass:TripleDES-pw\n"
+      "openssl pkcs12 -export -in rsa4k.crt -inkey rsa4k.key -out 03-aes256-sha256.pfx -passout "
+      "pass:Aes256-pw\n"
+      "openssl pkcs12 -export -in p256.crt -inkey p256.key -out 04-ec-p256.pfx -passout "
+      "pass:P256-pw\n"
+      "openssl pkcs12 -export -in p384.crt -inkey p384.key -certpbe NONE -out "
+      "05-ec-p384-plain-certs.pfx -passout pass:P384-pw\n"
+      "openssl pkcs12 -export -in ed.crt -inkey ed.key -out 06-ed25519.pfx -passout "
+      "pass:Ed25519-pw\n"
+      "openssl pkcs12 -export -in leaf.crt -inkey leaf.key -certfile chain.pem -out 07-chain.pfx "
+      "-passout pass:Chain-pw\n"
+      "openssl pkcs12 -export -legacy -in rsa.crt -inkey rsa.key -name 'Zo\xc3\xab "
+      "\xc3\x9cn\xc3\xaf"
+      "code' -out 08-unicode.pfx -passout 'pass:p\xc3\xa4ssw\xc3\xb6rd-\xce\xa9'\n"
+      "openssl pkcs12 -export -in p256.crt -inkey p256.key -iter 200000 -out 09-high-iter.pfx "
+      "-passout pass:Iter-pw\n"
+      "openssl pkcs12 -export -in rsa.crt -inkey rsa.key -out 10-empty-password.pfx -passout "
+      "pass:\n"
+      "openssl pkcs8 -topk8 -v2 aes-256-cbc -in rsa.key -out 11-pkcs8-encrypted.pem -passout "
+      "pass:Pkcs8-pw\n"
+      "openssl pkcs8 -topk8 -nocrypt -in p256.key -outform DER -out 12-pkcs8.der\n"
+      "openssl pkey -in rsa4k.key -traditional -out 13-pkcs1.key\n"
+      /* ours */
+      "openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out dsa.param\n"
+      "openssl req -x509 -newkey dsa:dsa.param -nodes -keyout dsa.key -out dsa.crt -subj '/CN=Dora "
+      "DSA' -days 700\n"
+      "openssl pkcs12 -export -in dsa.crt -inkey dsa.key -out dsa.pfx -passout pass:Dsa-pw\n"
+      "openssl pkey -in dsa.key -traditional -out dsa-trad.pem\n"
+      "openssl pkey -in dsa-trad.pem -outform DER -out dsa-trad.der\n"
+      "openssl ecparam -name prime256v1 -param_enc explicit -genkey -noout -out ecx.key\n"
+      "openssl req -x509 -key ecx.key -out ecx.crt -subj '/CN=Xavier Explicit' -days 700\n"
+      "openssl pkcs12 -export -in ecx.crt -inkey ecx.key -out ecx.pfx -passout pass:Ecx-pw\n"
+      "openssl ec -in ecx.key -outform DER -out ecx-sec1.der\n"
+      "openssl ec -in p256.key -out p256-sec1.pem\n"
+      "openssl rsa -in rsa.key -traditional -aes128 -passout pass:Trad-pw -out rsa-trad-enc.pem\n"
+      "openssl rsa -in rsa.key -traditional -outform DER -out rsa-pkcs1.der\n"
+      "openssl pkcs8 -topk8 -v2 aes-128-cbc -in p256.key -outform DER -out p256-enc.der -passout "
+      "pass:Der-pw\n"
+      "openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in rsa.key -out rsa-pbe1.pem -passout pass:Pbe1-pw\n"
+      "openssl pkcs8 -topk8 -v2 aes-128-cbc -in rsa.key -out rsa-emptypw.pem -passout pass:\n"
+      "cat leaf.key leaf.crt int.crt >leaf-bundle.pem\n"
+      "cat rsa.key rsa.crt p256.key p256.crt >two-keys.pem\n"
+      "openssl pkcs12 -export -nokeys -in rsa.crt -out certonly.pfx -passout pass:Cert-pw\n"
+      "openssl pkcs12 -export -in rsa.crt -inkey rsa.key -out cast.pfx -passout \"pass:$CAST_PW\"\n"
+      "for f in rsa rsa4k p256 p384 ed leaf int root dsa ecx; do\n"
+      "  openssl x509 -in $f.crt -noout -fingerprint -sha1 | cut -d= -f2 | tr -d : | tr A-F a-f "
+      ">$f.sha1\n"
+      "  openssl pkey -in $f.key -pubout -out $f.pub; openssl x509 -in $f.crt -outform DER -out "
+      "$f.der\n"
+      "done\n";
 
 /* OpenSSL 1.0 cast each byte of the password to a BMP character: "pässwörd" as "pÃ¤sswÃ¶rd". */
 static const char CAST_PW_UTF8[] = "p\xc3\xa4sswort";
@@ -120,12 +146,12 @@ fixture(const char *name, size_t *len)
     fseek(f, 0, SEEK_END);
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t) n + 1);
+    buf = malloc((size_t)n + 1);
     assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t) n, f), (size_t) n);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
     fclose(f);
     buf[n] = 0;
-    *len = (size_t) n;
+    *len = (size_t)n;
     return buf;
 }
 
@@ -146,15 +172,14 @@ static char *
 text_of(const char *name)
 {
     size_t len;
-    char  *t = (char *) fixture(name, &len);
+    char  *t = (char *)fixture(name, &len);
 
     while (len > 0 && (t[len - 1] == '\n' || t[len - 1] == '\r'))
         t[--len] = '\0';
     return t;
 }
 
-static int
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int
 sh(const char *fmt, ...)
@@ -165,7 +190,7 @@ sh(const char *fmt, ...)
 
     n = snprintf(cmd, sizeof cmd, "cd %s && { ", dir);
     va_start(ap, fmt);
-    vsnprintf(cmd + n, sizeof cmd - (size_t) n, fmt, ap);
+    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
     va_end(ap);
     strncat(cmd, "; } >/dev/null 2>&1", sizeof cmd - strlen(cmd) - 1);
     return system(cmd);
@@ -174,7 +199,7 @@ sh(const char *fmt, ...)
 /* Inspects a fixture; returns its rc, and the opened form in op when asked. */
 static int
 inspect(const char *name, const char *pw, struct fmt_detect *d, struct fmt_info *info,
-        struct secbuf *op)
+    struct secbuf *op)
 {
     size_t   len;
     uint8_t *data = fixture(name, &len);
@@ -270,7 +295,9 @@ test_shape_details(void **state)
     assert_int_equal(info.cert.not_before[10], 'T');
     fmt_info_free(&info);
     assert_ok(inspect("08-unicode.pfx", "p\xc3\xa4ssw\xc3\xb6rd-\xce\xa9", &d, &info, NULL), "08");
-    assert_string_equal(info.friendly_name, "Zo\xc3\xab \xc3\x9cn\xc3\xaf" "code");
+    assert_string_equal(info.friendly_name,
+        "Zo\xc3\xab \xc3\x9cn\xc3\xaf"
+        "code");
     fmt_info_free(&info);
     assert_ok(inspect("03-aes256-sha256.pfx", "Aes256-pw", &d, &info, NULL), "03");
     assert_non_null(strstr(info.algorithms, "PBES2 AES-256-CBC PBKDF2-HMAC-SHA-256"));
@@ -303,17 +330,18 @@ static void
 test_reexport_modern(void **state)
 {
     reexport("01-win2003-legacy.pfx", "Legacy-RC2-pw", false, "re-modern.pfx");
-    assert_int_equal(sh("openssl pkcs12 -in re-modern.pfx -passin pass:New-Pfx-pw-123 -nodes "
-                        "-nocerts | openssl pkey -pubout -out re-modern.pub && cmp re-modern.pub rsa.pub"),
-                     0);
+    assert_int_equal(
+        sh("openssl pkcs12 -in re-modern.pfx -passin pass:New-Pfx-pw-123 -nodes "
+           "-nocerts | openssl pkey -pubout -out re-modern.pub && cmp re-modern.pub rsa.pub"),
+        0);
     assert_int_equal(sh("openssl pkcs12 -in re-modern.pfx -passin pass:New-Pfx-pw-123 -info "
                         "-noout 2>info.txt; grep -q 'MAC: sha256' info.txt && "
                         "test $(grep -c 'PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF "
                         "hmacWithSHA256' info.txt) = 2 && ! grep -q RC2 info.txt"),
-                     0);
+        0);
     assert_int_equal(sh("openssl pkcs12 -in re-modern.pfx -passin pass:New-Pfx-pw-123 -nodes "
                         "-info 2>&1 | grep -q 'friendlyName: Alice (Windows 2003 export)'"),
-                     0);
+        0);
     assert_int_equal(sh("openssl pkcs12 -in re-modern.pfx -passin pass:wrong -nodes"), 256);
 }
 
@@ -324,16 +352,16 @@ test_reexport_legacy(void **state)
     assert_int_equal(sh("openssl pkcs12 -legacy -in re-legacy.pfx -passin pass:New-Pfx-pw-123 "
                         "-nodes -nocerts | openssl pkey -pubout -out re-legacy.pub && cmp "
                         "re-legacy.pub leaf.pub"),
-                     0);
+        0);
     assert_int_equal(sh("openssl pkcs12 -legacy -in re-legacy.pfx -passin pass:New-Pfx-pw-123 "
                         "-info -noout 2>info.txt; grep -q 'MAC: sha1' info.txt && "
                         "test $(grep -c 'pbeWithSHA1And3-KeyTripleDES-CBC' info.txt) = 2 && "
                         "! grep -q RC2 info.txt"),
-                     0);
+        0);
     /* The whole chain goes in. */
     assert_int_equal(sh("test $(openssl pkcs12 -legacy -in re-legacy.pfx -passin "
                         "pass:New-Pfx-pw-123 -nokeys | grep -c 'BEGIN CERTIFICATE') = 3"),
-                     0);
+        0);
 }
 
 static void
@@ -350,11 +378,11 @@ test_reexport_several_keys(void **state)
     reexport("two-keys.pem", NULL, false, "re-two.pfx");
     assert_int_equal(sh("test $(openssl pkcs12 -in re-two.pfx -passin pass:New-Pfx-pw-123 -nodes "
                         "-nocerts | grep -c 'BEGIN PRIVATE KEY') = 2"),
-                     0);
+        0);
     /* Each key is paired with its certificate by localKeyID, as Windows reads them. */
     assert_int_equal(sh("test $(openssl pkcs12 -in re-two.pfx -passin pass:New-Pfx-pw-123 -nodes "
                         "-info 2>&1 | grep -c localKeyID) = 4"),
-                     0);
+        0);
 }
 
 /* ---- refusals ---- */
@@ -367,8 +395,8 @@ test_wrong_password(void **state)
 
     assert_int_equal(inspect("02-tripledes-sha1.pfx", "wrong-password", &d, &info, NULL), -EBADMSG);
     assert_string_equal(okra_errmsg(), "wrong password (the MAC does not verify)");
-    assert_int_equal(inspect("11-pkcs8-encrypted.pem", "wrong-password", &d, &info, NULL),
-                     -EBADMSG);
+    assert_int_equal(
+        inspect("11-pkcs8-encrypted.pem", "wrong-password", &d, &info, NULL), -EBADMSG);
     assert_string_equal(okra_errmsg(), "wrong password or damaged file");
     assert_int_equal(inspect("rsa-trad-enc.pem", "wrong-password", &d, &info, NULL), -EBADMSG);
     assert_int_equal(inspect("10-empty-password.pfx", "not-empty", &d, &info, NULL), -EBADMSG);

@@ -343,6 +343,9 @@ struct run {
     int             max_mounts;
 };
 
+static void logger(void *ctx, enum mw_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 logger(void *ctx, enum mw_log_level level, const char *fmt, ...)
 {
@@ -581,6 +584,8 @@ finish(struct run *r, int max_ms)
         sleep_ms(5);
     r->stop = 1;
     pthread_join(r->thread, NULL);
+    if (getenv("OKRA_TEST_VERBOSE") != NULL)
+        print_message("# log of %s:\n%s", r->mount_dir, r->logs);
     if (r->problem[0] != '\0')
         fail_msg("%s", r->problem);
     assert_false(mw_path_has_mounts(r->mount_dir));

@@ -1,0 +1,127 @@
+/*
+ * ceremony.h: what the 'okra ceremony' subcommands share (cmd_ceremony*.c).
+ *
+ *   cmd_ceremony.c          the subcommand table and help
+ *   cmd_ceremony_init.c     a new vault, its recovery key split among custodians
+ *   cmd_ceremony_recover.c  a quorum decrypts items into a folder
+ *   cmd_ceremony_check_share.c  a custodian checks one share file
+ *   cmd_ceremony_reshare.c  a quorum issues a new set; the old one is retired
+ *   cmd_ceremony_shares.c   reading --share files and asking their passphrases
+ *   cmd_ceremony_newset.c   writing a new set's share files, the roll call
+ *
+ * Secrets pass through here only in sodium_malloc'd memory: passphrases
+ * (cli_ask_secret), mnemonics, the identity.
+ */
+#ifndef OKRA_CLI_CEREMONY_H
+#define OKRA_CLI_CEREMONY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ceremony/sets.h"
+#include "ceremony/sharefile.h"
+#include "ceremony/shares.h"
+#include "cli/cli.h"
+
+#define CEREMONY_LOG_N_MIN 10
+#define CEREMONY_LOG_N_MAX 22
+
+int cmd_ceremony_init(struct cli *cli, int argc, char **argv);
+int cmd_ceremony_recover(struct cli *cli, int argc, char **argv);
+int cmd_ceremony_check_share(struct cli *cli, int argc, char **argv);
+int cmd_ceremony_reshare(struct cli *cli, int argc, char **argv);
+
+/* The table row of a subcommand, for usage lines. */
+const struct cmd *ceremony_subcommand(const char *name);
+
+/* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
+int ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
+
+/* ---- shares given with --share (cmd_ceremony_shares.c) ---- */
+
+/*
+ * Reads each file, asks the passphrase of each share file in order (a bare
+ * mnemonic asks none), decodes, and prints a line for each share that cannot
+ * be used. Returns the array (n entries) or NULL after printing why (no
+ * memory, no answer to a prompt).
+ */
+struct cer_share *ceremony_read_shares(struct cli *cli, char **paths, size_t n);
+/* Prints a line per share left out that was not named yet (after screen/combine). */
+void ceremony_name_left_out(struct cer_share *s, size_t n);
+void ceremony_free_shares(struct cer_share *s, size_t n);
+
+/*
+ * The whole quorum step of recover and reshare: reads the shares, screens
+ * them against the vault and its sets, combines, checks the recipient.
+ * On success *ret_identity is AGE_KEY_LEN bytes of secure memory and
+ * *ret_set the set used. Prints every problem; returns 0 or -1.
+ */
+int ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
+                    size_t n, struct cer_share **ret_shares, uint8_t **ret_identity,
+                    uint16_t *ret_set);
+
+/* The custodian of a used share: the set's record, else the share file's line, else NULL. */
+const char *ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s);
+
+/* JSON list of the usable shares: [{custodian, index, set}] */
+json_t *ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n);
+
+/* ---- a new set of share files (cmd_ceremony_newset.c) ---- */
+
+struct new_set {
+    /* given */
+    unsigned    n, m;
+    const char *names[SLIP39_MAX_SHARES];
+    char        defaults[SLIP39_MAX_SHARES][24]; /* "custodian I" */
+    const char *share_dir;
+    int         log_n;
+    bool        show_mnemonic;
+    /* made */
+    uint16_t    id;
+    char        files[SLIP39_MAX_SHARES][SHARE_FILE_NAME_MAX];
+    bool        dir_created;
+    unsigned    written;
+    int         dirfd;
+    char      (*mnemonics)[SLIP39_MNEMONIC_MAX]; /* secure; n of them */
+    char       *passphrases[SLIP39_MAX_SHARES];  /* secure */
+};
+
+/*
+ * Checks names (fills defaults for those not given; names must differ) and
+ * that the share folder is new or empty. Prints why; returns 0, or the exit
+ * status (EXIT_USAGE or EXIT_FAIL).
+ */
+int newset_prepare(struct new_set *ns, const char **names, unsigned n_names);
+
+/*
+ * Splits identity into the set (an identifier none of avoid's sets has, nor
+ * avoid_id when >= 0), then asks one passphrase per custodian. Returns 0 or -1
+ * (printed).
+ */
+int newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *identity,
+                         const struct cer_sets *avoid, int avoid_id);
+
+/*
+ * Writes the share files for vault_id (fsynced, 0600, the folder 0700), then
+ * the roll call: each custodian opens their file (terminal: three tries;
+ * --passphrase-file: the passphrase given). On failure removes the files
+ * and returns -1 (printed).
+ */
+int newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id);
+
+/* JSON {"id", "threshold", "custodians": [...]} for the ceremony record. */
+json_t *newset_record(const struct new_set *ns);
+
+/* Removes the share files written (and the folder when it was made here). */
+void newset_remove_files(struct new_set *ns);
+
+/* Wipes mnemonics and passphrases, closes the folder. */
+void newset_free(struct new_set *ns);
+
+/* The transcript's lines for the set (custodians and their files). */
+void newset_print(const struct new_set *ns, FILE *f);
+
+/* The checkpoint text printed at the end of every ceremony transcript. */
+void ceremony_print_checkpoint(struct vault *v);
+
+#endif

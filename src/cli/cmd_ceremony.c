@@ -1,0 +1,150 @@
+/*
+ * okra ceremony: the custodians' ceremonies, a second level of commands
+ * (git's 'bundle' style): init, recover, check-share, reshare.
+ */
+#include "cli/ceremony.h"
+#include "common/err.h"
+#include "vault/checkpoint.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cmd subcommands[] = {
+    { "ceremony init", cmd_ceremony_init, CMD_SECRETS,
+      "ceremony init --custodians N --threshold M --share-dir DIR [--name NAME]...\n"
+      "                     [--show-mnemonic] [--work-factor N] [--home-issuer CA.pem]...",
+      "Creates the vault (--vault; it must not exist, or be an empty folder), its\n"
+      "station key and its recovery identity; splits the identity into N SLIP-0039\n"
+      "shares of threshold M; asks one passphrase per custodian (twice on a\n"
+      "terminal) and writes one passphrase-protected share file per custodian into\n"
+      "DIR, which must be new or empty. Then each custodian opens their own share\n"
+      "file (the roll call); if one cannot, the share files are removed and no\n"
+      "vault is created. Prints a transcript for the witnesses, ending with the\n"
+      "checkpoint for the auditor.\n\n"
+      "  --custodians N       how many custodians (1 to 16)\n"
+      "  --threshold M        how many of them recover (1 to N)\n"
+      "  --share-dir DIR      where the share files go (created 0700)\n"
+      "  --name NAME          the custodians' names, in order (default 'custodian I')\n"
+      "  --show-mnemonic      on the terminal, show each custodian their share's words\n"
+      "                       for a paper backup (the screen is cleared after each)\n"
+      "  --work-factor N      scrypt work factor of the share files, log2 (10 to 22;\n"
+      "                       default 18, as age)\n"
+      "  --home-issuer FILE   a CA certificate (PEM or DER) whose keys the vault\n"
+      "                       archives; keys of other CAs then need --foreign\n"
+      "  --operator NAME      who ran the ceremony (default: the login name)\n" },
+    { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS,
+      "ceremony recover --share FILE... --out DIR [--repassword [--legacy]] ITEM...",
+      "Asks each share file's passphrase (in the order given; a text file with a\n"
+      "bare mnemonic asks none), combines a quorum, checks it against the vault's\n"
+      "recipient, and writes each ITEM into DIR (created 0700) as <id>-<name>\n"
+      "(original bytes), never overwriting. Commits a signed 'recovery' bundle\n"
+      "naming the items and the shares used. ITEM is an id, a unique id prefix,\n"
+      "a certificate serial or a SHA-1 thumbprint.\n\n"
+      "  --share FILE    a share file or a paper backup's mnemonic (repeat)\n"
+      "  --out DIR       where the recovered files go\n"
+      "  --repassword    write <id>.pfx instead: a fresh PKCS #12 under a new password\n"
+      "                  (AES-256, SHA-256 MAC); an item sealed without --inspect asks\n"
+      "                  its old export password first\n"
+      "  --legacy        with --repassword: 3DES and a SHA-1 MAC, for Windows XP/2003\n"
+      "  --operator NAME who ran the ceremony (default: the login name)\n" },
+    { "ceremony check-share", cmd_ceremony_check_share, CMD_SECRETS, "ceremony check-share FILE",
+      "A custodian checks their share file alone: asks its passphrase, and checks\n"
+      "that it opens, belongs to this vault and to its current share set, and that\n"
+      "its mnemonic's checksum holds. Prints custodian, share I of N, threshold and\n"
+      "set. Exit 1 when any of it fails.\n" },
+    { "ceremony reshare", cmd_ceremony_reshare, CMD_SECRETS,
+      "ceremony reshare --share FILE... --custodians N --threshold M --share-dir DIR\n"
+      "                     [--name NAME]... [--show-mnemonic] [--work-factor N]",
+      "A quorum of the current set issues a new set for the same recovery key:\n"
+      "asks the given shares' passphrases, combines and checks them, splits the\n"
+      "key anew among N custodians with threshold M, asks one passphrase per new\n"
+      "custodian, writes and checks the new share files (the roll call), and only\n"
+      "then commits the 'reshare' record that retires every earlier set. A failure\n"
+      "before that leaves the old set valid. Options as for 'ceremony init'.\n" },
+};
+
+#define N_SUB (sizeof subcommands / sizeof subcommands[0])
+
+static const struct cmd ceremony_cmd = { "ceremony", NULL, 0,
+                                         "ceremony init|recover|check-share|reshare [options]",
+                                         NULL };
+
+const struct cmd *
+ceremony_subcommand(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < N_SUB; i++)
+        if (strcmp(subcommands[i].name + strlen("ceremony "), name) == 0)
+            return &subcommands[i];
+    return NULL;
+}
+
+static void
+ceremony_help(void)
+{
+    size_t i;
+
+    printf("usage: okra ceremony SUBCOMMAND [options]\n\n"
+           "The custodians' ceremonies:\n");
+    for (i = 0; i < N_SUB; i++)
+        printf("  okra %s\n", subcommands[i].synopsis);
+    printf("\nSee 'okra ceremony SUBCOMMAND --help'.\n");
+}
+
+int
+ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
+{
+    char         *end;
+    unsigned long n;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    n = strtoul(s, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return -1;
+    *ret = (unsigned) n;
+    return 0;
+}
+
+void
+ceremony_print_checkpoint(struct vault *v)
+{
+    char *text = NULL;
+
+    if (checkpoint_export(v, &text) < 0) {
+        cli_warn("cannot print the checkpoint: %s (run 'okra checkpoint')", okra_errmsg());
+        return;
+    }
+    fputs(text, stdout);
+    free(text);
+}
+
+int
+cmd_ceremony(struct cli *cli, int argc, char **argv)
+{
+    const struct cmd *c;
+    int               i;
+
+    if (argc < 2)
+        return cli_usage(&ceremony_cmd, "name a subcommand: init, recover, check-share or reshare");
+    if (cli_is_help(argv[1])) {
+        ceremony_help();
+        return EXIT_OK;
+    }
+    if ((c = ceremony_subcommand(argv[1])) == NULL) {
+        cli_error("'%s' is not a ceremony subcommand (init, recover, check-share, reshare)",
+                  argv[1]);
+        return EXIT_USAGE;
+    }
+    for (i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (cli_is_help(argv[i])) {
+            cli_help(c);
+            return EXIT_OK;
+        }
+    cli->command = c->name;
+    return c->fn(cli, argc - 1, argv + 1);
+}

@@ -1,0 +1,299 @@
+/*
+ * okra ceremony init: a new vault. The recovery identity (32 random bytes,
+ * an age X25519 secret and the SLIP-0039 master secret at once) is made in
+ * secure memory, split among the custodians, written into their share
+ * files, proven by the roll call, and wiped; only its public key (the
+ * recipient) stays in the vault. The vault is built in a staging folder and
+ * appears only with its signed 'ceremony-init' bundle: a failure at any step
+ * leaves no vault and no share file.
+ */
+#include "cli/ceremony.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "formats/formats.h"
+#include "vault/bundle.h"
+#include "vault/checkpoint.h"
+#include "vault/vault.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HOME_ISSUERS 64
+#define CA_FILE_MAX (1024 * 1024)
+
+struct init_opts {
+    struct new_set ns;
+    const char    *names[SLIP39_MAX_SHARES + 1];
+    unsigned       n_names;
+    const char    *issuers[MAX_HOME_ISSUERS];
+    unsigned       n_issuers;
+    const char    *operator_name;
+};
+
+static int
+parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
+{
+    static const struct option opts[] = {
+        { "custodians", required_argument, NULL, 'n' },
+        { "threshold", required_argument, NULL, 'm' },
+        { "share-dir", required_argument, NULL, 'd' },
+        { "name", required_argument, NULL, 'N' },
+        { "show-mnemonic", no_argument, NULL, 's' },
+        { "work-factor", required_argument, NULL, 'w' },
+        { "home-issuer", required_argument, NULL, 'H' },
+        { "operator", required_argument, NULL, 'o' },
+        { NULL, 0, NULL, 0 },
+    };
+    unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
+    int      ch;
+
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &o->ns.n) < 0)
+                return cli_usage(c, "--custodians is a number from 1 to 16");
+            break;
+        case 'm':
+            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &o->ns.m) < 0)
+                return cli_usage(c, "--threshold is a number from 1 to 16");
+            break;
+        case 'd':
+            o->ns.share_dir = optarg;
+            break;
+        case 'N':
+            if (o->n_names == SLIP39_MAX_SHARES)
+                return cli_usage(c, "at most 16 --name");
+            o->names[o->n_names++] = optarg;
+            break;
+        case 's':
+            o->ns.show_mnemonic = true;
+            break;
+        case 'w':
+            if (ceremony_parse_uint(optarg, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, &wf) < 0)
+                return cli_usage(c, "--work-factor is a number from 10 to 22 (log2 of scrypt's N)");
+            break;
+        case 'H':
+            if (o->n_issuers == MAX_HOME_ISSUERS)
+                return cli_usage(c, "too many --home-issuer");
+            o->issuers[o->n_issuers++] = optarg;
+            break;
+        case 'o':
+            o->operator_name = optarg;
+            break;
+        default:
+            return cli_usage(c, "unknown option or missing value");
+        }
+    }
+    o->ns.log_n = (int) wf;
+    if (optind < argc)
+        return cli_usage(c, "init takes no operand");
+    if (o->ns.n == 0 || o->ns.m == 0 || o->ns.share_dir == NULL)
+        return cli_usage(c, "--custodians, --threshold and --share-dir are needed");
+    return 0;
+}
+
+/* policy.home_issuers: [{subject, sha256, der (base64)}], from the CA files given. */
+static int
+home_issuers(const struct init_opts *o, json_t **ret)
+{
+    json_t  *list = json_array();
+    unsigned i;
+
+    for (i = 0; i < o->n_issuers; i++) {
+        struct fmt_cert cert = { 0 };
+        char           *data, *b64;
+        size_t          len, bl;
+        int             rc = fs_read_file(AT_FDCWD, o->issuers[i], CA_FILE_MAX, &data, &len);
+
+        if (rc < 0) {
+            cli_error("--home-issuer %s: %s", o->issuers[i], strerror(-rc));
+            json_decref(list);
+            return -1;
+        }
+        rc = fmt_load_ca_cert((const uint8_t *) data, len, &cert);
+        free(data);
+        if (rc < 0) {
+            cli_error("--home-issuer %s: %s", o->issuers[i], okra_errmsg());
+            json_decref(list);
+            return -1;
+        }
+        bl = sodium_base64_ENCODED_LEN(cert.der_len, sodium_base64_VARIANT_ORIGINAL);
+        if ((b64 = malloc(bl)) != NULL)
+            sodium_bin2base64(b64, bl, cert.der, cert.der_len, sodium_base64_VARIANT_ORIGINAL);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "subject",
+                                              cert.subject ? cert.subject : "", "sha256",
+                                              cert.sha256, "der", b64 ? b64 : ""));
+        free(b64);
+        fmt_cert_free(&cert);
+    }
+    *ret = json_pack("{s:o}", "home_issuers", list);
+    return 0;
+}
+
+/* The checks that need no secret, before anyone is asked anything. */
+static int
+preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **ret_policy)
+{
+    int rc;
+
+    if (o->ns.m > o->ns.n) {
+        cli_error("threshold %u is more than the %u custodian%s; a threshold is 1 to the number "
+                  "of custodians", o->ns.m, o->ns.n, o->ns.n == 1 ? "" : "s");
+        return EXIT_USAGE;
+    }
+    if (o->ns.show_mnemonic && !cli_interactive(cli)) {
+        cli_usage(c, "--show-mnemonic shows the words on the terminal; it cannot be used with "
+                     "--passphrase-file");
+        return EXIT_USAGE;
+    }
+    if (vault_check_new_dir(cli->vault_dir) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if ((rc = newset_prepare(&o->ns, o->names, o->n_names)) != 0)
+        return rc;
+    if (home_issuers(o, ret_policy) < 0)
+        return EXIT_FAIL;
+    return 0;
+}
+
+static json_t *
+init_record(struct vault *v, const struct new_set *ns, json_t *policy)
+{
+    return json_pack("{s:o, s:s, s:s, s:O}", "set", newset_record(ns), "station_key",
+                     v->station_keyid, "recipient", v->recipient_text, "policy", policy);
+}
+
+/* Commits bundle 0 into the staging vault and moves the vault into place. */
+static int
+commit_and_publish(struct cli *cli, struct vault *v, const struct init_opts *o, json_t *policy,
+                   char sums[SHA256_HEX])
+{
+    json_t               *extra = init_record(v, &o->ns, policy);
+    struct bundle_header  h = { "ceremony-init", cli_operator(o->operator_name), NULL, extra };
+    struct bundle_writer *bw = NULL;
+    int                   rc;
+
+    if (extra == NULL)
+        rc = okra_fail(-ENOMEM, "out of memory");
+    else if ((rc = bw_begin(v, &h, &bw)) == 0)
+        rc = bw_commit(bw, sums);
+    bw_free(bw);
+    json_decref(extra);
+    if (rc < 0)
+        return rc;
+    return vault_create_publish(v, cli->vault_dir);
+}
+
+static void
+transcript(struct cli *cli, struct vault *v, const struct init_opts *o, const char *sums,
+           const char *time)
+{
+    if (cli->json) {
+        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:i, s:s}", "vault", v->vault_id,
+                              "folder", cli->vault_dir, "recipient", v->recipient_text,
+                              "station_key", v->station_keyid, "set", newset_record(&o->ns),
+                              "share_dir", o->ns.share_dir, "bundle", 0, "sums", sums);
+        json_t *files = json_array();
+        char   *cp = NULL;
+        unsigned i;
+
+        for (i = 0; i < o->ns.n; i++)
+            json_array_append_new(files, json_string(o->ns.files[i]));
+        json_object_set_new(j, "share_files", files);
+        json_object_set_new(j, "time", json_string(time));
+        if (checkpoint_export(v, &cp) == 0)
+            json_object_set_new(j, "checkpoint", json_string(cp));
+        free(cp);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(j);
+        return;
+    }
+    printf("okra ceremony init: transcript, for the custodians and witnesses to sign\n\n");
+    printf("vault:        %s\n", v->vault_id);
+    printf("folder:       ");
+    cli_put_safe(stdout, cli->vault_dir);
+    printf("\nrecipient:    %s\n", v->recipient_text);
+    printf("station key:  %s\n", v->station_keyid);
+    printf("share set:    %u, threshold %u of %u (SLIP-0039, one group)\n", o->ns.id, o->ns.m,
+           o->ns.n);
+    printf("custodians and their share files:\n");
+    newset_print(&o->ns, stdout);
+    printf("roll call:    every custodian opened their own share file\n");
+    printf("time:         %s\n", time);
+    printf("bundle 0:     ceremony-init, SHA256SUMS sha256 %s\n\n", sums);
+    printf("signatures:   ______________________  ______________________  ______________________\n\n");
+    printf("checkpoint (the auditor keeps a copy):\n");
+    ceremony_print_checkpoint(v);
+}
+
+/* The ceremony proper, once the checks hold; identity is secure memory. */
+static int
+run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
+{
+    struct vault_init init = { .policy = policy };
+    struct vault     *v = NULL;
+    char              sums[SHA256_HEX], time[32];
+
+    randombytes_buf(identity, AGE_KEY_LEN);
+    if (age_x25519_public(identity, init.recipient) < 0) {
+        cli_error_from("cannot make the recovery key");
+        return EXIT_FAIL;
+    }
+    if (newset_split_and_ask(cli, &o->ns, identity, NULL, -1) < 0)
+        return EXIT_FAIL;
+    /* nothing of the identity is needed past the split */
+    sodium_memzero(identity, AGE_KEY_LEN);
+    if (vault_create_begin(cli->vault_dir, &init, &v) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (newset_write_and_roll_call(cli, &o->ns, v->vault_id) < 0) {
+        cli_error("no vault was created, and the new share files were removed");
+        vault_create_abandon(v);
+        return EXIT_FAIL;
+    }
+    vault_now(time);
+    if (commit_and_publish(cli, v, o, policy, sums) < 0) {
+        cli_error_from("cannot create the vault");
+        newset_remove_files(&o->ns);
+        vault_create_abandon(v);
+        return EXIT_FAIL;
+    }
+    newset_free(&o->ns);
+    transcript(cli, v, o, sums, time);
+    vault_close(v);
+    return EXIT_OK;
+}
+
+int
+cmd_ceremony_init(struct cli *cli, int argc, char **argv)
+{
+    const struct cmd *c = ceremony_subcommand("init");
+    struct init_opts  o = { 0 };
+    json_t           *policy = NULL;
+    uint8_t          *identity;
+    int               rc;
+
+    o.ns.dirfd = -1;
+    if ((rc = parse_init(c, argc, argv, &o)) != 0)
+        return rc;
+    if ((rc = preflight(cli, c, &o, &policy)) != 0)
+        return rc;
+    if ((identity = secmem_alloc(AGE_KEY_LEN)) == NULL) {
+        cli_error("out of secure memory");
+        json_decref(policy);
+        return EXIT_FAIL;
+    }
+    rc = run(cli, &o, policy, identity);
+    secmem_free(identity);
+    newset_free(&o.ns);
+    json_decref(policy);
+    return rc;
+}

@@ -1,0 +1,512 @@
+/*
+ * okra ceremony recover: a quorum of shares decrypts items into a folder.
+ *
+ * Order: the items are looked up and the output names checked before any
+ * share is asked for; then the shares (in --share order), combined and
+ * checked against the vault's recipient before anything is decrypted; then,
+ * item by item, the payload is decrypted into a staged file in --out (with
+ * --repassword: an old export password when the item was not inspected, a
+ * new one, and a fresh PKCS #12). The identity is wiped as soon as the last
+ * payload is decrypted.
+ *
+ * Fail closed: the staged files get their names only after the signed
+ * 'recovery' bundle is committed. If anything fails before (a wrong old
+ * password, a damaged payload, a full disk, the commit itself), every staged
+ * file is removed and nothing is recorded, so no key leaves the vault
+ * without its record.
+ */
+#include "cli/ceremony.h"
+#include "cli/vault_access.h"
+#include "ceremony/recover.h"
+#include "common/err.h"
+#include "common/fsutil.h"
+#include "formats/formats.h"
+#include "vault/bundle.h"
+#include "vault/checkpoint.h"
+#include "vault/index.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct rec_item {
+    json_t     *item;       /* from the index, with "bundle" */
+    const char *id;
+    uint64_t    bundle;
+    const char *payload;
+    const char *opened;     /* NULL when not inspected */
+    const char *source;     /* source.path */
+    char        out[CER_OUT_NAME_MAX];
+};
+
+struct rec {
+    char           **shares;
+    size_t           n_shares;
+    const char      *out_dir;
+    bool             repassword, legacy;
+    const char      *operator_name;
+    char           **queries;
+    size_t           n_queries;
+    struct rec_item *items;
+    size_t           n_items;
+    /* during the ceremony */
+    struct vault     *v;
+    struct vindex    *x;
+    struct cer_sets   sets;
+    struct cer_share *given;
+    uint8_t          *identity;
+    uint16_t          set;
+    struct cer_out    out;
+};
+
+static int
+parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
+{
+    static const struct option opts[] = {
+        { "share", required_argument, NULL, 's' },
+        { "out", required_argument, NULL, 'o' },
+        { "repassword", no_argument, NULL, 'r' },
+        { "legacy", no_argument, NULL, 'l' },
+        { "operator", required_argument, NULL, 'O' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+
+    if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL)
+        return EXIT_FAIL;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            r->shares[r->n_shares++] = optarg;
+            break;
+        case 'o':
+            r->out_dir = optarg;
+            break;
+        case 'r':
+            r->repassword = true;
+            break;
+        case 'l':
+            r->legacy = true;
+            break;
+        case 'O':
+            r->operator_name = optarg;
+            break;
+        default:
+            return cli_usage(c, "unknown option or missing value");
+        }
+    }
+    r->queries = argv + optind;
+    r->n_queries = (size_t) (argc - optind);
+    if (r->n_shares == 0)
+        return cli_usage(c, "give the shares with --share FILE (one per custodian present)");
+    if (r->out_dir == NULL)
+        return cli_usage(c, "give the folder for the recovered files with --out DIR");
+    if (r->n_queries == 0)
+        return cli_usage(c, "name at least one ITEM to recover (see 'okra list')");
+    if (r->legacy && !r->repassword)
+        return cli_usage(c, "--legacy goes with --repassword");
+    return 0;
+}
+
+static const char *
+sget(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Each query to one item; every unknown one is named. Duplicates count once. */
+static int
+look_up(struct rec *r)
+{
+    size_t i, j;
+    int    bad = 0;
+
+    if ((r->items = calloc(r->n_queries, sizeof *r->items)) == NULL)
+        return -1;
+    for (i = 0; i < r->n_queries; i++) {
+        struct rec_item *it = &r->items[r->n_items];
+        json_t          *item;
+
+        if (vindex_lookup(r->x, r->queries[i], &item) < 0) {
+            cli_error("%s", okra_errmsg());
+            bad = 1;
+            continue;
+        }
+        it->item = item;
+        it->id = sget(item, "id");
+        it->bundle = (uint64_t) json_integer_value(json_object_get(item, "bundle"));
+        it->payload = sget(item, "payload");
+        it->opened = sget(item, "opened");
+        it->source = sget(json_object_get(item, "source"), "path");
+        if (it->id == NULL || it->payload == NULL) {
+            cli_error("item '%s': its record names no payload; run 'okra verify'", r->queries[i]);
+            json_decref(item);
+            bad = 1;
+            continue;
+        }
+        for (j = 0; j < r->n_items; j++)
+            if (strcmp(r->items[j].id, it->id) == 0)
+                break;
+        if (j < r->n_items) {
+            json_decref(item);
+            continue;
+        }
+        cer_out_name(it->id, it->source, r->repassword, it->out);
+        r->n_items++;
+    }
+    return bad ? -1 : 0;
+}
+
+/* --repassword needs a key okra can open; --out must not hold any of the names. */
+static int
+check_targets(struct rec *r)
+{
+    size_t i;
+    int    bad = 0;
+
+    if (cer_out_precheck(r->out_dir) < 0) {
+        cli_error_from(NULL);
+        return -1;
+    }
+    for (i = 0; i < r->n_items; i++) {
+        const char *fmt = sget(r->items[i].item, "format");
+        char        path[4096];
+        struct stat st;
+
+        if (r->repassword && !r->items[i].opened && fmt &&
+            (!strcmp(fmt, "epf") || !strcmp(fmt, "kms"))) {
+            cli_error("item %s is an opaque %s file, which okra cannot open to re-export; "
+                      "recover it without --repassword", r->items[i].id, fmt);
+            bad = 1;
+        }
+        snprintf(path, sizeof path, "%s/%s", r->out_dir, r->items[i].out);
+        if (lstat(path, &st) == 0) {
+            cli_error("%s exists already; okra never overwrites a file (move it away or choose "
+                      "another --out)", path);
+            bad = 1;
+        }
+    }
+    return bad ? -1 : 0;
+}
+
+static int
+fd_sink(void *ctx, const uint8_t *p, size_t n)
+{
+    int rc = fs_write_full(*(int *) ctx, p, n);
+
+    return rc < 0 ? okra_fail_errno(-rc, "cannot write the recovered file") : 0;
+}
+
+/* Stages bytes (already in memory) under name. */
+static int
+stage_bytes(struct rec *r, const char *name, const uint8_t *p, size_t n)
+{
+    int fd, rc;
+
+    if ((rc = cer_out_begin(&r->out, name, &fd)) < 0)
+        return rc;
+    if ((rc = fd_sink(&fd, p, n)) < 0) {
+        cer_out_drop_last(&r->out, fd);
+        return rc;
+    }
+    return cer_out_end(&r->out, fd);
+}
+
+static int
+stage_original(struct rec *r, const struct rec_item *it)
+{
+    int fd, rc;
+
+    if ((rc = cer_out_begin(&r->out, it->out, &fd)) < 0)
+        return rc;
+    rc = cer_payload_decrypt(r->v, it->bundle, it->payload, r->identity, fd_sink, &fd);
+    if (rc < 0) {
+        cer_out_drop_last(&r->out, fd);
+        return rc;
+    }
+    return cer_out_end(&r->out, fd);
+}
+
+static const char *
+base_of(const char *path)
+{
+    const char *b = path ? strrchr(path, '/') : NULL;
+
+    return b ? b + 1 : path ? path : "?";
+}
+
+/* The opened key of an item sealed without --inspect: asks its old export password. */
+static int
+open_with_old_password(struct cli *cli, struct rec *r, const struct rec_item *it,
+                       struct secbuf *opened)
+{
+    struct secbuf    orig = { 0 };
+    struct fmt_detect d;
+    struct fmt_info   info;
+    char              q[512];
+    int               rc, tries = cli_interactive(cli) ? 3 : 1;
+
+    if ((rc = cer_payload_decrypt(r->v, it->bundle, it->payload, r->identity, age_sink_secbuf,
+                                  &orig)) < 0) {
+        secbuf_free(&orig);
+        return rc;
+    }
+    fmt_detect(orig.p, orig.len, orig.len, &d);
+    if (d.kind == FMT_NONE || !d.inspectable) {
+        secbuf_free(&orig);
+        return okra_fail(-EINVAL, "its format (%s) cannot be opened to re-export",
+                         d.name ? d.name : "unknown");
+    }
+    snprintf(q, sizeof q, "Old export password of %s (%s): ", it->id, base_of(it->source));
+    do {
+        char *pw = d.password ? cli_ask_secret(cli, q, false) : NULL;
+
+        if (d.password && pw == NULL) {
+            secbuf_free(&orig);
+            return -ECANCELED;
+        }
+        memset(&info, 0, sizeof info);
+        rc = fmt_inspect(orig.p, orig.len, &d, pw, &info, opened);
+        fmt_info_free(&info);
+        secmem_free(pw);
+        if (rc == -EBADMSG && --tries > 0)
+            cli_warn("item %s: that is not its export password; %d %s left", it->id, tries,
+                     tries == 1 ? "try" : "tries");
+    } while (rc == -EBADMSG && tries > 0 && d.password);
+    secbuf_free(&orig);
+    if (rc == -EBADMSG)
+        return okra_fail(-EBADMSG, "wrong old export password");
+    return rc;
+}
+
+static int
+stage_pfx(struct cli *cli, struct rec *r, const struct rec_item *it)
+{
+    struct secbuf opened = { 0 }, pfx = { 0 };
+    char          q[512], *pw = NULL;
+    int           rc;
+
+    if (it->opened)
+        rc = cer_payload_decrypt(r->v, it->bundle, it->opened, r->identity, age_sink_secbuf,
+                                 &opened);
+    else
+        rc = open_with_old_password(cli, r, it, &opened);
+    if (rc == 0) {
+        snprintf(q, sizeof q, "New export password for %s: ", it->out);
+        if ((pw = cli_ask_secret(cli, q, true)) == NULL)
+            rc = -ECANCELED;
+        else if (*pw == '\0')
+            rc = okra_fail(-EINVAL, "the new export password is empty; choose one");
+    }
+    if (rc == 0 && (rc = fmt_reexport(opened.p, opened.len, pw, r->legacy, &pfx)) == 0)
+        rc = stage_bytes(r, it->out, pfx.p, pfx.len);
+    secmem_free(pw);
+    secbuf_free(&opened);
+    secbuf_free(&pfx);
+    return rc;
+}
+
+/* Every item into a staged file; the identity is wiped at the end whatever happens. */
+static int
+decrypt_items(struct cli *cli, struct rec *r)
+{
+    size_t i;
+    int    rc = 0;
+
+    if (r->repassword && fmt_init() < 0) {
+        cli_error_from(NULL);
+        rc = -1;
+    } else if (cer_out_open(r->out_dir, &r->out) < 0) {
+        cli_error_from(NULL);
+        rc = -1;
+    }
+    for (i = 0; rc == 0 && i < r->n_items; i++) {
+        const struct rec_item *it = &r->items[i];
+
+        rc = r->repassword ? stage_pfx(cli, r, it) : stage_original(r, it);
+        if (rc < 0 && rc != -ECANCELED)
+            cli_error("item %s (%s): %s; nothing was written and nothing recorded", it->id,
+                      base_of(it->source), okra_errmsg());
+    }
+    secmem_free(r->identity);
+    r->identity = NULL;
+    return rc < 0 ? -1 : 0;
+}
+
+static const char *
+as_word(const struct rec *r)
+{
+    return !r->repassword ? "original" : r->legacy ? "pfx-legacy" : "pfx";
+}
+
+static json_t *
+recovery_record(struct rec *r)
+{
+    json_t *list = json_array();
+    size_t  i;
+
+    for (i = 0; i < r->n_items; i++)
+        json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "id", r->items[i].id, "bundle",
+                                              (json_int_t) r->items[i].bundle, "as", as_word(r)));
+    return json_pack("{s:o, s:o, s:b}", "recovered", list, "shares",
+                     ceremony_shares_json(&r->sets, r->given, r->n_shares), "set_issued_here",
+                     cer_sets_find(&r->sets, r->set) != NULL);
+}
+
+/* Commits the record; 0 with *seq, or -1 (printed). */
+static int
+commit_record(struct cli *cli, struct rec *r, uint64_t *seq)
+{
+    json_t               *extra = recovery_record(r);
+    struct bundle_header  h = { "recovery", cli_operator(r->operator_name), NULL, extra };
+    struct bundle_writer *bw = NULL;
+    char                  sums[SHA256_HEX];
+    int                   rc;
+
+    if (extra == NULL)
+        rc = okra_fail(-ENOMEM, "out of memory");
+    else if ((rc = bw_begin(r->v, &h, &bw)) == 0)
+        rc = bw_commit(bw, sums);
+    if (rc >= 0)
+        *seq = bw_seq(bw);
+    bw_free(bw);
+    json_decref(extra);
+    if (rc < 0) {
+        cli_error("the recovery cannot be recorded: %s; the recovered files were removed",
+                  okra_errmsg());
+        return -1;
+    }
+    if (rc == 1)
+        cli_warn("CHECKPOINT was not updated (%s); the next commit brings it up to date",
+                 okra_errmsg());
+    if (vindex_begin(r->x) == 0) {
+        if (vindex_add_bundle_file(r->x, r->v, *seq) < 0 || vindex_commit(r->x) < 0)
+            vindex_rollback(r->x);
+    }
+    return 0;
+}
+
+static void
+report(struct cli *cli, struct rec *r, uint64_t seq)
+{
+    size_t i;
+
+    if (cli->json) {
+        json_t *files = json_array(), *j;
+        char   *cp = NULL;
+
+        for (i = 0; i < r->n_items; i++)
+            json_array_append_new(files, json_pack("{s:s, s:s, s:s}", "id", r->items[i].id,
+                                                   "file", r->items[i].out, "as", as_word(r)));
+        j = json_pack("{s:o, s:s, s:I, s:i, s:b, s:o}", "files", files, "out", r->out_dir,
+                      "bundle", (json_int_t) seq, "set", (int) r->set, "set_issued_here",
+                      cer_sets_find(&r->sets, r->set) != NULL, "shares",
+                      ceremony_shares_json(&r->sets, r->given, r->n_shares));
+        if (checkpoint_export(r->v, &cp) == 0)
+            json_object_set_new(j, "checkpoint", json_string(cp));
+        free(cp);
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+        json_decref(j);
+        return;
+    }
+    for (i = 0; i < r->n_items; i++) {
+        printf("recovered  %s  ", r->items[i].id);
+        cli_put_safe(stdout, r->out_dir);
+        printf("/%s  (%s, from bundle %llu)\n", r->items[i].out, as_word(r),
+               (unsigned long long) r->items[i].bundle);
+    }
+    printf("recorded as bundle %llu (recovery), share set %u%s; shares used:\n",
+           (unsigned long long) seq, r->set,
+           cer_sets_find(&r->sets, r->set) ? "" : " (not issued by this vault)");
+    for (i = 0; i < r->n_shares; i++) {
+        const char *c;
+
+        if (!r->given[i].usable)
+            continue;
+        c = ceremony_custodian(&r->sets, &r->given[i]);
+        printf("  share %u  ", r->given[i].share->member_index + 1u);
+        cli_put_safe(stdout, c ? c : "(a paper share)");
+        fputs("  ", stdout);
+        cli_put_safe(stdout, r->given[i].label);
+        putchar('\n');
+    }
+    printf("\ncheckpoint (the auditor keeps a copy):\n");
+    ceremony_print_checkpoint(r->v);
+}
+
+/* From an open vault on: the whole ceremony. */
+static int
+run(struct cli *cli, struct rec *r)
+{
+    uint64_t seq = 0;
+
+    if (look_up(r) < 0) {
+        if (r->items == NULL)
+            cli_error("out of memory");
+        else
+            cli_error("nothing was recovered; no share was asked for");
+        return EXIT_FAIL;
+    }
+    if (check_targets(r) < 0)
+        return EXIT_FAIL;
+    if (cer_sets_load(r->v, r->x, &r->sets) < 0) {
+        cli_error_from("the vault's ceremony records");
+        return EXIT_FAIL;
+    }
+    if (ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
+                        &r->set) < 0)
+        return EXIT_FAIL;
+    if (decrypt_items(cli, r) < 0 || commit_record(cli, r, &seq) < 0)
+        return EXIT_FAIL;
+    if (cer_out_publish(&r->out) < 0) {
+        cli_error("%s (the recovery is recorded in bundle %llu)", okra_errmsg(),
+                  (unsigned long long) seq);
+        return EXIT_FAIL;
+    }
+    report(cli, r, seq);
+    return EXIT_OK;
+}
+
+int
+cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
+{
+    const struct cmd *c = ceremony_subcommand("recover");
+    struct rec        r = { 0 };
+    size_t            i;
+    int               rc;
+
+    r.out.dirfd = -1;
+    if ((rc = parse_recover(c, argc, argv, &r)) != 0) {
+        free(r.shares);
+        return rc;
+    }
+    if (vault_open(cli->vault_dir, VAULT_WRITE, &r.v) < 0) {
+        cli_error_from(NULL);
+        free(r.shares);
+        return EXIT_FAIL;
+    }
+    if (vindex_open(r.v, &r.x) < 0 || vindex_sync(r.x, r.v, cli_progress, "indexing") < 0) {
+        cli_progress_end();
+        cli_error_from("index.sqlite");
+        rc = EXIT_FAIL;
+    } else {
+        cli_progress_end();
+        rc = run(cli, &r);
+    }
+    cer_out_close(&r.out);
+    secmem_free(r.identity);
+    ceremony_free_shares(r.given, r.n_shares);
+    cer_sets_free(&r.sets);
+    for (i = 0; i < r.n_items; i++)
+        json_decref(r.items[i].item);
+    free(r.items);
+    free(r.shares);
+    vindex_close(r.x);
+    vault_close(r.v);
+    return rc;
+}
