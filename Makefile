@@ -118,7 +118,7 @@ check-cli: $(TARGET) $(TOOL_BIN)
 check-asan: deps
 	$(MAKE) BUILD=build/asan SANITIZE=1 all tools check-unit
 	OKRA=$(abspath build/asan/okra) OKRA_TOOLS=$(abspath build/asan/tools) OKRA_VECTORS=$(SHARED)/vectors \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 prove -j2 tests/cli/
+	  ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 prove -j2 tests/cli/
 
 # memcheck over the command-line tests that do not run minutes of scrypt
 check-valgrind: $(TARGET) $(TOOL_BIN)

@@ -137,6 +137,9 @@ cer_shares_screen(struct cer_share *s, size_t n, const char *vault_id,
     *ret_set = set;
 }
 
+/* try_combine: the shares agree, but on another key than the vault's */
+#define WRONG_KEY 1
+
 /* Combines the shares whose place in s is in pick[0..k); checks the recipient. */
 static int
 try_combine(struct cer_share *s, const size_t *pick, size_t k,
@@ -160,9 +163,11 @@ try_combine(struct cer_share *s, const size_t *pick, size_t k,
                          len * 8);
     if ((rc = age_x25519_public(secret, pub)) < 0)
         return rc;
-    if (sodium_memcmp(pub, recipient, AGE_KEY_LEN) != 0)
-        return okra_fail(-EBADMSG, "the shares combine to another key than this vault's (wrong "
-                                   "set or another vault)");
+    if (sodium_memcmp(pub, recipient, AGE_KEY_LEN) != 0) {
+        okra_fail(-EBADMSG, "the shares combine to another key than this vault's (wrong set or "
+                            "another vault)");
+        return WRONG_KEY;
+    }
     return 0;
 }
 
@@ -234,7 +239,7 @@ cer_shares_combine(struct cer_share *s, size_t n, const uint8_t recipient[AGE_KE
         return okra_fail(-ENOMEM, "out of secure memory");
     rc = try_combine(s, usable, m, recipient, secret);
     /* shares that disagree fail the digest when all are used; a threshold of them may not */
-    if (rc < 0 && rc != -EBADMSG && m > t && s[usable[0]].share->group_count == 1) {
+    if (rc < 0 && m > t && s[usable[0]].share->group_count == 1) {
         char why[512];
 
         snprintf(why, sizeof why, "%s", okra_errmsg());
@@ -243,6 +248,10 @@ cer_shares_combine(struct cer_share *s, size_t n, const uint8_t recipient[AGE_KE
         else
             okra_fail(rc, "%s", why);
     }
+    if (rc == WRONG_KEY)
+        rc = -EBADMSG;
+    else if (rc < 0 && rc != -ENOMEM)
+        okra_fail_prefix(rc, "the shares do not combine: ");
     if (rc == 0)
         memcpy(ret_identity, secret, AGE_KEY_LEN);
     secmem_free(secret);

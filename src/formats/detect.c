@@ -268,7 +268,7 @@ explain_der(struct der_iter it, struct fmt_detect *ret)
                 "holds PKCS #7 signed data or certificates, "
                 "but no private key");
         else if (type == 3)
-            snprintf(ret->why, sizeof ret->why,
+            set_why(ret,
                 "a PKCS #7 enveloped (encrypted) file, which is not a key export okra "
                 "recognises");
     }
@@ -295,14 +295,12 @@ der_outer(const uint8_t *data, size_t len, uint64_t file_size, struct der_iter *
         it->end = data + len;
         if (len < file_size || (len >= 4 && data[len - 1] == 0 && data[len - 2] == 0))
             return true;
-        snprintf(ret->why, sizeof ret->why,
-            "truncated or damaged: its BER encoding does not close with end-of-contents");
+        set_why(ret, "truncated or damaged: its BER encoding does not close with end-of-contents");
         return false;
     }
     total = (uint64_t)outer->hdr + outer->len;
     if (total > file_size) {
-        snprintf(ret->why, sizeof ret->why,
-            "truncated or damaged: its DER header announces %llu bytes, the file has %llu",
+        set_why(ret, "truncated or damaged: its DER header announces %llu bytes, the file has %llu",
             (unsigned long long)total, (unsigned long long)file_size);
         return false;
     }
@@ -500,11 +498,10 @@ detect_pem(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     if (s.key_name != NULL)
         set_why(ret, "truncated PEM: a private key block has no END line");
     else if (s.ssh)
-        snprintf(ret->why, sizeof ret->why,
-            "holds an OpenSSH private key, which is not an export format okra takes");
+        set_why(ret, "holds an OpenSSH private key, which is not an export format okra takes");
     else if (s.pgp)
-        snprintf(ret->why, sizeof ret->why,
-            "holds an OpenPGP private key block, which is not an export format okra takes");
+        set_why(
+            ret, "holds an OpenPGP private key block, which is not an export format okra takes");
     else if (s.cert)
         set_why(ret, "holds a certificate but no private key");
     else if (s.req)
@@ -532,6 +529,5 @@ fmt_detect(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     if (ret->why[0] == '\0' && fmt_detect_opaque(data, len, file_size, ret))
         return;
     if (ret->why[0] == '\0')
-        snprintf(ret->why, sizeof ret->why,
-            "not an export file (no PKCS #12, PEM or DER key structure)");
+        set_why(ret, "%s", FMT_WHY_UNKNOWN);
 }

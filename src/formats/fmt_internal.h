@@ -83,6 +83,9 @@ int fmt_contents_opened(const struct fmt_contents *c, struct secbuf *out);
 
 /* ---- opaque.c: Entrust/Outlook .epf and Exchange KMS exports ---- */
 
+/* fmt_detect's reason when nothing about the file is recognised. */
+#define FMT_WHY_UNKNOWN "not an export file (no PKCS #12, PEM or DER key structure)"
+
 /* Recognises an .epf profile by content alone (strict); sets ret and returns true. */
 bool fmt_detect_opaque(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detect *ret);
 

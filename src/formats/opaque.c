@@ -185,7 +185,9 @@ fmt_detect_named(
     const char      *foreign;
 
     fmt_detect(data, len, file_size, ret);
-    if (ret->kind != FMT_NONE || !named_epf(name) || len == 0)
+    /* A file content names as something else (a certificate, a truncated PKCS #12) stays that. */
+    if (ret->kind != FMT_NONE || !named_epf(name) || len == 0
+        || strncmp(ret->why, FMT_WHY_UNKNOWN, strlen(FMT_WHY_UNKNOWN)) != 0)
         return;
     if (len > file_size)
         len = (size_t)file_size;

@@ -72,6 +72,8 @@ int bw_stage_plain(struct bw_stager *s, const uint8_t *p, size_t n, struct bw_bl
  */
 int bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payload,
                 const struct bw_blob *opened);
+/* The JSON text of the item added last, as the manifest holds it (valid until the next add). */
+const char *bw_last_item_text(const struct bundle_writer *bw);
 uint32_t bw_item_count(const struct bundle_writer *bw);
 
 /*

@@ -56,6 +56,7 @@ struct bundle_writer {
     json_t           *header;
     FILE             *items, *sums, *locs;
     uint32_t          n_items;
+    char             *last_text; /* the item added last, as written */
     bool              committed;
     pthread_mutex_t   lock; /* stager creation */
     struct bw_stager *stagers[MAX_STAGERS];
@@ -206,6 +207,12 @@ const char *
 bw_time(const struct bundle_writer *bw)
 {
     return bw->time;
+}
+
+const char *
+bw_last_item_text(const struct bundle_writer *bw)
+{
+    return bw->last_text;
 }
 
 uint32_t
@@ -395,7 +402,8 @@ bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payloa
     if ((text = json_dumps(item, JSON_PRESERVE_ORDER)) == NULL)
         return okra_fail(-ENOMEM, "out of memory");
     rc = fprintf(bw->items, "%s\n    %s", no > 1 ? "," : "", text) < 0 ? -EIO : 0;
-    free(text);
+    free(bw->last_text);
+    bw->last_text = text;
     if (rc < 0)
         return okra_fail_write(errno ? errno : EIO, "staging files in %s/tmp", bw->v->dir);
     bw->n_items = no;
@@ -692,6 +700,7 @@ bw_free(struct bundle_writer *bw)
         close(bw->tmpfd);
     }
     json_decref(bw->header);
+    free(bw->last_text);
     free(bw->kind);
     pthread_mutex_destroy(&bw->lock);
     free(bw);

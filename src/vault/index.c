@@ -14,14 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char *const stmt_sql[N_STMTS] = {
     [ST_ADD_BUNDLE] = "INSERT OR REPLACE INTO bundles(seq, sums, prev, kind, time, operator, media, items) "
                       "VALUES (?,?,?,?,?,?,?,?)",
     [ST_ADD_ITEM] = "INSERT OR IGNORE INTO items(id, sha256, seq, pos, format, serial, sha1, subject, "
                     "issuer, not_after, medium, json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_FIND_SHA] = "SELECT seq, id FROM items WHERE sha256 = ?",
+    [ST_FIND_SHA] = "SELECT seq, id, sha256 FROM items WHERE sha256 = ?1 OR id = ?2",
     [ST_ID_TAKEN] = "SELECT 1 FROM items WHERE id = ?",
     [ST_LAST] = "SELECT seq, sums FROM bundles ORDER BY seq DESC LIMIT 1",
 };
@@ -231,9 +231,8 @@ vindex_normalise_hex(const char *in, char *out, size_t cap, bool strip_zeros)
     out[o] = '\0';
 }
 
-/* The words a --medium filter matches. */
-static char *
-medium_text(json_t *media)
+char *
+vindex_medium_text(json_t *media)
 {
     static const char *const keys[] = { "fs_label", "serial", "vendor", "model", "fs_uuid",
                                         "devname" };
@@ -260,27 +259,20 @@ sget(json_t *o, const char *k)
 }
 
 int
-vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item, json_t *media)
+vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item, const char *item_text,
+                const char *medium)
 {
     sqlite3_stmt *s = x->st[ST_ADD_ITEM];
     json_t       *cert = json_object_get(item, "cert"), *src = json_object_get(item, "source");
-    json_t       *out = json_object();
-    const char   *key;
-    json_t       *val;
-    char          serial[160] = "", sha1[64] = "", *text, *med;
+    char          serial[160] = "", sha1[64] = "", *own = NULL;
     int           rc;
 
-    /* stored as 'okra list --json' prints it: the manifest item with its bundle */
-    json_object_set(out, "id", json_object_get(item, "id"));
-    json_object_set_new(out, "bundle", json_integer((json_int_t) seq));
-    json_object_foreach(item, key, val) if (strcmp(key, "id")) json_object_set(out, key, val);
-    text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(out);
+    if (item_text == NULL)
+        item_text = own = json_dumps(item, JSON_PRESERVE_ORDER);
     if (sget(cert, "serial"))
         vindex_normalise_hex(sget(cert, "serial"), serial, sizeof serial, true);
     if (sget(cert, "sha1"))
         vindex_normalise_hex(sget(cert, "sha1"), sha1, sizeof sha1, false);
-    med = medium_text(media);
     vindex_bind_text(s, 1, sget(item, "id"));
     vindex_bind_text(s, 2, sget(src, "sha256"));
     sqlite3_bind_int64(s, 3, (sqlite3_int64) seq);
@@ -291,35 +283,63 @@ vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item, json
     vindex_bind_text(s, 8, sget(cert, "subject"));
     vindex_bind_text(s, 9, sget(cert, "issuer"));
     vindex_bind_text(s, 10, sget(cert, "not_after"));
-    vindex_bind_text(s, 11, med);
-    vindex_bind_text(s, 12, text);
-    rc = (sget(item, "id") && sget(src, "sha256") && text) ? run(x, s, "updating")
-                                                            : okra_fail(-EINVAL, "an item has no id or sha256");
+    vindex_bind_text(s, 11, medium);
+    vindex_bind_text(s, 12, item_text);
+    rc = (sget(item, "id") && sget(src, "sha256") && item_text)
+             ? run(x, s, "updating")
+             : okra_fail(-EINVAL, "an item has no id or sha256");
     if (rc < 0)
         sqlite3_reset(s), sqlite3_clear_bindings(s);
-    free(text);
-    free(med);
+    free(own);
     return rc;
 }
 
+char *
+vindex_item_with_bundle(const char *text, uint64_t seq)
+{
+    char  *out = NULL;
+    size_t n;
+
+    /* '{"id": "<hex>"' as okra writes it: the bundle goes right after the id */
+    if (strncmp(text, "{\"id\": \"", 8) == 0 && (n = strcspn(text + 8, "\"")) < 130 &&
+        text[8 + n] == '"') {
+        if (asprintf(&out, "%.*s, \"bundle\": %llu%s", (int) (9 + n), text,
+                     (unsigned long long) seq, text + 9 + n) < 0)
+            out = NULL;
+    } else if (asprintf(&out, "{\"bundle\": %llu%s%s", (unsigned long long) seq,
+                        strcmp(text, "{}") ? ", " : "", text + 1) < 0) {
+        out = NULL;
+    }
+    return out;
+}
+
 int
-vindex_find_sha256(struct vindex *x, const char *sha256_hex, uint64_t *ret_seq, char ret_id[65])
+vindex_find_sha256(struct vindex *x, const char *sha256_hex, const char *id, uint64_t *ret_seq,
+                   char ret_id[65], bool *ret_id_taken)
 {
     sqlite3_stmt *s = x->st[ST_FIND_SHA];
     int           rc, found = 0;
 
+    if (ret_id_taken)
+        *ret_id_taken = false;
     vindex_bind_text(s, 1, sha256_hex);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        found = 1;
-        if (ret_seq)
-            *ret_seq = (uint64_t) sqlite3_column_int64(s, 0);
-        if (ret_id)
-            snprintf(ret_id, 65, "%s", (const char *) sqlite3_column_text(s, 1));
+    vindex_bind_text(s, 2, id ? id : "");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *sha = (const char *) sqlite3_column_text(s, 2);
+
+        if (sha && strcmp(sha, sha256_hex) == 0) {
+            found = 1;
+            if (ret_seq)
+                *ret_seq = (uint64_t) sqlite3_column_int64(s, 0);
+            if (ret_id)
+                snprintf(ret_id, 65, "%s", (const char *) sqlite3_column_text(s, 1));
+        } else if (ret_id_taken) {
+            *ret_id_taken = true;
+        }
     }
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE)
         return vindex_db_fail(x, "reading");
     return found;
 }

@@ -50,11 +50,21 @@ struct vindex_bundle {
     uint32_t    n_items;
 };
 int vindex_add_bundle(struct vindex *x, const struct vindex_bundle *b);
-int vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item, json_t *media);
+/*
+ * Adds an item. item_text: its JSON as the manifest holds it (NULL: dumped
+ * here); medium: vindex_medium_text() of its bundle's media, or NULL.
+ */
+int vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item,
+                    const char *item_text, const char *medium);
+/* The words a --medium filter matches, from a manifest's media (malloc'd; NULL when none). */
+char *vindex_medium_text(json_t *media);
 
-/* Whether a file with this sha256 is sealed: 1 (with its bundle and id), 0, or <0. */
-int vindex_find_sha256(struct vindex *x, const char *sha256_hex, uint64_t *ret_seq,
-                       char ret_id[65]);
+/*
+ * Whether a file with this sha256 is sealed: 1 (with its bundle and id), 0,
+ * or <0. With id, also whether another file holds that id (*ret_id_taken).
+ */
+int vindex_find_sha256(struct vindex *x, const char *sha256_hex, const char *id,
+                       uint64_t *ret_seq, char ret_id[65], bool *ret_id_taken);
 /* Whether an item id is taken: 1, 0, or <0. */
 int vindex_id_taken(struct vindex *x, const char *id);
 

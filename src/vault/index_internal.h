@@ -22,6 +22,9 @@ struct vindex {
     char         *path;
 };
 
+/* An item's stored JSON with its bundle spliced in after the id (malloc'd). */
+char *vindex_item_with_bundle(const char *text, uint64_t seq);
+
 int  vindex_db_fail(struct vindex *x, const char *what);
 void vindex_bind_text(sqlite3_stmt *s, int i, const char *t);
 void vindex_normalise_hex(const char *in, char *out, size_t cap, bool strip_zeros);

@@ -31,8 +31,10 @@ collect(struct vindex *x, const char *sql, const char *a, const char *b, json_t 
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && json_array_size(hits) < 3) {
         json_t *j = json_loads((const char *) sqlite3_column_text(s, 0), 0, NULL);
 
-        if (j)
+        if (j) {
+            json_object_set_new(j, "bundle", json_integer(sqlite3_column_int64(s, 1)));
             json_array_append_new(hits, j);
+        }
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -74,20 +76,20 @@ vindex_lookup(struct vindex *x, const char *query, json_t **ret_item)
                                   "serial or thumbprint", query);
     }
     /* an exact id, then a serial, then a thumbprint, then an id prefix */
-    rc = collect(x, "SELECT json FROM items WHERE id = ?", norm, NULL, hits);
+    rc = collect(x, "SELECT json, seq FROM items WHERE id = ?", norm, NULL, hits);
     if (rc == 0 && (rc = pick(hits, query, "id", ret_item)) == -ENOENT) {
         char serial[160];
 
         vindex_normalise_hex(query, serial, sizeof serial, true);
-        if ((rc = collect(x, "SELECT json FROM items WHERE serial = ?", serial, NULL, hits)) == 0)
+        if ((rc = collect(x, "SELECT json, seq FROM items WHERE serial = ?", serial, NULL, hits)) == 0)
             rc = pick(hits, query, "serial", ret_item);
     }
     if (rc == -ENOENT && strlen(norm) == 40 &&
-        (rc = collect(x, "SELECT json FROM items WHERE sha1 = ?", norm, NULL, hits)) == 0)
+        (rc = collect(x, "SELECT json, seq FROM items WHERE sha1 = ?", norm, NULL, hits)) == 0)
         rc = pick(hits, query, "thumbprint", ret_item);
     if (rc == -ENOENT) {
         snprintf(upper, sizeof upper, "%sg", norm); /* every id with the prefix sorts below */
-        if ((rc = collect(x, "SELECT json FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 3",
+        if ((rc = collect(x, "SELECT json, seq FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT 3",
                           norm, upper, hits)) == 0)
             rc = pick(hits, query, "id prefix", ret_item);
     }
@@ -108,7 +110,7 @@ list_sql(const struct vindex_filter *f, const char **binds, int *n)
     *n = 0;
     if (m == NULL)
         return NULL;
-    fputs("SELECT json FROM items WHERE 1", m);
+    fputs("SELECT json, seq FROM items WHERE 1", m);
     if (f->subject)
         fputs(" AND subject LIKE '%' || ? || '%'", m), binds[(*n)++] = f->subject;
     if (f->issuer)
@@ -145,8 +147,11 @@ vindex_list(struct vindex *x, const struct vindex_filter *f,
     for (i = 0; i < n; i++)
         vindex_bind_text(s, i + 1, binds[i]);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int r = each(ctx, (const char *) sqlite3_column_text(s, 0));
+        char *text = vindex_item_with_bundle((const char *) sqlite3_column_text(s, 0),
+                                             (uint64_t) sqlite3_column_int64(s, 1));
+        int   r = text ? each(ctx, text) : okra_fail(-ENOMEM, "out of memory");
 
+        free(text);
         if (r < 0) {
             sqlite3_finalize(s);
             return r;

@@ -15,6 +15,7 @@ struct reading {
     uint64_t             seq;
     struct manifest_head head;
     json_t              *media;
+    char                *medium; /* its --medium words */
     char                *operator_name;
     uint32_t             n_items;
 };
@@ -27,6 +28,8 @@ on_field(void *ctx, const char *key, json_t *value)
     if (!strcmp(key, "media")) {
         json_decref(r->media);
         r->media = json_incref(value);
+        free(r->medium);
+        r->medium = vindex_medium_text(value);
     } else if (!strcmp(key, "operator") && json_is_string(value)) {
         free(r->operator_name);
         r->operator_name = strdup(json_string_value(value));
@@ -40,7 +43,7 @@ on_item(void *ctx, json_t *item, uint32_t index)
     struct reading *r = ctx;
 
     r->n_items = index;
-    return vindex_add_item(r->x, r->seq, index, item, r->media);
+    return vindex_add_item(r->x, r->seq, index, item, NULL, r->medium);
 }
 
 /* One pass over the bundle: its manifest into the index, its SHA256SUMS hashed. */
@@ -102,6 +105,7 @@ vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq)
             rc = vindex_add_bundle(x, &b);
     }
     json_decref(r.media);
+    free(r.medium);
     free(r.operator_name);
     if (rc < 0 && strstr(okra_errmsg(), name) == NULL)
         okra_fail_prefix(rc, "%s/%s: ", v->dir, name);

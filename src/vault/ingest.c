@@ -33,6 +33,7 @@ struct pipeline {
     struct bundle_writer      *bw;
     struct vindex             *x;
     struct home_issuers        home;
+    char                      *medium; /* --medium words of this ingest's medium */
     struct slot                slots[WINDOW];
     bool                       ready[WINDOW];
     uint64_t                   produced, next_work, committed, bytes;
@@ -140,6 +141,7 @@ static void
 slot_clear(struct slot *s)
 {
     free(s->path);
+    free(s->relpath);
     free(s->detail);
     json_decref(s->item);
     secmem_free(s->password);
@@ -165,7 +167,7 @@ slot_clear(struct slot *s)
 static int
 assign_id(struct pipeline *p, struct slot *s)
 {
-    size_t digits = 16;
+    size_t digits = 20;
     char   id[SHA256_HEX];
     int    rc;
 
@@ -208,8 +210,17 @@ commit_slot(struct pipeline *p, struct slot *s)
         line(p, s->status, s->path, s->detail);
         return 0;
     }
-    if ((rc = vindex_find_sha256(p->x, s->sha256, &seq, id)) < 0)
-        return rc;
+    {
+        char short_id[17];
+        bool taken;
+
+        memcpy(short_id, s->sha256, 16);
+        short_id[16] = '\0';
+        if ((rc = vindex_find_sha256(p->x, s->sha256, short_id, &seq, id, &taken)) < 0)
+            return rc;
+        if (rc == 0 && taken && (rc = assign_id(p, s)) < 0)
+            return rc;
+    }
     if (rc == 1) {
         p->r->already++;
         snprintf(where, sizeof where, "in bundle %llu as %s",
@@ -217,9 +228,9 @@ commit_slot(struct pipeline *p, struct slot *s)
         line(p, INGEST_ALREADY, s->path, where);
         return 0;
     }
-    if ((rc = assign_id(p, s)) < 0 ||
-        (rc = bw_add_item(p->bw, s->item, &s->payload, s->has_opened ? &s->opened : NULL)) < 0 ||
-        (rc = vindex_add_item(p->x, bw_seq(p->bw), (uint32_t) rc, s->item, p->o->media)) < 0)
+    if ((rc = bw_add_item(p->bw, s->item, &s->payload, s->has_opened ? &s->opened : NULL)) < 0 ||
+        (rc = vindex_add_item(p->x, bw_seq(p->bw), (uint32_t) rc, s->item,
+                              bw_last_item_text(p->bw), p->medium)) < 0)
         return rc;
     p->r->sealed++;
     if (s->status == INGEST_UNINSPECTED)
@@ -255,7 +266,7 @@ drain(struct pipeline *p, bool wait, uint64_t upto)
             return 0;
         }
         p->ready[p->committed % WINDOW] = false;
-        p->bytes -= s->fd >= 0 ? 0 : s->len;
+        p->bytes -= s->budget;
         pthread_mutex_unlock(&p->lock);
         rc = p->error ? 0 : commit_slot(p, s);
         if (rc < 0 && !p->error)
@@ -287,7 +298,9 @@ static void
 publish(struct pipeline *p, struct slot *s)
 {
     pthread_mutex_lock(&p->lock);
-    p->bytes += s->fd >= 0 ? 0 : s->len;
+    s->budget = s->relpath ? (s->size < INGEST_INMEM_MAX ? s->size : 0)
+                           : (s->fd >= 0 ? 0 : s->len);
+    p->bytes += s->budget;
     p->produced++;
     if (p->idle)
         pthread_cond_signal(&p->work);
@@ -298,63 +311,14 @@ publish(struct pipeline *p, struct slot *s)
 
 /* ---- producing ---- */
 
-static int
-slot_buffer(struct slot *s, size_t need)
-{
-    if (need <= s->cap)
-        return 0;
-    secmem_free(s->data);
-    s->cap = need < 65536 ? 65536 : need;
-    if ((s->data = secmem_alloc(s->cap)) == NULL) {
-        s->cap = 0;
-        return okra_fail(-ENOMEM, "out of secure memory for a file of %zu bytes", need);
-    }
-    return 0;
-}
-
-/* Reads an opened file into the slot and recognises it. fd is taken. */
+/* Reads an opened file into the slot and recognises it (fd is taken), then asks its password. */
 static void
 prepare(struct pipeline *p, struct slot *s, int fd, const struct stat *st)
 {
     const struct ingest_opts *o = p->o;
-    size_t                    want;
-    ssize_t                   n = 0;
 
-    s->size = (uint64_t) st->st_size;
-    s->mtime = st->st_mtim.tv_sec;
-    if (st->st_size == 0) {
-        close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "is empty");
-        s->decided = true;
+    if (ingest_load_slot(o, s, fd, st) < 0)
         return;
-    }
-    if (s->size > o->max_size) {
-        close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED,
-                 "is larger than %llu bytes (--max-size)", (unsigned long long) o->max_size);
-        s->decided = true;
-        return;
-    }
-    want = s->size > INGEST_INMEM_MAX ? FMT_DETECT_HEAD : (size_t) s->size;
-    if (slot_buffer(s, want) < 0 || (n = fs_pread_full(fd, s->data, want, 0)) < 0 ||
-        (size_t) n != want) {
-        close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "cannot be read%s",
-                 n >= 0 ? " (it changed while being read)" : "");
-        s->decided = true;
-        return;
-    }
-    s->len = want;
-    if (s->size > INGEST_INMEM_MAX)
-        s->fd = fd;
-    else
-        close(fd);
-    fmt_detect(s->data, s->len, s->size, &s->det);
-    if (s->det.kind == FMT_NONE) {
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
-        s->decided = true;
-        return;
-    }
     if (o->inspect && s->det.inspectable && s->det.password && s->fd < 0 && o->ask_password) {
         s->password = o->ask_password(o->ctx, s->path, s->det.name);
         if (s->password == NULL) {
@@ -394,6 +358,7 @@ setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct i
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
+    p->medium = vindex_medium_text(o->media);
     if (!v->has_recipient)
         return okra_fail(-EINVAL, "the vault %s has no recovery recipient yet; run 'okra ceremony "
                                   "init' first", v->dir);
@@ -456,6 +421,7 @@ teardown(struct pipeline *p)
     bw_free(p->bw);
     vindex_close(p->x);
     home_issuers_free(&p->home);
+    free(p->medium);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
@@ -542,10 +508,24 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
         rc = walk_new(root_fd, &wo, &w);
     while (rc == 0 && !p->error && !aborted(p) && (rc = walk_next(w, &e)) > 0) {
         struct slot *s = next_slot(p, (uint64_t) e.st.st_size, e.relpath, strlen(e.relpath));
-        int          fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        int          fd;
         struct stat  st;
 
         rc = 0;
+        if (!o->inspect) {
+            /* nothing to ask: a worker opens and reads it, the walk goes on */
+            s->relpath = strdup(e.relpath);
+            s->root_fd = root_fd;
+            s->ino = e.st.st_ino;
+            s->size = (uint64_t) e.st.st_size;
+            if (s->relpath == NULL) {
+                slot_set(s, INGEST_SKIPPED, "out of memory");
+                s->decided = true;
+            }
+            publish(p, s);
+            continue;
+        }
+        fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != e.st.st_ino) {
             slot_set(s, INGEST_SKIPPED, "changed or vanished while being read");
             s->decided = true;

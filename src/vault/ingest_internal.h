@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "formats/formats.h"
 #include "vault/bundle.h"
@@ -22,7 +23,12 @@ struct slot {
     int64_t           mtime;
     struct fmt_detect det;
     char             *password; /* secure; NULL when none asked */
-    bool              decided;  /* the producer set status already */
+    bool              decided;  /* the status is set already */
+    /* a walked file the worker opens itself (no password to ask in order) */
+    char             *relpath;  /* raw, beneath root_fd */
+    int               root_fd;
+    ino_t             ino;
+    uint64_t          budget;   /* bytes counted in flight for it */
     /* set by a worker */
     enum ingest_line  status;
     char             *detail;   /* malloc'd */
@@ -45,6 +51,13 @@ struct item_ctx {
     const struct home_issuers *home;
     struct bw_stager          *stager;
 };
+
+/*
+ * Reads an opened file (fd is taken) into the slot's secure buffer and
+ * recognises it; sets status and decided (and returns -1) when it is not
+ * to be sealed.
+ */
+int ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const struct stat *st);
 
 /* Worker: hash, inspect, encrypt and stage one file; fills status, detail, item, blobs. */
 void ingest_process_slot(struct item_ctx *c, struct slot *s);

@@ -3,7 +3,11 @@
 #include "common/err.h"
 #include "common/hex.h"
 #include "common/secmem.h"
+#include "common/fsutil.h"
 #include "common/sha256.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -167,6 +171,92 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
     return 0;
 }
 
+static int
+slot_buffer(struct slot *s, size_t need)
+{
+    if (need <= s->cap)
+        return 0;
+    secmem_free(s->data);
+    s->cap = need < 65536 ? 65536 : need;
+    if ((s->data = secmem_alloc(s->cap)) == NULL) {
+        s->cap = 0;
+        return okra_fail(-ENOMEM, "out of secure memory for a file of %zu bytes", need);
+    }
+    return 0;
+}
+
+int
+ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const struct stat *st)
+{
+    size_t                    want;
+    ssize_t                   n = 0;
+
+    s->size = (uint64_t) st->st_size;
+    s->mtime = st->st_mtim.tv_sec;
+    if (st->st_size == 0) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "is empty");
+        s->decided = true;
+        return -1;
+    }
+    if (s->size > o->max_size) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED,
+                 "is larger than %llu bytes (--max-size)", (unsigned long long) o->max_size);
+        s->decided = true;
+        return -1;
+    }
+    want = s->size > INGEST_INMEM_MAX ? FMT_DETECT_HEAD : (size_t) s->size;
+    if (slot_buffer(s, want) < 0 || (n = fs_pread_full(fd, s->data, want, 0)) < 0 ||
+        (size_t) n != want) {
+        close(fd);
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "cannot be read%s",
+                 n >= 0 ? " (it changed while being read)" : "");
+        s->decided = true;
+        return -1;
+    }
+    s->len = want;
+    if (s->size > INGEST_INMEM_MAX)
+        s->fd = fd;
+    else
+        close(fd);
+    fmt_detect(s->data, s->len, s->size, &s->det);
+    if (s->det.kind == FMT_NONE) {
+        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
+        s->decided = true;
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * A file the walk found, opened here rather than by the producer when no
+ * password is asked (the producer then only walks). Beneath the walk's root,
+ * no link followed, and the same file the walk saw.
+ */
+static int
+load_deferred(struct item_ctx *c, struct slot *s)
+{
+    struct stat st;
+    int         fd = fs_open_beneath(s->root_fd, s->relpath, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != s->ino) {
+        if (fd >= 0)
+            close(fd);
+        slot_set(s, INGEST_SKIPPED, "changed or vanished while being read");
+        s->decided = true;
+        return -1;
+    }
+    if (st.st_nlink != 1) {
+        close(fd);
+        slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
+                 (unsigned long) st.st_nlink);
+        s->decided = true;
+        return -1;
+    }
+    return ingest_load_slot(c->opts, s, fd, &st);
+}
+
 void
 ingest_process_slot(struct item_ctx *c, struct slot *s)
 {
@@ -175,6 +265,8 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
     uint8_t         hash[32];
     int             inspected, foreign = -1, rc;
 
+    if (s->relpath && load_deferred(c, s) < 0)
+        return;
     s->status = INGEST_SEALED;
     if (s->fd < 0)
         sha256_oneshot(s->data, s->len, hash);

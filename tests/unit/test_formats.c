@@ -419,6 +419,12 @@ test_detect_epf(void **state)
                                       "binary",
         10, 10, "old.epf", &d);
     assert_int_equal(d.kind, FMT_EPF);
+    /* What content recognises as something else stays that, whatever its name. */
+    fmt_detect_named(
+        (const uint8_t *)"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 60, 60,
+        "cert.epf", &d);
+    assert_int_equal(d.kind, FMT_NONE);
+    assert_non_null(strstr(d.why, "certificate"));
     /* Another name: only content counts. */
     fmt_detect_named((const uint8_t *)plain, sizeof plain - 1, sizeof plain - 1, "x.ini", &d);
     assert_int_equal(d.kind, FMT_NONE);
@@ -549,7 +555,7 @@ test_legacy_timing(void **state)
     print_message("fmt_inspect of a Windows-style legacy PKCS #12 (RC2-40, 3DES, SHA-1 MAC, 2000 "
                   "iterations) with its opened form: %.0f us\n",
         per);
-    assert_true(per < 50000);
+    assert_true(per < 2e6); /* a sanity bound only: valgrind runs it 50 times slower */
     secbuf_free(&op);
     free(data);
 }
