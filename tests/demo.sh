@@ -40,7 +40,7 @@ run "$OKRA" --vault "$V" show "$ID"
 say "4. An auditor checks bundle 1 with stock tools only, then everything with okra"
 mkdir -p "$D/audit"; cp "$V/station.pub" "$D/audit/"
 ( cd "$D/audit" && tar -xf "$V/bundles/00000001.tar" && minisign -Vm SHA256SUMS -p station.pub && sha256sum -c SHA256SUMS )
-run "$OKRA" --vault "$V" checkpoint >"$D/audit/checkpoint"
+"$OKRA" --vault "$V" checkpoint >"$D/audit/checkpoint"; echo "(the auditor keeps the checkpoint: $(sed -n "s/^seq: //p" "$D/audit/checkpoint"))"
 run "$OKRA" --vault "$V" verify --key "$D/audit/station.pub" --checkpoint "$D/audit/checkpoint"
 
 say "5. Alice lost her key and her export password: bob and carol recover it"

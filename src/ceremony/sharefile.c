@@ -172,7 +172,12 @@ parse_field(struct share_text *s, const char *key, size_t kl, const char *v, siz
         return okra_fail(-EINVAL, "it has two '%.*s:' lines", (int) kl, key);
     *seen |= bit;
     if (bit == K_VAULT) {
-        if (vl == 0 || vl > SHARE_VAULT_ID_MAX || strspn(v, "0123456789abcdef") < vl)
+        size_t i;
+
+        for (i = 0; i < vl && vl <= SHARE_VAULT_ID_MAX; i++)
+            if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+                break;
+        if (vl == 0 || i != vl)
             return okra_fail(-EINVAL, "its 'vault:' line is not a vault id");
         memcpy(s->vault_id, v, vl);
         s->vault_id[vl] = '\0';

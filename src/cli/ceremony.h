@@ -34,6 +34,9 @@ int cmd_ceremony_reshare(struct cli *cli, int argc, char **argv);
 /* The table row of a subcommand, for usage lines. */
 const struct cmd *ceremony_subcommand(const char *name);
 
+/* After getopt_long returned '?' or ':': names the option; returns EXIT_USAGE. */
+int ceremony_bad_option(const struct cmd *c, int argc, char **argv);
+
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
 int ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
 

@@ -7,6 +7,7 @@
 #include "vault/checkpoint.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,21 @@ static const struct cmd ceremony_cmd = { "ceremony", NULL, 0,
                                          "ceremony init|recover|check-share|reshare [options]",
                                          NULL };
 
+/* Whether a long option that getopt refused is one of ours that wants a value. */
+static bool
+ceremony_option_takes_value(const char *opt)
+{
+    static const char *const with_value[] = { "--custodians", "--threshold", "--share-dir",
+                                              "--name",       "--work-factor", "--home-issuer",
+                                              "--operator",   "--share",     "--out" };
+    size_t                   i;
+
+    for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)
+        if (strcmp(opt, with_value[i]) == 0)
+            return true;
+    return false;
+}
+
 const struct cmd *
 ceremony_subcommand(const char *name)
 {
@@ -92,6 +108,21 @@ ceremony_help(void)
     for (i = 0; i < N_SUB; i++)
         printf("  okra %s\n", subcommands[i].synopsis);
     printf("\nSee 'okra ceremony SUBCOMMAND --help'.\n");
+}
+
+int
+ceremony_bad_option(const struct cmd *c, int argc, char **argv)
+{
+    char        why[160];
+    const char *opt = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
+    if (optopt != 0 && strncmp(opt, "--", 2) != 0)
+        snprintf(why, sizeof why, "unknown option -%c", optopt);
+    else if (strchr(opt, '=') == NULL && ceremony_option_takes_value(opt))
+        snprintf(why, sizeof why, "%.100s needs a value", opt);
+    else
+        snprintf(why, sizeof why, "unknown option %.100s", opt);
+    return cli_usage(c, why);
 }
 
 int

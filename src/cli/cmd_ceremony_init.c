@@ -86,7 +86,7 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
             o->operator_name = optarg;
             break;
         default:
-            return cli_usage(c, "unknown option or missing value");
+            return ceremony_bad_option(c, argc, argv);
         }
     }
     o->ns.log_n = (int) wf;

@@ -96,7 +96,7 @@ parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
             r->operator_name = optarg;
             break;
         default:
-            return cli_usage(c, "unknown option or missing value");
+            return ceremony_bad_option(c, argc, argv);
         }
     }
     r->queries = argv + optind;

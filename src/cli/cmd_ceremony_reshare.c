@@ -87,7 +87,7 @@ parse_reshare(const struct cmd *c, int argc, char **argv, struct reshare *r)
             r->operator_name = optarg;
             break;
         default:
-            return cli_usage(c, "unknown option or missing value");
+            return ceremony_bad_option(c, argc, argv);
         }
     }
     r->ns.log_n = (int) wf;

@@ -6,7 +6,7 @@
 #include "vault/vault.h"
 
 static const struct cmd import_cmd = { "import", NULL, 0,
-                                       "import [--inspect] [--foreign] [--operator NAME] FILE...", NULL };
+                                       "import [--inspect] [--foreign] [--operator NAME] [--as kms|epf] FILE...", NULL };
 
 int
 cmd_import(struct cli *cli, int argc, char **argv)

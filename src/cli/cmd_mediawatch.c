@@ -100,6 +100,7 @@ media_json(const struct mw_medium *m)
     FIELD(fs_type);
     FIELD(fs_uuid);
     FIELD(fs_label);
+    FIELD(mount_options);
 #undef FIELD
     return j;
 }

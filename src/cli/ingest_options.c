@@ -1,4 +1,5 @@
 #include "cli/ingest_options.h"
+#include "formats/formats.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +43,7 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
         { "foreign", no_argument, NULL, 'f' },
         { "operator", required_argument, NULL, 'o' },
         { "max-size", required_argument, NULL, 'm' },
+        { "as", required_argument, NULL, 'a' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -61,6 +63,16 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
             if (!*optarg)
                 return cli_usage(c, "--operator needs a name"), -1;
             o->operator_name = optarg;
+            break;
+        case 'a':
+            if (strcmp(c->name, "import") != 0)
+                return cli_usage(c, "--as is an option of import"), -1;
+            if (strcmp(optarg, "kms") == 0)
+                o->declared = FMT_KMS;
+            else if (strcmp(optarg, "epf") == 0)
+                o->declared = FMT_EPF;
+            else
+                return cli_usage(c, "--as takes kms or epf"), -1;
             break;
         case 'm':
             if (!allow_max_size || parse_size(optarg, &o->max_size) < 0 || o->max_size == 0)

@@ -33,6 +33,8 @@ json_word(enum ingest_line what)
     return w[what];
 }
 
+static void print_line(FILE *out, enum ingest_line what, const char *path, const char *detail);
+
 static void
 on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
 {
@@ -65,24 +67,35 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
     }
     if (rep->quiet_ok && what != INGEST_SKIPPED && what != INGEST_UNINSPECTED)
         return;
-    printf("%-19s ", ingest_line_word(what));
-    cli_put_safe(stdout, path);
+    {
+        FILE *out = rep->held ? rep->held : stdout;
+
+        print_line(out, what, path, detail);
+    }
+}
+
+/* One file's line, as a person reads it. */
+static void
+print_line(FILE *out, enum ingest_line what, const char *path, const char *detail)
+{
+    fprintf(out, "%-19s ", ingest_line_word(what));
+    cli_put_safe(out, path);
     if (detail && *detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
         /* "ID rest": "as ID (rest)" */
         const char *sp = strchr(detail, ' ');
 
-        fputs("  as ", stdout);
-        printf("%.*s", sp ? (int) (sp - detail) : (int) strlen(detail), detail);
+        fputs("  as ", out);
+        fprintf(out, "%.*s", sp ? (int) (sp - detail) : (int) strlen(detail), detail);
         if (sp && sp[1]) {
-            fputs(what == INGEST_SEALED ? " (" : ": ", stdout);
-            cli_put_safe(stdout, sp + 1);
-            fputs(what == INGEST_SEALED ? ")" : "", stdout);
+            fputs(what == INGEST_SEALED ? " (" : ": ", out);
+            cli_put_safe(out, sp + 1);
+            fputs(what == INGEST_SEALED ? ")" : "", out);
         }
     } else if (detail && *detail) {
-        fputs(": ", stdout);
-        cli_put_safe(stdout, detail);
+        fputs(": ", out);
+        cli_put_safe(out, detail);
     }
-    putchar('\n');
+    fputc('\n', out);
 }
 
 static char *
@@ -116,6 +129,9 @@ ingest_report_init(struct ingest_report *rep, struct cli *cli, struct ingest_opt
     if (cli->json)
         rep->files = json_array();
     rep->progress = !cli->json && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
+    /* all or nothing: "sealed" is only true once the bundle is committed */
+    if (o->all_or_nothing && !cli->json)
+        rep->held = open_memstream(&rep->held_text, &rep->held_len);
     o->line = on_line;
     o->ask_password = on_password;
     o->progress = on_progress;
@@ -144,6 +160,14 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
 
     if (rep->progress)
         fputs("\r\033[K", stderr);
+    if (rep->held) {
+        fclose(rep->held);
+        rep->held = NULL;
+        if (rc == 0 && !r->failed && rep->held_text)
+            fputs(rep->held_text, stdout);
+        free(rep->held_text);
+        rep->held_text = NULL;
+    }
     if (rc < 0) {
         /* one bad file already has its line; with several, say that none went in */
         if (!(import && r->failed == 1 && r->seen == 1))

@@ -12,6 +12,10 @@ struct ingest_report {
     json_t     *files;     /* --json: one object per file */
     bool        progress;  /* a progress line on stderr (a terminal, stdout redirected) */
     bool        quiet_ok;  /* print only problems (mediawatch logs elsewhere) */
+    bool        hold;      /* import: the lines of what went well wait for the commit */
+    FILE       *held;
+    char       *held_text;
+    size_t      held_len;
     void (*also)(void *ctx, enum ingest_line what, const char *path, const char *detail);
     void       *also_ctx;
 };

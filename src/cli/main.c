@@ -23,7 +23,7 @@ static const struct cmd commands[] = {
       "  check-share  a custodian checks their share file and passphrase\n"
       "  reshare      a quorum issues a new share set; the old one is retired\n" },
     { "import", cmd_import, CMD_SECRETS,
-      "import [--inspect] [--foreign] [--operator NAME] FILE...",
+      "import [--inspect] [--foreign] [--operator NAME] [--as kms|epf] FILE...",
       "Seals the files into one new bundle, all or nothing: a missing, empty or\n"
       "unrecognised file (or, with --inspect, a wrong password) seals nothing.\n\n"
       "  --inspect        open each file (asks each password-protected file's export\n"
@@ -32,7 +32,10 @@ static const struct cmd commands[] = {
       "                   re-export it without the old password\n"
       "  --foreign        accept keys whose certificate a CA outside the vault's\n"
       "                   home issuers issued\n"
-      "  --operator NAME  who brought the files (default: the login name)\n" },
+      "  --operator NAME  who brought the files (default: the login name)\n"
+      "  --as kms|epf     declare the files Exchange KMS exports or Entrust/Outlook\n"
+      "                   profiles: sealed as they are (no public specification exists\n"
+      "                   to recognise or open them)\n" },
     { "scan", cmd_scan, CMD_SECRETS,
       "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] DIR",
       "Walks DIR without following links, finds export files by their content,\n"

@@ -35,28 +35,48 @@ cli_interactive(struct cli *cli)
     return cli->passphrase_file == NULL;
 }
 
+/*
+ * The whole passphrase file, into secure memory: a regular file or a pipe
+ * (bash's <(...) keeps passphrases off the disk altogether), at most 1 MiB.
+ */
 static int
 load_passphrase_file(struct prompter *p, const char *path)
 {
     struct stat st;
     int         fd = open(path, O_RDONLY | O_CLOEXEC);
-    ssize_t     n;
+    size_t      len = 0;
 
     if (fd < 0)
         return okra_fail_errno(errno, "cannot open the passphrase file %s", path);
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PASSFILE_MAX) {
+    if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
         close(fd);
-        return okra_fail(-EINVAL, "%s is not a passphrase file (a regular file under 1 MiB)", path);
+        return okra_fail(-EINVAL, "%s is not a passphrase file (a regular file or a pipe)", path);
     }
-    if ((p->file = secmem_alloc((size_t) st.st_size + 1)) == NULL) {
+    if ((p->file = secmem_alloc(PASSFILE_MAX + 1)) == NULL) {
         close(fd);
         return okra_fail(-ENOMEM, "out of secure memory");
     }
-    n = fs_pread_full(fd, p->file, (size_t) st.st_size, 0);
+    for (;;) {
+        ssize_t n = read(fd, p->file + len, PASSFILE_MAX + 1 - len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+
+            close(fd);
+            return okra_fail_errno(e, "cannot read the passphrase file %s", path);
+        }
+        if (n == 0)
+            break;
+        len += (size_t) n;
+        if (len > PASSFILE_MAX) {
+            close(fd);
+            return okra_fail(-EFBIG, "the passphrase file %s is larger than 1 MiB", path);
+        }
+    }
     close(fd);
-    if (n < 0)
-        return okra_fail_errno((int) -n, "cannot read the passphrase file %s", path);
-    p->len = (size_t) n;
+    p->len = len;
     return 0;
 }
 

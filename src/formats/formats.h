@@ -78,7 +78,8 @@ int fmt_detect_as(enum fmt_kind kind, struct fmt_detect *ret);
 
 /* One certificate, as the manifest's "cert" records it (all public). */
 struct fmt_cert {
-    char *subject;      /* "CN=Alice Officer, O=Example Corp" (RFC 2253 order, UTF-8) */
+    char *subject;      /* RFC 2253 order, as Windows shows it (UTF-8): a certificate made
+                           with -subj "/O=Example Corp/CN=Alice" reads "CN=Alice, O=Example Corp" */
     char *issuer;
     char  serial[130];  /* lowercase hex, no separators, as stored (leading zeros dropped) */
     char  sha1[41];     /* SHA-1 of the DER: the thumbprint Windows shows, lowercase hex */

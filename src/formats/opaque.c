@@ -2,7 +2,7 @@
  * opaque.c: Entrust/Outlook .epf profiles and Exchange KMS export files.
  *
  * Neither format has a public specification or a public sample with a known
- * password (doc/formats-notes.md has what is known and where from). okra
+ * password (SECURITY.md (".epf and KMS export files") has what is known and where from). okra
  * never opens them: it seals the bytes as they are, for a recovery that
  * hands the same bytes back to the tool that made them.
  *

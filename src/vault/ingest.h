@@ -40,6 +40,8 @@ struct ingest_opts {
     bool        commit_empty;   /* mediawatch: a bundle even with no new item */
     uint64_t    max_size;
     bool        absolute_paths; /* import: source.path absolute */
+    int         declared;       /* import --as: an enum fmt_kind (FMT_EPF, FMT_KMS) the operator
+                                   declares every file to be; 0 to recognise by content */
     /*
      * Asks the export password of one file (secure memory, caller frees with
      * secmem_free), in order; NULL stops the whole operation (no terminal,

@@ -220,7 +220,13 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
         s->fd = fd;
     else
         close(fd);
-    fmt_detect(s->data, s->len, s->size, &s->det);
+    if (o->declared != FMT_NONE) {
+        fmt_detect_as(o->declared, &s->det);
+    } else {
+        const char *base = strrchr(s->path, '/');
+
+        fmt_detect_named(s->data, s->len, s->size, base ? base + 1 : s->path, &s->det);
+    }
     if (s->det.kind == FMT_NONE) {
         slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
         s->decided = true;

@@ -36,22 +36,14 @@ vault_bundle_name(uint64_t seq, char *out, size_t cap)
     snprintf(out, cap, "bundles/%08llu.tar", (unsigned long long) seq);
 }
 
-static int
-load_config(struct vault *v)
+int
+vault_parse_config(struct vault *v, const char *text, size_t len)
 {
     json_error_t jerr;
-    char        *text;
-    size_t       len;
     const char  *id, *fmt, *rcpt;
-    int          rc;
 
-    rc = fs_read_file(v->dirfd, "okra.json", CONFIG_MAX, &text, &len);
-    if (rc == -ENOENT)
-        return okra_fail(-ENOENT, "no vault at %s (create one with 'okra ceremony init')", v->dir);
-    if (rc < 0)
-        return okra_fail_errno(-rc, "cannot read %s/okra.json", v->dir);
+    json_decref(v->config);
     v->config = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(text);
     if (v->config == NULL || !json_is_object(v->config))
         return okra_fail(-EINVAL, "%s/okra.json is damaged (line %d: %s)", v->dir, jerr.line,
                          jerr.text);
@@ -70,7 +62,26 @@ load_config(struct vault *v)
         snprintf(v->recipient_text, sizeof v->recipient_text, "%s", rcpt);
         v->has_recipient = true;
     }
+    if (json_object_get(v->config, "policy") && !json_is_object(json_object_get(v->config, "policy")))
+        return okra_fail(-EINVAL, "%s/okra.json: policy is not an object", v->dir);
     return 0;
+}
+
+static int
+load_config(struct vault *v)
+{
+    char  *text;
+    size_t len;
+    int    rc;
+
+    rc = fs_read_file(v->dirfd, "okra.json", CONFIG_MAX, &text, &len);
+    if (rc == -ENOENT)
+        return okra_fail(-ENOENT, "no vault at %s (create one with 'okra ceremony init')", v->dir);
+    if (rc < 0)
+        return okra_fail_errno(-rc, "cannot read %s/okra.json", v->dir);
+    rc = vault_parse_config(v, text, len);
+    free(text);
+    return rc;
 }
 
 int

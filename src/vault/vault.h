@@ -79,6 +79,9 @@ int vault_create_begin(const char *dir, const struct vault_init *init, struct va
 int vault_create_publish(struct vault *v, const char *dir);
 void vault_create_abandon(struct vault *v);
 
+/* Parses okra.json's text into v (config, vault_id, recipient); outside bytes. */
+int vault_parse_config(struct vault *v, const char *text, size_t len);
+
 /* flock(2) on VAULT/lock, not waiting: -EAGAIN when another writer holds it. */
 int vault_take_lock(struct vault *v);
 

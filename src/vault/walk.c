@@ -27,8 +27,8 @@ struct walk {
     struct walk_opts opts;
     struct frame    *stack;
     size_t           depth, cap;
-    uint64_t         entries;
-    bool             stopped;
+    uint64_t         entries; /* files and the like (not folders) */
+    uint64_t         folders;
     char            *path;
     size_t           path_cap;
     char            *current; /* the name returned last */
@@ -191,18 +191,17 @@ visit(struct walk *w, struct walk_entry *ret)
         free(name);
         return rc;
     }
-    if (++w->entries > w->opts.max_entries) {
-        char why[96];
-
-        snprintf(why, sizeof why, "the walk stops here: entries past the %llu%s are not read",
-                 (unsigned long long) w->opts.max_entries, "th");
-        skip(w, w->path, why);
-        w->stopped = true;
-        free(name);
-        return 0;
-    }
     if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         skip(w, w->path, "cannot be read");
+    } else if (S_ISDIR(st.st_mode) ? ++w->folders > w->opts.max_entries
+                                   : ++w->entries > w->opts.max_entries) {
+        /* a line each, not a stop: what is past the limit is named, never opened */
+        char why[96];
+
+        snprintf(why, sizeof why, "past the %llu%s %s: not read",
+                 (unsigned long long) w->opts.max_entries, "th",
+                 S_ISDIR(st.st_mode) ? "folder" : "entry");
+        skip(w, w->path, why);
     } else if (S_ISDIR(st.st_mode)) {
         if (w->depth > w->opts.max_depth) {
             skip(w, w->path, "a folder deeper than 32 levels (not walked)");
@@ -234,7 +233,7 @@ visit(struct walk *w, struct walk_entry *ret)
 int
 walk_next(struct walk *w, struct walk_entry *ret)
 {
-    while (w->depth > 0 && !w->stopped) {
+    while (w->depth > 0) {
         struct frame *f = &w->stack[w->depth - 1];
         int           rc;
 

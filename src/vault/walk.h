@@ -3,8 +3,8 @@
  *
  * No link is followed (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_XDEV), nothing but regular files is returned, and limits on
- * depth and entry count bound the work; what is passed over is reported
- * with a reason. Files come in sorted path order (byte order of the whole
+ * depth, entries (files and the like) and folders bound the work; what is
+ * passed over is reported, a line each, with a reason, and the walk goes on. Files come in sorted path order (byte order of the whole
  * path, as `LC_ALL=C sort` gives), which fixes the order of prompts.
  */
 #ifndef OKRA_WALK_H

@@ -22,10 +22,11 @@ static char               path[64];
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    struct mini_seckey *sk = secmem_alloc(sizeof *sk);
+    struct mini_seckey *sk;
 
     (void) argc, (void) argv;
-    if (okra_crypto_init() < 0 || sk == NULL || mini_keypair(sk, &key) < 0)
+    if (okra_crypto_init() < 0 || (sk = secmem_alloc(sizeof *sk)) == NULL ||
+        mini_keypair(sk, &key) < 0)
         abort();
     secmem_free(sk);
     snprintf(path, sizeof path, "/tmp/okra-fuzz-bundle.%ld.tar", (long) getpid());

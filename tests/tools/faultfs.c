@@ -12,6 +12,8 @@
  *   FAULT_AT      fail the Nth call of that kind (from 1); 0 or unset: none
  *   FAULT_STICKY  1: fail that call and every later one of the kind (a dead disk)
  *   FAULT_ERRNO   EIO (default), ENOSPC, EDQUOT, EROFS, or a number
+ *   FAULT_ACTION  kill: instead of failing the call, the process dies of SIGKILL
+ *                 just before it is made (a crash at exactly that point)
  *   FAULT_PATH    count only calls on files at or under this path (the vault);
  *                 the file is found through /proc/self/fd or the path given
  *   FAULT_COUNT   1: at exit, print "KIND COUNT" for every kind
@@ -24,7 +26,7 @@
  * fflush() or fclose() is not seen (what okra stages through FILE * fails
  * only at its fsync, rename or later write).
  *
- * The Makefile builds every tests/tools/*.c into build/tools/: without
+ * The Makefile builds each C file in tests/tools/ into build/tools/: without
  * FAULTFS_SO this file is a small program that says how to use the shim.
  */
 #ifndef _GNU_SOURCE
@@ -50,6 +52,7 @@ main(void)
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +73,7 @@ static struct {
     int           sticky;
     int           err;
     int           count;
+    int           kill;
     char          path[PATH_MAX];
     size_t        path_len;
     char          report[PATH_MAX];
@@ -93,7 +97,7 @@ static int (*real_openat64)(int, const char *, int, ...);
 
 #define LOAD(name) (real_##name = (__typeof__(real_##name)) dlsym(RTLD_NEXT, #name))
 /* the real call, looked up on first use when a constructor runs before ours */
-#define REAL(name) (real_##name ? real_##name : LOAD(name))
+#define REAL(name) (__extension__({ if (real_##name == NULL) LOAD(name); real_##name; }))
 
 static int
 parse_errno(const char *s)
@@ -140,6 +144,7 @@ faultfs_init(void)
     F.sticky = (s = getenv("FAULT_STICKY")) != NULL && *s == '1';
     F.err = parse_errno(getenv("FAULT_ERRNO"));
     F.count = (s = getenv("FAULT_COUNT")) != NULL && *s == '1';
+    F.kill = (s = getenv("FAULT_ACTION")) != NULL && strcmp(s, "kill") == 0;
     if ((s = getenv("FAULT_PATH")) != NULL && *s && strlen(s) < sizeof F.path) {
         if (realpath(s, F.path) == NULL)
             snprintf(F.path, sizeof F.path, "%s", s);
@@ -250,6 +255,11 @@ hit(enum kind k, const char *where)
     n = __atomic_add_fetch(&F.calls[k], 1, __ATOMIC_RELAXED);
     if ((int) k != F.target || F.at == 0 || n < F.at || (n > F.at && !F.sticky))
         return 0;
+    if (F.kill) {
+        snprintf(line, sizeof line, "killed before %s #%lu on %s\n", kind_names[k], n, where);
+        say(line);
+        syscall(SYS_kill, (long) getpid(), SIGKILL);
+    }
     snprintf(line, sizeof line, "injected %s #%lu on %s: %s\n", kind_names[k], n, where,
              strerrorname_np(F.err) ? strerrorname_np(F.err) : "error");
     say(line);

@@ -421,7 +421,7 @@ test_detect_epf(void **state)
     assert_int_equal(d.kind, FMT_EPF);
     /* What content recognises as something else stays that, whatever its name. */
     fmt_detect_named(
-        (const uint8_t *)"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 60, 60,
+        (const uint8_t *)"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", 59, 59,
         "cert.epf", &d);
     assert_int_equal(d.kind, FMT_NONE);
     assert_non_null(strstr(d.why, "certificate"));
