@@ -125,6 +125,9 @@ check_vault_shape(struct vault *v, struct bundle_check *c, const uint64_t *seqs,
         strcmp(c[0].recipient, v->recipient_text) != 0)
         PROBLEM("%s/okra.json: recipient %s is not the one the ceremony created (%s)", v->dir,
                 v->recipient_text, c[0].recipient);
+    if (seqs[0] == 0 && c[0].ok && c[0].policy && !json_equal(c[0].policy, vault_policy(v)))
+        PROBLEM("%s/okra.json: the policy is not the one the ceremony recorded in bundle 0 "
+                "(edited since)", v->dir);
 }
 
 /* CHECKPOINT may be at the newest bundle or one behind it (a crash between the two). */
@@ -293,6 +296,8 @@ vault_verify(struct vault *v, const struct verify_opts *o, struct verify_result 
     }
     if (o->checkpoint)
         check_auditor_checkpoint(o->n_named ? NULL : v, key, c, n, o, r);
+    for (i = 0; i < n; i++)
+        json_decref(c[i].policy);
     free(c);
     free(seqs);
     return r->problems ? 1 : 0;

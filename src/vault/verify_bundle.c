@@ -84,6 +84,8 @@ on_field(void *ctx, const char *key, json_t *value)
 
     if (!strcmp(key, "recipient") && json_is_string(value))
         snprintf(s->c->recipient, sizeof s->c->recipient, "%s", json_string_value(value));
+    if (!strcmp(key, "policy") && s->c->policy == NULL)
+        s->c->policy = json_incref(value);
     if (!strcmp(key, "station_key") && json_is_string(value))
         snprintf(s->c->station_key, sizeof s->c->station_key, "%s", json_string_value(value));
     return manifest_head_field(&s->c->head, key, value);
@@ -315,6 +317,7 @@ verify_one_bundle(struct bundle_check *c)
     c->why[0] = '\0';
     memset(&c->head, 0, sizeof c->head);
     c->sums[0] = c->recipient[0] = c->station_key[0] = '\0';
+    c->policy = NULL;
     c->n_items = 0;
     if (bundle_open(c->dirfd, c->path, &br) < 0) {
         fail(c, "%s", okra_errmsg());

@@ -23,9 +23,10 @@ struct bundle_check {
     uint32_t                  n_items;
     char                      recipient[AGE_RECIPIENT_MAX]; /* a ceremony-init's, else "" */
     char                      station_key[24];              /* likewise */
+    json_t                   *policy;                       /* likewise (a reference) */
 };
 
-/* Fills c->ok/why and the rest; never fails otherwise. */
+/* Fills c->ok/why and the rest; never fails otherwise. The caller json_decref's c->policy. */
 void verify_one_bundle(struct bundle_check *c);
 
 #endif

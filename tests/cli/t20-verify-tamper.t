@@ -57,6 +57,7 @@ tamper "a middle payload forged with the station key" 'forge $(b 3)'
 tamper "the newest payload forged with the station key" 'forge $(b 6)'
 tamper "rolled back behind the saved checkpoint" 'rm $(b 6) $(b 5) && cp $TMP/cp3/CHECKPOINT* $W/'
 tamper "CHECKPOINT pointing past the bundles" 'rm $(b 6); cp $V/CHECKPOINT* $W/'
+tamper "okra.json policy edited"          'jq ".policy.home_issuers = [{\"der\": \"AAAA\"}]" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
 tamper "okra.json recipient replaced"      'jq --arg r "$(age-keygen 2>/dev/null | age-keygen -y)" ".recipient = \$r" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
 
 # without the pinned key, a rollback to a self-consistent state is caught only by the saved checkpoint

@@ -51,9 +51,9 @@ main(int argc, char **argv)
     secmem_free(text);
     if (vault_create_begin(argv[1], &init, &v) < 0)
         return fprintf(stderr, "mkvault: %s\n", okra_errmsg()), 1;
-    extra = json_pack("{s:s, s:s, s:{s:i, s:i, s:[s]}}", "recipient", v->recipient_text,
+    extra = json_pack("{s:s, s:s, s:{s:i, s:i, s:[s]}, s:O}", "recipient", v->recipient_text,
                       "station_key", v->station_keyid, "set", "id", 0, "threshold", 1,
-                      "custodians", "test");
+                      "custodians", "test", "policy", vault_policy(v));
     {
         struct bundle_header h = { "ceremony-init", "test", NULL, extra };
 
