@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3"
 
 static const char *const stmt_sql[N_STMTS] = {
     [ST_ADD_BUNDLE] = "INSERT OR REPLACE INTO bundles(seq, sums, prev, kind, time, operator, media, items) "
@@ -33,9 +33,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS items(id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE,"
     " seq INTEGER NOT NULL, pos INTEGER NOT NULL, format TEXT, serial TEXT, sha1 TEXT,"
     " subject TEXT, issuer TEXT, not_after TEXT, medium TEXT, json TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS items_order ON items(seq, pos);"
-    "CREATE INDEX IF NOT EXISTS items_serial ON items(serial);"
-    "CREATE INDEX IF NOT EXISTS items_sha1 ON items(sha1);";
+    /* rows go in in vault order, so rowid order is (seq, pos) order: no index for that */
+    "CREATE INDEX IF NOT EXISTS items_serial ON items(serial) WHERE serial IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS items_sha1 ON items(sha1) WHERE sha1 IS NOT NULL;";
 
 
 

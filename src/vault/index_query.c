@@ -81,11 +81,11 @@ vindex_lookup(struct vindex *x, const char *query, json_t **ret_item)
         char serial[160];
 
         vindex_normalise_hex(query, serial, sizeof serial, true);
-        if ((rc = collect(x, "SELECT json, seq FROM items WHERE serial = ?", serial, NULL, hits)) == 0)
+        if ((rc = collect(x, "SELECT json, seq FROM items WHERE serial = ? AND serial IS NOT NULL", serial, NULL, hits)) == 0)
             rc = pick(hits, query, "serial", ret_item);
     }
     if (rc == -ENOENT && strlen(norm) == 40 &&
-        (rc = collect(x, "SELECT json, seq FROM items WHERE sha1 = ?", norm, NULL, hits)) == 0)
+        (rc = collect(x, "SELECT json, seq FROM items WHERE sha1 = ? AND sha1 IS NOT NULL", norm, NULL, hits)) == 0)
         rc = pick(hits, query, "thumbprint", ret_item);
     if (rc == -ENOENT) {
         snprintf(upper, sizeof upper, "%sg", norm); /* every id with the prefix sorts below */
@@ -121,7 +121,7 @@ list_sql(const struct vindex_filter *f, const char **binds, int *n)
         fputs(" AND medium LIKE '%' || ? || '%'", m), binds[(*n)++] = f->medium;
     if (f->format)
         fputs(" AND format = ?", m), binds[(*n)++] = f->format;
-    fputs(" ORDER BY seq, pos", m);
+    fputs(" ORDER BY rowid", m);
     if (f->limit || f->offset)
         fprintf(m, " LIMIT %lld OFFSET %llu", f->limit ? (long long) f->limit : -1LL,
                 (unsigned long long) f->offset);

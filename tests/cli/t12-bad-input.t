@@ -34,6 +34,7 @@ is "$RC" 1 "import is all or nothing"
 like "$ERR" "text.pfx: not an export file" "it names the first bad file"
 like "$ERR" "empty.pfx: is empty" "and the second"
 is "$(vault_snapshot "$V")" "$before" "and seals nothing"
+is "$OUT" "" "and says nothing was sealed, not 'sealed' for the good files"
 
 # --inspect: a wrong password is named, every file's password is still asked
 printf 'wrong\npw-modern\n' >"$TMP/pw"
