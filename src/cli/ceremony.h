@@ -37,6 +37,9 @@ const struct cmd *ceremony_subcommand(const char *name);
 /* After getopt_long returned '?' or ':': names the option; returns EXIT_USAGE. */
 int ceremony_bad_option(const struct cmd *c, int argc, char **argv);
 
+/* Whether path is dir or lies beneath it (lexically, after making both absolute). */
+bool ceremony_path_inside(const char *path, const char *dir);
+
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
 int ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct cmd subcommands[] = {
     { "ceremony init", cmd_ceremony_init, CMD_SECRETS,
@@ -123,6 +124,53 @@ ceremony_bad_option(const struct cmd *c, int argc, char **argv)
     else
         snprintf(why, sizeof why, "unknown option %.100s", opt);
     return cli_usage(c, why);
+}
+
+/* An absolute, lexically normalised copy of path ("." and ".." folded, no trailing '/'). */
+static char *
+absolute(const char *path)
+{
+    char  *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0), *joined = NULL, *out, *save = NULL, *seg;
+    size_t o = 0;
+
+    if (asprintf(&joined, "%s/%s", cwd ? cwd : "", path) < 0) {
+        free(cwd);
+        return NULL;
+    }
+    free(cwd);
+    if ((out = malloc(strlen(joined) + 2)) == NULL) {
+        free(joined);
+        return NULL;
+    }
+    for (seg = strtok_r(joined, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+        if (strcmp(seg, ".") == 0)
+            continue;
+        if (strcmp(seg, "..") == 0) {
+            while (o > 0 && out[--o] != '/')
+                ;
+            continue;
+        }
+        o += (size_t) sprintf(out + o, "/%s", seg);
+    }
+    out[o] = '\0';
+    free(joined);
+    return out;
+}
+
+bool
+ceremony_path_inside(const char *path, const char *dir)
+{
+    char *p = absolute(path), *d = absolute(dir);
+    bool  inside = false;
+
+    if (p && d) {
+        size_t n = strlen(d);
+
+        inside = strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0' || n == 0);
+    }
+    free(p);
+    free(d);
+    return inside;
 }
 
 int

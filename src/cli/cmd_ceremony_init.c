@@ -151,6 +151,12 @@ preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **re
                      "--passphrase-file");
         return EXIT_USAGE;
     }
+    if (ceremony_path_inside(o->ns.share_dir, cli->vault_dir) ||
+        ceremony_path_inside(cli->vault_dir, o->ns.share_dir)) {
+        cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
+                  "with their custodians", o->ns.share_dir, cli->vault_dir);
+        return EXIT_USAGE;
+    }
     if (vault_check_new_dir(cli->vault_dir) < 0) {
         cli_error_from(NULL);
         return EXIT_FAIL;

@@ -168,6 +168,11 @@ check_targets(struct rec *r)
     size_t i;
     int    bad = 0;
 
+    if (ceremony_path_inside(r->out_dir, r->v->dir) || ceremony_path_inside(r->v->dir, r->out_dir)) {
+        cli_error("--out %s and the vault %s must be apart: recovered keys never go into the vault "
+                  "folder", r->out_dir, r->v->dir);
+        return -1;
+    }
     if (cer_out_precheck(r->out_dir) < 0) {
         cli_error_from(NULL);
         return -1;

@@ -113,6 +113,12 @@ preflight(struct cli *cli, const struct cmd *c, struct reshare *r)
                      "--passphrase-file");
         return EXIT_USAGE;
     }
+    if (ceremony_path_inside(r->ns.share_dir, cli->vault_dir) ||
+        ceremony_path_inside(cli->vault_dir, r->ns.share_dir)) {
+        cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
+                  "with their custodians", r->ns.share_dir, cli->vault_dir);
+        return EXIT_USAGE;
+    }
     return newset_prepare(&r->ns, r->names, r->n_names);
 }
 

@@ -40,6 +40,26 @@ fs_write_full(int fd, const void *buf, size_t len)
     return 0;
 }
 
+int
+fs_pwrite_full(int fd, const void *buf, size_t len, off_t off)
+{
+    const uint8_t *p = buf;
+
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, off);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t) n;
+        off += n;
+    }
+    return 0;
+}
+
 ssize_t
 fs_pread_full(int fd, void *buf, size_t len, off_t off)
 {

@@ -20,6 +20,9 @@ int fs_write_atomic(int dirfd, const char *name, const void *data, size_t len, m
 /* Writes all of buf to fd, retrying short writes; returns 0 or -errno. */
 int fs_write_full(int fd, const void *buf, size_t len);
 
+/* Writes all of buf at offset, retrying short writes; returns 0 or -errno. */
+int fs_pwrite_full(int fd, const void *buf, size_t len, off_t off);
+
 /* Reads up to len bytes at offset, retrying short reads; returns bytes read or -errno. */
 ssize_t fs_pread_full(int fd, void *buf, size_t len, off_t off);
 

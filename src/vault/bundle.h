@@ -9,10 +9,12 @@
  *   SHA256SUMS.minisig      signed by the station key, trusted comment
  *                           "okra vault=<id> seq=<n> kind=<kind>"
  *
- * Memory stays bounded however many items a bundle holds: payloads are
- * staged by worker threads in files under VAULT/tmp (one stager per thread),
- * manifest items, checksum lines and payload locations in further files,
- * and the tar is assembled from them at commit. Commit is atomic and
+ * Memory stays bounded however many items a bundle holds: worker threads
+ * encrypt payloads into memory (a large one spills to its stager's file in
+ * VAULT/tmp); as each item is added, in order, its payloads' tar entries go
+ * to a body file and its manifest line and checksum lines to two more; the
+ * commit writes MANIFEST.json, appends the body as it is, then SHA256SUMS
+ * and the signature. Commit is atomic and
  * durable: the tar is written to tmp/, fsynced, renamed into bundles/ (never
  * over an existing bundle), the folder fsynced, then CHECKPOINT updated.
  */
@@ -29,13 +31,17 @@
 struct bundle_writer;
 struct bw_stager;
 
-/* Where a staged payload is. */
+/* A staged payload: in memory (mem), or, when large, in its stager's file. */
 struct bw_blob {
+    uint8_t *mem;        /* malloc'd ciphertext, or NULL */
     uint32_t stager;
     uint64_t off;
     uint64_t len;
     uint8_t  sha256[32]; /* of the staged (encrypted) bytes */
 };
+
+/* Frees a blob that will not be added (a file found already sealed). */
+void bw_blob_release(struct bw_blob *b);
 
 struct bundle_header {
     const char *kind;     /* "import", "ceremony-init", "recovery", ... */
@@ -70,8 +76,8 @@ int bw_stage_plain(struct bw_stager *s, const uint8_t *p, size_t n, struct bw_bl
  * "opened" when opened is not NULL) to its member names. Returns the item's
  * place in the bundle (from 1).
  */
-int bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payload,
-                const struct bw_blob *opened);
+int bw_add_item(struct bundle_writer *bw, json_t *item, struct bw_blob *payload,
+                struct bw_blob *opened);
 /* The JSON text of the item added last, as the manifest holds it (valid until the next add). */
 const char *bw_last_item_text(const struct bundle_writer *bw);
 uint32_t bw_item_count(const struct bundle_writer *bw);

@@ -18,31 +18,34 @@
 #include <time.h>
 #include <unistd.h>
 
+#define MEM_BLOB_MAX (1024 * 1024) /* larger payloads spill to the stager's file */
 #define STAGE_BUF (256 * 1024)
 #define COPY_BUF (256 * 1024)
 #define MAX_STAGERS 64
 
+/*
+ * A stager is one worker's: the payload being encrypted goes to memory and,
+ * past MEM_BLOB_MAX, on to the stager's file in VAULT/tmp. Ciphertext is not
+ * secret; plain malloc.
+ */
 struct bw_stager {
     struct bundle_writer *bw;
     uint32_t              id;
-    int                   fd;
-    uint64_t              end;     /* logical end of what was staged */
-    uint64_t              buf_off; /* file offset of buf[0] */
-    size_t                buf_len;
-    uint64_t              start;   /* of the blob being staged */
+    int                   fd;       /* the spill file, opened on first need */
+    uint64_t              end;      /* of what the file holds */
+    uint8_t              *mem;      /* the blob being staged */
+    size_t                len, cap;
+    bool                  spilled;  /* this blob went to the file */
+    uint64_t              start;    /* its offset there */
     struct sha256         sha;
-    int                   err;
-    uint8_t               buf[STAGE_BUF];
 };
 
-/* A payload's place, written to tmp/loc in item order. */
-struct loc_record {
-    uint32_t item_no;
-    uint32_t opened;
-    uint32_t stager;
-    uint32_t pad;
-    uint64_t off;
-    uint64_t len;
+/* Writes the tar entries of payloads as items come, so that commit only concatenates. */
+struct body {
+    struct archive *a;
+    int             fd;
+    bool            discard; /* libarchive's end-of-archive marker is not the body's */
+    int             err;
 };
 
 struct bundle_writer {
@@ -54,7 +57,9 @@ struct bundle_writer {
     time_t            mtime;
     char             *kind;
     json_t           *header;
-    FILE             *items, *sums, *locs;
+    FILE             *items, *sums;
+    struct body       body;
+    uint8_t          *copy_buf;
     uint32_t          n_items;
     char             *last_text; /* the item added last, as written */
     bool              committed;
@@ -62,6 +67,9 @@ struct bundle_writer {
     struct bw_stager *stagers[MAX_STAGERS];
     uint32_t          n_stagers;
 };
+
+static int  body_open(struct bundle_writer *bw);
+static void body_close(struct bundle_writer *bw);
 
 void
 bundle_payload_name(uint32_t item_no, int opened, char *out, size_t cap)
@@ -161,6 +169,7 @@ bw_begin(struct vault *v, const struct bundle_header *h, struct bundle_writer **
         return okra_fail(-ENOMEM, "out of memory");
     bw->v = v;
     bw->tmpfd = -1;
+    bw->body.fd = -1;
     pthread_mutex_init(&bw->lock, NULL);
     vault_now(bw->time);
     strptime(bw->time, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -181,9 +190,13 @@ bw_begin(struct vault *v, const struct bundle_header *h, struct bundle_writer **
     }
     bw->items = open_part(bw, "items");
     bw->sums = open_part(bw, "sums");
-    bw->locs = open_part(bw, "locs");
-    if (!bw->items || !bw->sums || !bw->locs) {
-        rc = okra_fail_errno(errno, "cannot create staging files in %s/tmp", v->dir);
+    bw->copy_buf = malloc(COPY_BUF);
+    if (!bw->items || !bw->sums || !bw->copy_buf) {
+        rc = okra_fail_errno(errno ? errno : ENOMEM, "cannot create staging files in %s/tmp", v->dir);
+        bw_free(bw);
+        return rc;
+    }
+    if ((rc = body_open(bw)) < 0) {
         bw_free(bw);
         return rc;
     }
@@ -221,14 +234,63 @@ bw_item_count(const struct bundle_writer *bw)
     return bw->n_items;
 }
 
+/* ---- the body: payload entries, in order, as items are added ---- */
+
+static la_ssize_t
+body_write(struct archive *a, void *ctx, const void *buf, size_t n)
+{
+    struct body *b = ctx;
+    int          rc;
+
+    (void) a;
+    if (b->discard)
+        return (la_ssize_t) n;
+    if ((rc = fs_write_full(b->fd, buf, n)) < 0) {
+        b->err = -rc;
+        archive_set_error(a, -rc, "%s", strerror(-rc));
+        return -1;
+    }
+    return (la_ssize_t) n;
+}
+
+static int
+body_open(struct bundle_writer *bw)
+{
+    struct body *b = &bw->body;
+
+    b->fd = openat(bw->tmpfd, "body", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (b->fd < 0)
+        return okra_fail_errno(errno, "cannot create a staging file in %s/tmp", bw->v->dir);
+    b->a = archive_write_new();
+    archive_write_set_format_pax_restricted(b->a);
+    /* unbuffered: what libarchive writes is exactly the entries, nothing held back */
+    archive_write_set_bytes_per_block(b->a, 0);
+    if (archive_write_open(b->a, b, NULL, body_write, NULL) != ARCHIVE_OK)
+        return okra_fail(-EIO, "cannot start the bundle's body: %s", archive_error_string(b->a));
+    return 0;
+}
+
+static void
+body_close(struct bundle_writer *bw)
+{
+    struct body *b = &bw->body;
+
+    if (b->a) {
+        b->discard = true; /* the end-of-archive marker comes with the whole bundle */
+        archive_write_free(b->a);
+        b->a = NULL;
+    }
+    if (b->fd >= 0)
+        close(b->fd);
+    b->fd = -1;
+}
+
 /* ---- stagers ---- */
 
 int
 bw_stager_new(struct bundle_writer *bw, struct bw_stager **ret)
 {
     struct bw_stager *s;
-    char              name[32];
-    int               rc = 0;
 
     pthread_mutex_lock(&bw->lock);
     if (bw->n_stagers == MAX_STAGERS) {
@@ -241,83 +303,81 @@ bw_stager_new(struct bundle_writer *bw, struct bw_stager **ret)
     }
     s->bw = bw;
     s->id = bw->n_stagers;
-    snprintf(name, sizeof name, "payload.%u", s->id);
-    s->fd = openat(bw->tmpfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (s->fd < 0) {
-        rc = okra_fail_errno(errno, "cannot create a staging file in %s/tmp", bw->v->dir);
-        free(s);
-    } else {
-        bw->stagers[bw->n_stagers++] = s;
-        *ret = s;
-    }
+    s->fd = -1;
+    bw->stagers[bw->n_stagers++] = s;
+    *ret = s;
     pthread_mutex_unlock(&bw->lock);
-    return rc;
-}
-
-static int
-stager_flush(struct bw_stager *s)
-{
-    int rc;
-
-    if (s->buf_len == 0)
-        return 0;
-    rc = 0;
-    {
-        size_t done = 0;
-
-        while (done < s->buf_len) {
-            ssize_t n = pwrite(s->fd, s->buf + done, s->buf_len - done,
-                               (off_t) (s->buf_off + done));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                rc = -errno;
-                break;
-            }
-            done += (size_t) n;
-        }
-    }
-    if (rc < 0)
-        return okra_fail_write(-rc, "%s/tmp", s->bw->v->dir);
-    s->buf_off += s->buf_len;
-    s->buf_len = 0;
     return 0;
 }
 
-/* The age writer's sink: buffer, hash. */
+/* Moves what is in memory to the stager's file (a payload too large to hold). */
+static int
+spill(struct bw_stager *s)
+{
+    int rc;
+
+    if (s->fd < 0) {
+        char name[32];
+
+        snprintf(name, sizeof name, "payload.%u", s->id);
+        s->fd = openat(s->bw->tmpfd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                       0600);
+        if (s->fd < 0)
+            return okra_fail_errno(errno, "cannot create a staging file in %s/tmp", s->bw->v->dir);
+    }
+    if (!s->spilled) {
+        s->spilled = true;
+        s->start = s->end;
+    }
+    if (s->len && (rc = (int) fs_pwrite_full(s->fd, s->mem, s->len, (off_t) s->end)) < 0)
+        return okra_fail_write(-rc, "%s/tmp", s->bw->v->dir);
+    s->end += s->len;
+    s->len = 0;
+    return 0;
+}
+
+/* The age writer's sink: hash, keep. */
 static int
 stager_sink(void *ctx, const uint8_t *p, size_t n)
 {
     struct bw_stager *s = ctx;
-    int               rc;
 
     sha256_update(&s->sha, p, n);
-    while (n > 0) {
-        size_t take = STAGE_BUF - s->buf_len;
+    if (s->len + n > s->cap) {
+        size_t   cap = s->cap ? s->cap : 8192;
+        uint8_t *m;
 
-        if (take > n)
-            take = n;
-        memcpy(s->buf + s->buf_len, p, take);
-        s->buf_len += take;
-        s->end += take;
-        p += take;
-        n -= take;
-        if (s->buf_len == STAGE_BUF && (rc = stager_flush(s)) < 0)
-            return rc;
+        while (cap < s->len + n && cap < MEM_BLOB_MAX)
+            cap *= 2;
+        if (s->len + n > cap) { /* past what a blob keeps in memory */
+            int rc = spill(s);
+
+            if (rc < 0)
+                return rc;
+            if (n > s->cap)
+                return fs_pwrite_full(s->fd, p, n, (off_t) s->end) < 0
+                           ? okra_fail_write(errno, "%s/tmp", s->bw->v->dir)
+                           : (s->end += n, 0);
+        } else {
+            if ((m = realloc(s->mem, cap)) == NULL)
+                return okra_fail(-ENOMEM, "out of memory");
+            s->mem = m;
+            s->cap = cap;
+        }
     }
+    memcpy(s->mem + s->len, p, n);
+    s->len += n;
     return 0;
 }
 
 int
 bw_stage_begin(struct bw_stager *s, struct age_writer **ret_writer)
 {
-    int rc;
-
-    s->start = s->end;
+    s->len = 0;
+    s->spilled = false;
     if (sha256_init(&s->sha) < 0)
         return okra_fail(-ENOMEM, "cannot start SHA-256");
-    rc = age_writer_new_x25519(ret_writer, s->bw->v->recipient, stager_sink, s);
-    return rc;
+    return age_writer_new_x25519(ret_writer, s->bw->v->recipient, stager_sink, s);
 }
 
 int
@@ -326,13 +386,24 @@ bw_stage_end(struct bw_stager *s, struct age_writer *w, struct bw_blob *ret)
     int rc = age_writer_finish(w);
 
     age_writer_free(w);
+    if (rc == 0 && s->spilled)
+        rc = spill(s); /* the rest goes down too: the committer reads it from the file */
     if (rc < 0) {
         bw_stage_abandon(s, NULL);
         return rc;
     }
+    memset(ret, 0, sizeof *ret);
     ret->stager = s->id;
-    ret->off = s->start;
-    ret->len = s->end - s->start;
+    if (s->spilled) {
+        ret->off = s->start;
+        ret->len = s->end - s->start;
+    } else {
+        /* the blob takes the buffer; the next one starts a new one */
+        ret->mem = s->mem;
+        ret->len = s->len;
+        s->mem = NULL;
+        s->cap = s->len = 0;
+    }
     sha256_final(&s->sha, ret->sha256);
     return 0;
 }
@@ -341,14 +412,10 @@ void
 bw_stage_abandon(struct bw_stager *s, struct age_writer *w)
 {
     age_writer_free(w);
-    /* rewind: later blobs overwrite what this one left */
-    if (s->start >= s->buf_off) {
-        s->buf_len = (size_t) (s->start - s->buf_off);
-    } else {
-        s->buf_off = s->start;
-        s->buf_len = 0;
-    }
-    s->end = s->start;
+    if (s->spilled)
+        s->end = s->start; /* later blobs overwrite what this one left */
+    s->spilled = false;
+    s->len = 0;
 }
 
 int
@@ -366,26 +433,82 @@ bw_stage_plain(struct bw_stager *s, const uint8_t *p, size_t n, struct bw_blob *
     return bw_stage_end(s, w, ret);
 }
 
+void
+bw_blob_release(struct bw_blob *b)
+{
+    free(b->mem);
+    b->mem = NULL;
+}
+
 /* ---- items, in order ---- */
 
 static int
-add_blob(struct bundle_writer *bw, uint32_t item_no, int opened, const struct bw_blob *b,
-         char *name, size_t cap)
+tar_fail(struct archive *a, const char *what)
 {
-    struct loc_record r = { .item_no = item_no, .opened = (uint32_t) opened,
-                            .stager = b->stager, .off = b->off, .len = b->len };
-    char              hex[SHA256_HEX];
+    int no = archive_errno(a);
+
+    if (no == ENOSPC || no == EDQUOT)
+        return okra_fail_write(no, "%s", what);
+    return okra_fail(-EIO, "cannot write %s: %s", what,
+                     archive_error_string(a) ? archive_error_string(a) : "I/O error");
+}
+
+static int
+entry_header(struct archive *a, time_t mtime, const char *name, uint64_t size)
+{
+    struct archive_entry *e = archive_entry_new();
+    int                   rc;
+
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_size(e, (la_int64_t) size);
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, mtime, 0);
+    archive_entry_set_uid(e, 0);
+    archive_entry_set_gid(e, 0);
+    rc = archive_write_header(a, e);
+    archive_entry_free(e);
+    return rc == ARCHIVE_OK ? 0 : tar_fail(a, name);
+}
+
+/* One payload's tar entry into the body, from memory or the stager's file. */
+static int
+add_blob(struct bundle_writer *bw, uint32_t item_no, int opened, struct bw_blob *b, char *name,
+         size_t cap)
+{
+    struct archive *a = bw->body.a;
+    char            hex[SHA256_HEX];
+    int             rc;
 
     bundle_payload_name(item_no, opened, name, cap);
     hex_encode(hex, b->sha256, sizeof b->sha256);
-    if (fwrite(&r, sizeof r, 1, bw->locs) != 1 || fprintf(bw->sums, "%s  %s\n", hex, name) < 0)
+    if (fprintf(bw->sums, "%s  %s\n", hex, name) < 0)
         return okra_fail_write(errno ? errno : EIO, "staging files in %s/tmp", bw->v->dir);
-    return 0;
+    if ((rc = entry_header(a, bw->mtime, name, b->len)) < 0)
+        return rc;
+    if (b->mem) {
+        if (b->len && archive_write_data(a, b->mem, b->len) != (la_ssize_t) b->len)
+            return tar_fail(a, name);
+        bw_blob_release(b);
+        /* the entry's padding goes down now, not with the next header */
+        return archive_write_finish_entry(a) == ARCHIVE_OK ? 0 : tar_fail(a, name);
+    }
+    for (uint64_t off = b->off, left = b->len; left > 0;) {
+        size_t  want = left > COPY_BUF ? COPY_BUF : (size_t) left;
+        ssize_t n = fs_pread_full(bw->stagers[b->stager]->fd, bw->copy_buf, want, (off_t) off);
+
+        if (n != (ssize_t) want)
+            return okra_fail(-EIO, "cannot read staged %s", name);
+        if (archive_write_data(a, bw->copy_buf, want) != (la_ssize_t) want)
+            return tar_fail(a, name);
+        off += want;
+        left -= want;
+    }
+    return archive_write_finish_entry(a) == ARCHIVE_OK ? 0 : tar_fail(a, name);
 }
 
 int
-bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payload,
-            const struct bw_blob *opened)
+bw_add_item(struct bundle_writer *bw, json_t *item, struct bw_blob *payload, struct bw_blob *opened)
 {
     uint32_t no = bw->n_items + 1;
     char     name[64], *text;
@@ -410,43 +533,15 @@ bw_add_item(struct bundle_writer *bw, json_t *item, const struct bw_blob *payloa
     return (int) no;
 }
 
-/* ---- assembly ---- */
+/* ---- assembly: MANIFEST.json, the body as it is, SHA256SUMS, the signature ---- */
 
 struct tar_out {
-    struct archive *a;
-    struct sha256   sha;        /* of the member being written, when hashing */
-    bool            hashing;
-    struct mini_prehash *pre;   /* BLAKE2b for the signature, when set */
+    struct archive      *a;
+    int                  fd;
+    struct sha256        sha;     /* of the member being written, when hashing */
+    bool                 hashing;
+    struct mini_prehash *pre;     /* BLAKE2b for the signature, when set */
 };
-
-static int
-tar_fail(struct tar_out *t, const char *what)
-{
-    const char *e = archive_error_string(t->a);
-    int         no = archive_errno(t->a);
-
-    if (no == ENOSPC || no == EDQUOT)
-        return okra_fail_write(no, "%s", what);
-    return okra_fail(-EIO, "cannot write %s: %s", what, e ? e : "I/O error");
-}
-
-static int
-member_begin(struct tar_out *t, struct bundle_writer *bw, const char *name, uint64_t size)
-{
-    struct archive_entry *e = archive_entry_new();
-    int                   rc;
-
-    archive_entry_set_pathname(e, name);
-    archive_entry_set_size(e, (la_int64_t) size);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_mtime(e, bw->mtime, 0);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
-    rc = archive_write_header(t->a, e);
-    archive_entry_free(e);
-    return rc == ARCHIVE_OK ? 0 : tar_fail(t, name);
-}
 
 static int
 member_data(struct tar_out *t, const void *p, size_t n, const char *name)
@@ -458,39 +553,37 @@ member_data(struct tar_out *t, const void *p, size_t n, const char *name)
     if (t->pre)
         mini_prehash_update(t->pre, p, n);
     if (archive_write_data(t->a, p, n) != (la_ssize_t) n)
-        return tar_fail(t, name);
+        return tar_fail(t->a, name);
     return 0;
 }
 
-/* Copies len bytes at off of fd into the current member. */
+/* Copies len bytes of fd from offset 0 into the current member. */
 static int
-member_copy(struct tar_out *t, int fd, uint64_t off, uint64_t len, const char *name, uint8_t *buf)
+member_copy(struct tar_out *t, int fd, uint64_t len, const char *name, uint8_t *buf)
 {
-    while (len > 0) {
-        size_t  want = len > COPY_BUF ? COPY_BUF : (size_t) len;
+    for (uint64_t off = 0; off < len;) {
+        size_t  want = len - off > COPY_BUF ? COPY_BUF : (size_t) (len - off);
         ssize_t n = fs_pread_full(fd, buf, want, (off_t) off);
         int     rc;
 
-        if (n < 0)
-            return okra_fail_errno((int) -n, "cannot read staged %s", name);
-        if ((size_t) n != want)
-            return okra_fail(-EIO, "staged %s is short", name);
+        if (n != (ssize_t) want)
+            return okra_fail(-EIO, "cannot read staged %s", name);
         if ((rc = member_data(t, buf, want, name)) < 0)
             return rc;
         off += want;
-        len -= want;
     }
     return 0;
 }
 
 /* MANIFEST.json: the header fields, then the staged items. */
 static int
-write_manifest(struct bundle_writer *bw, struct tar_out *t, uint8_t *buf, uint8_t hash[32])
+write_manifest(struct bundle_writer *bw, struct tar_out *t, uint8_t hash[32])
 {
     char       *head = json_dumps(bw->header, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     const char *tail = bw->n_items ? "\n  ]\n}\n" : "]\n}\n";
+    const char *prefix = ",\n  \"items\": [";
     size_t      hl;
-    uint64_t    items_len;
+    uint64_t    items_len = (uint64_t) ftello(bw->items);
     int         rc;
 
     if (head == NULL)
@@ -502,51 +595,56 @@ write_manifest(struct bundle_writer *bw, struct tar_out *t, uint8_t *buf, uint8_
     while (hl && head[hl - 1] == '\n')
         hl--;
     head[hl] = '\0';
-    items_len = (uint64_t) ftello(bw->items);
-    {
-        char   prefix[64];
-        size_t pl = (size_t) snprintf(prefix, sizeof prefix, ",\n  \"items\": [");
-        uint64_t size = hl + pl + items_len + strlen(tail);
-
-        t->hashing = true;
-        sha256_init(&t->sha);
-        if ((rc = member_begin(t, bw, "MANIFEST.json", size)) == 0 &&
-            (rc = member_data(t, head, hl, "MANIFEST.json")) == 0 &&
-            (rc = member_data(t, prefix, pl, "MANIFEST.json")) == 0 &&
-            (rc = member_copy(t, fileno(bw->items), 0, items_len, "MANIFEST.json", buf)) == 0)
-            rc = member_data(t, tail, strlen(tail), "MANIFEST.json");
-        sha256_final(&t->sha, hash);
-        t->hashing = false;
-    }
+    t->hashing = true;
+    sha256_init(&t->sha);
+    if ((rc = entry_header(t->a, bw->mtime, "MANIFEST.json",
+                           hl + strlen(prefix) + items_len + strlen(tail))) == 0 &&
+        (rc = member_data(t, head, hl, "MANIFEST.json")) == 0 &&
+        (rc = member_data(t, prefix, strlen(prefix), "MANIFEST.json")) == 0 &&
+        (rc = member_copy(t, fileno(bw->items), items_len, "MANIFEST.json", bw->copy_buf)) == 0 &&
+        (rc = member_data(t, tail, strlen(tail), "MANIFEST.json")) == 0 &&
+        archive_write_finish_entry(t->a) != ARCHIVE_OK) /* its padding, before the body */
+        rc = tar_fail(t->a, "MANIFEST.json");
+    sha256_final(&t->sha, hash);
+    t->hashing = false;
     free(head);
     return rc;
 }
 
+/* The payload entries, written as the items came: appended as they are. */
 static int
-write_payloads(struct bundle_writer *bw, struct tar_out *t, uint8_t *buf)
+append_body(struct bundle_writer *bw, struct tar_out *t)
 {
-    struct loc_record r;
-    char              name[64];
-    int               rc;
+    off_t in = 0, len = lseek(bw->body.fd, 0, SEEK_END);
 
-    rewind(bw->locs);
-    while (fread(&r, sizeof r, 1, bw->locs) == 1) {
-        if (r.stager >= bw->n_stagers)
-            return okra_fail(-EIO, "internal: staging record names no stager");
-        bundle_payload_name(r.item_no, (int) r.opened, name, sizeof name);
-        if ((rc = member_begin(t, bw, name, r.len)) < 0 ||
-            (rc = member_copy(t, bw->stagers[r.stager]->fd, r.off, r.len, name, buf)) < 0)
-            return rc;
+    while (in < len) {
+        ssize_t n = copy_file_range(bw->body.fd, &in, t->fd, NULL, (size_t) (len - in), 0);
+
+        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
+            break; /* no kernel copy here: copy by hand below */
+        if (n < 0)
+            return okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
+        if (n == 0)
+            return okra_fail(-EIO, "the bundle's body is short");
     }
-    if (ferror(bw->locs))
-        return okra_fail(-EIO, "cannot read staging records in %s/tmp", bw->v->dir);
+    while (in < len) {
+        size_t  want = (size_t) (len - in) > COPY_BUF ? COPY_BUF : (size_t) (len - in);
+        ssize_t n = fs_pread_full(bw->body.fd, bw->copy_buf, want, in);
+        int     rc;
+
+        if (n != (ssize_t) want)
+            return okra_fail(-EIO, "cannot read the bundle's body");
+        if ((rc = fs_write_full(t->fd, bw->copy_buf, want)) < 0)
+            return okra_fail_write(-rc, "the bundle to %s/tmp", bw->v->dir);
+        in += (off_t) want;
+    }
     return 0;
 }
 
 /* SHA256SUMS and its signature; fills the sums hash. */
 static int
 write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_hash[32],
-           uint8_t *buf, uint8_t sums_hash[32])
+           uint8_t sums_hash[32])
 {
     struct mini_prehash pre;
     uint8_t             digest[MINI_HASH_LEN];
@@ -563,9 +661,9 @@ write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_h
     t->pre = &pre;
     t->hashing = true;
     sha256_init(&t->sha);
-    if ((rc = member_begin(t, bw, "SHA256SUMS", ll + sums_len)) == 0 &&
+    if ((rc = entry_header(t->a, bw->mtime, "SHA256SUMS", ll + sums_len)) == 0 &&
         (rc = member_data(t, line, ll, "SHA256SUMS")) == 0)
-        rc = member_copy(t, fileno(bw->sums), 0, sums_len, "SHA256SUMS", buf);
+        rc = member_copy(t, fileno(bw->sums), sums_len, "SHA256SUMS", bw->copy_buf);
     sha256_final(&t->sha, sums_hash);
     t->hashing = false;
     t->pre = NULL;
@@ -575,7 +673,7 @@ write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_h
     bundle_trusted_comment(bw->v->vault_id, bw->seq, bw->kind, tc, sizeof tc);
     if ((sig = station_sign(bw->v, digest, tc)) == NULL)
         return okra_fail(-EIO, "cannot sign bundle %llu", (unsigned long long) bw->seq);
-    if ((rc = member_begin(t, bw, "SHA256SUMS.minisig", strlen(sig))) == 0)
+    if ((rc = entry_header(t->a, bw->mtime, "SHA256SUMS.minisig", strlen(sig))) == 0)
         rc = member_data(t, sig, strlen(sig), "SHA256SUMS.minisig");
     free(sig);
     return rc;
@@ -584,13 +682,9 @@ write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_h
 static int
 flush_parts(struct bundle_writer *bw)
 {
-    uint32_t i;
-    int      rc;
-
-    for (i = 0; i < bw->n_stagers; i++)
-        if ((rc = stager_flush(bw->stagers[i])) < 0)
-            return rc;
-    if (fflush(bw->items) || fflush(bw->sums) || fflush(bw->locs))
+    if (bw->body.err)
+        return okra_fail_write(bw->body.err, "staging files in %s/tmp", bw->v->dir);
+    if (fflush(bw->items) || fflush(bw->sums))
         return okra_fail_write(errno, "staging files in %s/tmp", bw->v->dir);
     return 0;
 }
@@ -598,25 +692,22 @@ flush_parts(struct bundle_writer *bw)
 static int
 assemble(struct bundle_writer *bw, int fd, uint8_t sums_hash[32])
 {
-    struct tar_out t = { 0 };
-    uint8_t        manifest_hash[32], *buf = malloc(COPY_BUF);
+    struct tar_out t = { .fd = fd };
+    uint8_t        manifest_hash[32];
     int            rc;
 
-    if (buf == NULL)
-        return okra_fail(-ENOMEM, "out of memory");
     t.a = archive_write_new();
     archive_write_set_format_pax_restricted(t.a);
-    archive_write_set_bytes_in_last_block(t.a, 1);
+    /* unbuffered, so that the body can go in between libarchive's own writes */
+    archive_write_set_bytes_per_block(t.a, 0);
     if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
-        rc = tar_fail(&t, "the bundle");
-    else if ((rc = write_manifest(bw, &t, buf, manifest_hash)) == 0 &&
-             (rc = write_payloads(bw, &t, buf)) == 0 &&
-             (rc = write_sums(bw, &t, manifest_hash, buf, sums_hash)) == 0 &&
+        rc = tar_fail(t.a, "the bundle");
+    else if ((rc = write_manifest(bw, &t, manifest_hash)) == 0 && (rc = append_body(bw, &t)) == 0 &&
+             (rc = write_sums(bw, &t, manifest_hash, sums_hash)) == 0 &&
              archive_write_close(t.a) != ARCHIVE_OK)
-        rc = tar_fail(&t, "the bundle");
+        rc = tar_fail(t.a, "the bundle");
     archive_write_free(t.a);
     sha256_free(&t.sha);
-    free(buf);
     return rc;
 }
 
@@ -657,7 +748,7 @@ bw_commit(struct bundle_writer *bw, char ret_sums_hex[SHA256_HEX])
     if (rc == 0 && fsync(fd) < 0)
         rc = okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
     if (close(fd) < 0 && rc == 0)
-        rc = okra_fail_errno(errno, "cannot write the bundle to disk");
+        rc = okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
     if (rc == 0)
         rc = publish(bw);
     if (rc < 0) {
@@ -677,28 +768,31 @@ bw_free(struct bundle_writer *bw)
 
     if (bw == NULL)
         return;
+    body_close(bw);
     for (i = 0; i < bw->n_stagers; i++) {
         char name[32];
 
         snprintf(name, sizeof name, "payload.%u", i);
-        close(bw->stagers[i]->fd);
+        if (bw->stagers[i]->fd >= 0) {
+            close(bw->stagers[i]->fd);
+            unlinkat(bw->tmpfd, name, 0);
+        }
         sha256_free(&bw->stagers[i]->sha);
-        unlinkat(bw->tmpfd, name, 0);
+        free(bw->stagers[i]->mem);
         free(bw->stagers[i]);
     }
     if (bw->items)
         fclose(bw->items);
     if (bw->sums)
         fclose(bw->sums);
-    if (bw->locs)
-        fclose(bw->locs);
     if (bw->tmpfd >= 0) {
         unlinkat(bw->tmpfd, "items", 0);
         unlinkat(bw->tmpfd, "sums", 0);
-        unlinkat(bw->tmpfd, "locs", 0);
+        unlinkat(bw->tmpfd, "body", 0);
         unlinkat(bw->tmpfd, "bundle.tar", 0);
         close(bw->tmpfd);
     }
+    free(bw->copy_buf);
     json_decref(bw->header);
     free(bw->last_text);
     free(bw->kind);

@@ -140,6 +140,8 @@ stop_workers(struct pipeline *p)
 static void
 slot_clear(struct slot *s)
 {
+    bw_blob_release(&s->payload);
+    bw_blob_release(&s->opened);
     free(s->path);
     free(s->relpath);
     free(s->detail);

@@ -87,6 +87,10 @@ is "$RC" 2 "--share-dir is needed"
 run_okra --vault "$TMP/v2" --passphrase-file "$(pwfile a b)" ceremony init --custodians 2 --threshold 1 --share-dir "$TMP/s2" --show-mnemonic
 is "$RC" 2 "--show-mnemonic needs a terminal, not --passphrase-file"
 
+run_okra --vault "$TMP/v2" --passphrase-file "$(pwfile a b)" ceremony init --custodians 2 --threshold 1 --share-dir "$TMP/v2/../v2/shares"
+is "$RC" 2 "a share folder inside the vault folder is refused"
+like "$ERR" "must be apart" "and says why"
+
 mkdir -p "$TMP/full"; touch "$TMP/full/old-share.age"
 run_okra --vault "$TMP/v2" --passphrase-file "$(pwfile a b)" ceremony init --custodians 2 --threshold 1 --share-dir "$TMP/full"
 is "$RC" 1 "a share folder that is not empty is refused"
