@@ -42,7 +42,7 @@ endif
 CFLAGS   ?=
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -pthread $(SANLD)
+LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pthread $(SANLD)
 LIBS     = $(PKG_LIBS) -lm
 
 LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)

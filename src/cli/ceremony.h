@@ -34,6 +34,14 @@ int cmd_ceremony_reshare(struct cli *cli, int argc, char **argv);
 /* The table row of a subcommand, for usage lines. */
 const struct cmd *ceremony_subcommand(const char *name);
 
+/*
+ * Files to remove if the ceremony is interrupted by a signal before it ends
+ * (staged recovered files, new share files not yet recorded); cleared once
+ * they are published or removed.
+ */
+void ceremony_litter_add(int dirfd, const char *name);
+void ceremony_litter_clear(void);
+
 /* After getopt_long returned '?' or ':': names the option; returns EXIT_USAGE. */
 int ceremony_bad_option(const struct cmd *c, int argc, char **argv);
 

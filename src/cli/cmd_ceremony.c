@@ -3,10 +3,13 @@
  * (git's 'bundle' style): init, recover, check-share, reshare.
  */
 #include "cli/ceremony.h"
+#include "ceremony/recover.h"
 #include "common/err.h"
 #include "vault/checkpoint.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +205,58 @@ ceremony_print_checkpoint(struct vault *v)
     free(text);
 }
 
+/*
+ * What an interrupted ceremony leaves behind: staged recovered files (keys in
+ * the clear), new share files of a set never recorded. The handler removes
+ * them (unlinkat is async-signal-safe), then dies of the signal as it would
+ * have. prompt.c restores this handler after each prompt and re-raises.
+ */
+#define LITTER_MAX 1024
+
+static struct {
+    int  dirfd;
+    char name[CER_OUT_NAME_MAX + 32];
+} litter[LITTER_MAX];
+static volatile sig_atomic_t n_litter;
+
+void
+ceremony_litter_add(int dirfd, const char *name)
+{
+    if (n_litter == LITTER_MAX || strlen(name) >= sizeof litter[0].name)
+        return;
+    litter[n_litter].dirfd = dirfd;
+    strcpy(litter[n_litter].name, name);
+    n_litter++;
+}
+
+void
+ceremony_litter_clear(void)
+{
+    n_litter = 0;
+}
+
+static void
+on_interrupt(int sig)
+{
+    sig_atomic_t i;
+
+    for (i = 0; i < n_litter; i++)
+        unlinkat(litter[i].dirfd, litter[i].name, 0);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void
+catch_interrupts(void)
+{
+    struct sigaction sa = { .sa_handler = on_interrupt };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 int
 cmd_ceremony(struct cli *cli, int argc, char **argv)
 {
@@ -225,5 +280,6 @@ cmd_ceremony(struct cli *cli, int argc, char **argv)
             return EXIT_OK;
         }
     cli->command = c->name;
+    catch_interrupts();
     return c->fn(cli, argc - 1, argv + 1);
 }

@@ -272,6 +272,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         vault_create_abandon(v);
         return EXIT_FAIL;
     }
+    ceremony_litter_clear(); /* the share files are recorded now */
     newset_free(&o->ns);
     transcript(cli, v, o, sums, time);
     vault_close(v);

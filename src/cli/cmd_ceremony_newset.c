@@ -183,6 +183,7 @@ write_one(struct new_set *ns, unsigned i, const char *vault_id, struct share_tex
     if (fd < 0)
         return okra_fail_errno(errno, "cannot create %s/%s", ns->share_dir, ns->files[i]);
     ns->written = i + 1;
+    ceremony_litter_add(ns->dirfd, ns->files[i]);
     rc = sharefile_seal(t, ns->passphrases[i], ns->log_n, fd_sink, &fd);
     if (rc == 0 && (fsync(fd) < 0 || close(fd) < 0))
         return okra_fail_errno(errno, "cannot write %s/%s", ns->share_dir, ns->files[i]);
@@ -371,6 +372,7 @@ newset_remove_files(struct new_set *ns)
         fs_fsync_dir(ns->dirfd);
     }
     ns->written = 0;
+    ceremony_litter_clear();
     if (ns->dir_created && rmdir(ns->share_dir) == 0)
         ns->dir_created = false;
 }

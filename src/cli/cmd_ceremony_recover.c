@@ -207,12 +207,23 @@ fd_sink(void *ctx, const uint8_t *p, size_t n)
 }
 
 /* Stages bytes (already in memory) under name. */
+/* cer_out_begin, and the staged file is removed if a signal ends okra before it is published. */
+static int
+begin_file(struct rec *r, const char *name, int *fd)
+{
+    int rc = cer_out_begin(&r->out, name, fd);
+
+    if (rc == 0)
+        ceremony_litter_add(r->out.dirfd, r->out.files[r->out.n - 1].tmp);
+    return rc;
+}
+
 static int
 stage_bytes(struct rec *r, const char *name, const uint8_t *p, size_t n)
 {
     int fd, rc;
 
-    if ((rc = cer_out_begin(&r->out, name, &fd)) < 0)
+    if ((rc = begin_file(r, name, &fd)) < 0)
         return rc;
     if ((rc = fd_sink(&fd, p, n)) < 0) {
         cer_out_drop_last(&r->out, fd);
@@ -226,7 +237,7 @@ stage_original(struct rec *r, const struct rec_item *it)
 {
     int fd, rc;
 
-    if ((rc = cer_out_begin(&r->out, it->out, &fd)) < 0)
+    if ((rc = begin_file(r, it->out, &fd)) < 0)
         return rc;
     rc = cer_payload_decrypt(r->v, it->bundle, it->payload, r->identity, fd_sink, &fd);
     if (rc < 0) {
@@ -449,6 +460,7 @@ static int
 run(struct cli *cli, struct rec *r)
 {
     uint64_t seq = 0;
+    int      rc;
 
     if (look_up(r) < 0) {
         if (r->items == NULL)
@@ -468,7 +480,9 @@ run(struct cli *cli, struct rec *r)
         return EXIT_FAIL;
     if (decrypt_items(cli, r) < 0 || commit_record(cli, r, &seq) < 0)
         return EXIT_FAIL;
-    if (cer_out_publish(&r->out) < 0) {
+    rc = cer_out_publish(&r->out);
+    ceremony_litter_clear();
+    if (rc < 0) {
         cli_error("%s (the recovery is recorded in bundle %llu)", okra_errmsg(),
                   (unsigned long long) seq);
         return EXIT_FAIL;
@@ -504,6 +518,7 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
         rc = run(cli, &r);
     }
     cer_out_close(&r.out);
+    ceremony_litter_clear();
     secmem_free(r.identity);
     ceremony_free_shares(r.given, r.n_shares);
     cer_sets_free(&r.sets);

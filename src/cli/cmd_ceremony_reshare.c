@@ -251,6 +251,7 @@ run(struct cli *cli, struct reshare *r)
         newset_remove_files(&r->ns);
         return EXIT_FAIL;
     }
+    ceremony_litter_clear(); /* the share files are recorded now */
     newset_free(&r->ns);
     transcript(cli, r, seq, sums);
     return EXIT_OK;

@@ -161,8 +161,9 @@ read_tty_line(struct prompter *p, const char *question)
     interrupted = 0;
     sigaction(SIGINT, &sa, &oint);
     sigaction(SIGTERM, &sa, &oterm);
-    (void) !write(p->tty, question, strlen(question));
+    /* echo off first, then the question: an answer typed as soon as the question shows is kept */
     tcsetattr(p->tty, TCSAFLUSH, &quiet);
+    (void) !write(p->tty, question, strlen(question));
     for (;;) {
         char    c;
         ssize_t r = read(p->tty, &c, 1);

@@ -46,7 +46,11 @@ struct body {
     int             fd;
     bool            discard; /* libarchive's end-of-archive marker is not the body's */
     int             err;
+    uint8_t        *buf;     /* libarchive writes unbuffered (header, data, padding): gather */
+    size_t          len;
 };
+
+#define BODY_BUF (256 * 1024)
 
 struct bundle_writer {
     struct vault     *v;
@@ -236,16 +240,32 @@ bw_item_count(const struct bundle_writer *bw)
 
 /* ---- the body: payload entries, in order, as items are added ---- */
 
+static int
+body_flush(struct body *b)
+{
+    int rc;
+
+    if (b->len && (rc = fs_write_full(b->fd, b->buf, b->len)) < 0) {
+        b->err = -rc;
+        return rc;
+    }
+    b->len = 0;
+    return 0;
+}
+
 static la_ssize_t
 body_write(struct archive *a, void *ctx, const void *buf, size_t n)
 {
     struct body *b = ctx;
-    int          rc;
+    int          rc = 0;
 
-    (void) a;
     if (b->discard)
         return (la_ssize_t) n;
-    if ((rc = fs_write_full(b->fd, buf, n)) < 0) {
+    if (b->len + n > BODY_BUF && (rc = body_flush(b)) == 0 && n > BODY_BUF)
+        rc = fs_write_full(b->fd, buf, n);
+    else if (rc == 0)
+        memcpy(b->buf + b->len, buf, n), b->len += n;
+    if (rc < 0) {
         b->err = -rc;
         archive_set_error(a, -rc, "%s", strerror(-rc));
         return -1;
@@ -259,7 +279,7 @@ body_open(struct bundle_writer *bw)
     struct body *b = &bw->body;
 
     b->fd = openat(bw->tmpfd, "body", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (b->fd < 0)
+    if (b->fd < 0 || (b->buf = malloc(BODY_BUF)) == NULL)
         return okra_fail_errno(errno, "cannot create a staging file in %s/tmp", bw->v->dir);
     b->a = archive_write_new();
     archive_write_set_format_pax_restricted(b->a);
@@ -283,6 +303,8 @@ body_close(struct bundle_writer *bw)
     if (b->fd >= 0)
         close(b->fd);
     b->fd = -1;
+    free(b->buf);
+    b->buf = NULL;
 }
 
 /* ---- stagers ---- */
@@ -682,6 +704,7 @@ write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_h
 static int
 flush_parts(struct bundle_writer *bw)
 {
+    body_flush(&bw->body);
     if (bw->body.err)
         return okra_fail_write(bw->body.err, "staging files in %s/tmp", bw->v->dir);
     if (fflush(bw->items) || fflush(bw->sums))

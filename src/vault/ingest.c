@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +36,17 @@ struct pipeline {
     struct home_issuers        home;
     char                      *medium; /* --medium words of this ingest's medium */
     struct slot                slots[WINDOW];
-    bool                       ready[WINDOW];
-    uint64_t                   produced, next_work, committed, bytes;
-    bool                       finished;
-    int                        idle;         /* workers waiting for work */
-    bool                       main_waiting; /* the committer waits for a result */
+    /*
+     * Hand-offs are lock-free (a claim and a flag per file); the mutex and
+     * the two condition variables are only for sleeping.
+     */
+    atomic_bool                ready[WINDOW];
+    _Atomic uint64_t           produced, next_work;
+    uint64_t                   committed, bytes; /* the calling thread's own */
+    atomic_bool                finished;
+    atomic_int                 idle;         /* workers asleep for want of work */
+    atomic_bool                main_waiting; /* the committer sleeps until... */
+    _Atomic uint64_t           wait_from, wait_to; /* ...all of these are ready */
     pthread_mutex_t            lock;
     pthread_cond_t             work, done;
     pthread_t                  threads[MAX_WORKERS];
@@ -60,6 +67,32 @@ struct worker {
     struct item_ctx  c;
 };
 
+/* Whether every file the committer waits for is done. */
+static bool
+batch_ready(struct pipeline *p)
+{
+    uint64_t k, to = atomic_load(&p->wait_to);
+
+    for (k = atomic_load(&p->wait_from); k <= to; k++)
+        if (!atomic_load(&p->ready[k % WINDOW]))
+            return false;
+    return true;
+}
+
+/* Claims the next file to work on: 1, or 0 when there is none now. */
+static int
+claim(struct pipeline *p, uint64_t *ret)
+{
+    uint64_t i = atomic_load(&p->next_work);
+
+    while (i < atomic_load(&p->produced))
+        if (atomic_compare_exchange_weak(&p->next_work, &i, i + 1)) {
+            *ret = i;
+            return 1;
+        }
+    return 0;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -68,27 +101,30 @@ worker_main(void *arg)
 
     for (;;) {
         uint64_t i;
+        bool     stop;
 
+        if (claim(p, &i)) {
+            if (!p->slots[i % WINDOW].decided && !aborted(p))
+                ingest_process_slot(&w->c, &p->slots[i % WINDOW]);
+            atomic_store(&p->ready[i % WINDOW], true);
+            /* a wake-up costs two context switches: the committer asks for a batch */
+            if (atomic_load(&p->main_waiting) && batch_ready(p)) {
+                pthread_mutex_lock(&p->lock);
+                pthread_cond_signal(&p->done);
+                pthread_mutex_unlock(&p->lock);
+            }
+            continue;
+        }
         pthread_mutex_lock(&p->lock);
-        while (p->next_work >= p->produced && !p->finished) {
-            p->idle++;
+        atomic_fetch_add(&p->idle, 1);
+        while (atomic_load(&p->next_work) >= atomic_load(&p->produced) &&
+               !atomic_load(&p->finished))
             pthread_cond_wait(&p->work, &p->lock);
-            p->idle--;
-        }
-        if (p->next_work >= p->produced) {
-            pthread_mutex_unlock(&p->lock);
+        atomic_fetch_sub(&p->idle, 1);
+        stop = atomic_load(&p->next_work) >= atomic_load(&p->produced) && atomic_load(&p->finished);
+        pthread_mutex_unlock(&p->lock);
+        if (stop)
             break;
-        }
-        i = p->next_work++;
-        pthread_mutex_unlock(&p->lock);
-        if (!p->slots[i % WINDOW].decided && !aborted(p))
-            ingest_process_slot(&w->c, &p->slots[i % WINDOW]);
-        pthread_mutex_lock(&p->lock);
-        p->ready[i % WINDOW] = true;
-        /* wake the committer only when it waits (a futex call per file costs) */
-        if (p->main_waiting)
-            pthread_cond_signal(&p->done);
-        pthread_mutex_unlock(&p->lock);
     }
     free(w);
     return NULL;
@@ -127,7 +163,7 @@ stop_workers(struct pipeline *p)
     int i;
 
     pthread_mutex_lock(&p->lock);
-    p->finished = true;
+    atomic_store(&p->finished, true);
     pthread_cond_broadcast(&p->work);
     pthread_mutex_unlock(&p->lock);
     for (i = 0; i < p->n_threads; i++)
@@ -249,6 +285,27 @@ commit_slot(struct pipeline *p, struct slot *s)
     return 0;
 }
 
+/* Sleeps until the next files to commit are done (a batch of them, not one at a time). */
+static void
+wait_ready(struct pipeline *p, uint64_t upto)
+{
+    uint64_t produced = atomic_load(&p->produced), to = p->committed + WINDOW / 4;
+
+    if (to > upto - 1)
+        to = upto - 1;
+    if (to > produced - 1)
+        to = produced - 1;
+    pthread_mutex_lock(&p->lock);
+    atomic_store(&p->wait_from, p->committed);
+    atomic_store(&p->wait_to, to);
+    atomic_store(&p->main_waiting, true);
+    /* announced first, checked second: a worker that finished before sees it here */
+    while (!batch_ready(p))
+        pthread_cond_wait(&p->done, &p->lock);
+    atomic_store(&p->main_waiting, false);
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* Commits what is ready, in order; with wait, blocks until the oldest is. */
 static int
 drain(struct pipeline *p, bool wait, uint64_t upto)
@@ -257,19 +314,13 @@ drain(struct pipeline *p, bool wait, uint64_t upto)
         struct slot *s = &p->slots[p->committed % WINDOW];
         int          rc;
 
-        pthread_mutex_lock(&p->lock);
-        while (wait && !p->ready[p->committed % WINDOW]) {
-            p->main_waiting = true;
-            pthread_cond_wait(&p->done, &p->lock);
-            p->main_waiting = false;
+        if (!atomic_load(&p->ready[p->committed % WINDOW])) {
+            if (!wait)
+                return 0;
+            wait_ready(p, upto);
         }
-        if (!p->ready[p->committed % WINDOW]) {
-            pthread_mutex_unlock(&p->lock);
-            return 0;
-        }
-        p->ready[p->committed % WINDOW] = false;
+        atomic_store(&p->ready[p->committed % WINDOW], false);
         p->bytes -= s->budget;
-        pthread_mutex_unlock(&p->lock);
         rc = p->error ? 0 : commit_slot(p, s);
         if (rc < 0 && !p->error)
             p->error = rc;
@@ -286,8 +337,9 @@ static void
 make_room(struct pipeline *p, uint64_t size)
 {
     for (;;) {
-        bool full = p->produced - p->committed >= WINDOW ||
-                    (p->produced > p->committed && p->bytes + size > BYTES_IN_FLIGHT);
+        uint64_t produced = atomic_load(&p->produced);
+        bool     full = produced - p->committed >= WINDOW ||
+                    (produced > p->committed && p->bytes + size > BYTES_IN_FLIGHT);
 
         if (!full)
             return;
@@ -299,16 +351,16 @@ make_room(struct pipeline *p, uint64_t size)
 static void
 publish(struct pipeline *p, struct slot *s)
 {
-    pthread_mutex_lock(&p->lock);
     s->budget = s->relpath ? (s->size < INGEST_INMEM_MAX ? s->size : 0)
                            : (s->fd >= 0 ? 0 : s->len);
     p->bytes += s->budget;
-    p->produced++;
-    if (p->idle)
+    atomic_fetch_add(&p->produced, 1);
+    if (atomic_load(&p->idle) > 0) {
+        pthread_mutex_lock(&p->lock);
         pthread_cond_signal(&p->work);
-    pthread_mutex_unlock(&p->lock);
-    (void) s;
-    drain(p, false, p->produced);
+        pthread_mutex_unlock(&p->lock);
+    }
+    drain(p, false, atomic_load(&p->produced));
 }
 
 /* ---- producing ---- */
@@ -337,7 +389,7 @@ next_slot(struct pipeline *p, uint64_t size, const char *path, size_t path_len)
     struct slot *s;
 
     make_room(p, size);
-    s = &p->slots[p->produced % WINDOW];
+    s = &p->slots[atomic_load(&p->produced) % WINDOW];
     s->fd = -1;
     s->path = text_escape(path, path_len);
     return s;
@@ -378,9 +430,9 @@ finish(struct pipeline *p, int rc)
     const struct ingest_opts *o = p->o;
 
     if (rc == 0)
-        drain(p, true, p->produced);
+        drain(p, true, atomic_load(&p->produced));
     stop_workers(p);
-    drain(p, true, p->produced);
+    drain(p, true, atomic_load(&p->produced));
     if (rc == 0 && p->error)
         rc = p->error;
     if (rc == 0 && aborted(p)) {

@@ -88,6 +88,31 @@ is "$(wait_done)" 0 "recover at a terminal succeeds"
 is "$(screen | grep -c -e Tmux-Secret -e Fresh-Pfx)" 0 "no passphrase or password was echoed"
 ok "the new PKCS #12 opens with the new password" openssl pkcs12 -in "$TMP/out/$id.pfx" -passin pass:Fresh-Pfx-Pw-9 -noout
 
+# ---- Ctrl-C in the middle: nothing staged is left behind ----
+okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
+id2=$(okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id')
+nb=$(ls "$V/bundles" | wc -l)
+start "$OK --vault $V ceremony recover --share $TMP/shares/share-1-of-2-alice.age --share $TMP/shares/share-2-of-2-bob.age --out $TMP/int --repassword $id $id2"
+wait_for "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
+wait_for "Passphrase for share file share-2-of-2-bob.age: "; answer "Tmux-Secret-Bob-8"
+wait_for "New export password for $id.pfx: "; answer "P1"
+wait_for "Again, to confirm: "; answer "P1"
+wait_for "Old export password of $id2"
+tm send-keys -t t C-c
+wait_done >/dev/null
+is "$(ls -A "$TMP/int" 2>/dev/null | wc -l)" 0 "Ctrl-C at a prompt leaves no recovered file, staged or not"
+is "$(ls "$V/bundles" | wc -l)" "$nb" "and no recovery record"
+start "$OK --vault $TMP/vi ceremony init --custodians 2 --threshold 1 --share-dir $TMP/si --work-factor $WF"
+wait_for "Passphrase for custodian 1: "; answer "One-1"
+wait_for "Again, to confirm: "; answer "One-1"
+wait_for "Passphrase for custodian 2: "; answer "Two-2"
+wait_for "Again, to confirm: " 2; answer "Two-2"
+wait_for "Roll call: custodian 1"
+tm send-keys -t t C-c
+wait_done >/dev/null
+is "$(ls -A "$TMP/si" 2>/dev/null | wc -l)" 0 "Ctrl-C at the roll call removes the new share files"
+ok "and no vault appears" test ! -e "$TMP/vi"
+
 # ---- a custodian who cannot open their file: the ceremony is undone ----
 start "$OK --vault $TMP/v2 ceremony init --custodians 2 --threshold 1 --share-dir $TMP/s2 --work-factor $WF"
 wait_for "Passphrase for custodian 1: "; answer "One-1"
