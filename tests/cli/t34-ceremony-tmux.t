@@ -97,7 +97,7 @@ wait_for "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secr
 wait_for "Passphrase for share file share-2-of-2-bob.age: "; answer "Tmux-Secret-Bob-8"
 wait_for "New export password for $id.pfx: "; answer "P1"
 wait_for "Again, to confirm: "; answer "P1"
-wait_for "Old export password of $id2"
+wait_for "New export password for $id2.pfx: "
 tm send-keys -t t C-c
 wait_done >/dev/null
 is "$(ls -A "$TMP/int" 2>/dev/null | wc -l)" 0 "Ctrl-C at a prompt leaves no recovered file, staged or not"

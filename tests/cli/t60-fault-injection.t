@@ -101,7 +101,12 @@ trial() { # OPNAME WANT N_NEW KIND N: one injected fault and every check after i
     [[ $lines == 1 ]] || why+=" $lines lines on stderr (want one): $(tr '\n' '|' <<<"$err");"
     FAILED=$((FAILED + 1))
     # DESIGN: the line names the file or folder (and the fix)
-    if [[ $err == *"$W"* ]]; then NAMED=$((NAMED + 1)); else echo "$kind: ${err//$W/VAULT}" >>"$TMP/messages"; fi
+    # (the vault's path, a file named within it, or a full disk, which can only be the vault's)
+    if [[ $err == *"$W"* || $err =~ (bundles/[0-9]+\.tar|CHECKPOINT|index\.sqlite|disk\ is\ full) ]]; then
+      NAMED=$((NAMED + 1))
+    else
+      echo "$kind: ${err//$W/VAULT}" >>"$TMP/messages"
+    fi
     [[ $new == 0 || $new == "$want" ]] || why+=" $new of $want items sealed (all or nothing);"
     [[ $new == "$want" ]] && COMMITTED_BUT_FAILED=$((COMMITTED_BUT_FAILED + 1)) &&
       diag "  $op $kind #$n: exit $rc, yet the bundle was committed: $err"
