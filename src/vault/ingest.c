@@ -25,7 +25,7 @@
 #define WINDOW 64
 #define BYTES_IN_FLIGHT (32u * 1024 * 1024)
 #define MAX_WORKERS 8
-#define SLOT_KEEP (1024 * 1024) /* slot buffers above this are freed after use */
+
 
 struct pipeline {
     struct vault              *v;
@@ -36,6 +36,7 @@ struct pipeline {
     struct home_issuers        home;
     char                      *medium; /* --medium words of this ingest's medium */
     struct slot                slots[WINDOW];
+    uint8_t                   *arena; /* secure: WINDOW * SLOT_SMALL */
     /*
      * Hand-offs are lock-free (a claim and a flag per file); the mutex and
      * the two condition variables are only for sleeping.
@@ -185,18 +186,14 @@ slot_clear(struct slot *s)
     secmem_free(s->password);
     if (s->fd >= 0)
         close(s->fd);
-    if (s->data && s->cap > SLOT_KEEP) {
+    if (s->data && s->data != s->small) /* a large file's own buffer */
         secmem_free(s->data);
-        s->data = NULL;
-        s->cap = 0;
-    }
     {
-        uint8_t *keep = s->data;
-        size_t   cap = s->cap;
+        uint8_t *small = s->small;
 
         memset(s, 0, sizeof *s);
-        s->data = keep;
-        s->cap = cap;
+        s->small = s->data = small;
+        s->cap = small ? SLOT_SMALL : 0;
         s->fd = -1;
     }
 }
@@ -343,7 +340,8 @@ make_room(struct pipeline *p, uint64_t size)
 
         if (!full)
             return;
-        drain(p, true, p->committed + 1);
+        /* a quarter of the window at a time: fewer sleeps, the workers keep the rest */
+        drain(p, true, produced < p->committed + WINDOW / 4 ? produced : p->committed + WINDOW / 4);
     }
 }
 
@@ -407,8 +405,13 @@ setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct i
     p->v = v;
     p->o = o;
     p->r = r;
-    for (i = 0; i < WINDOW; i++)
+    if ((p->arena = secmem_alloc((size_t) WINDOW * SLOT_SMALL)) == NULL)
+        return okra_fail(-ENOMEM, "out of secure memory for the files in flight");
+    for (i = 0; i < WINDOW; i++) {
         p->slots[i].fd = -1;
+        p->slots[i].small = p->slots[i].data = p->arena + (size_t) i * SLOT_SMALL;
+        p->slots[i].cap = SLOT_SMALL;
+    }
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -416,7 +419,8 @@ setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct i
     if (!v->has_recipient)
         return okra_fail(-EINVAL, "the vault %s has no recovery recipient yet; run 'okra ceremony "
                                   "init' first", v->dir);
-    if ((rc = fmt_init()) < 0 || (rc = home_issuers_load(v, &p->home)) < 0 ||
+    /* OpenSSL's providers (a millisecond to load) only when files are opened */
+    if ((o->inspect && ((rc = fmt_init()) < 0 || (rc = home_issuers_load(v, &p->home)) < 0)) ||
         (rc = vindex_open(v, &p->x)) < 0 || (rc = vindex_sync(p->x, v, NULL, NULL)) < 0 ||
         (rc = bw_begin(v, &h, &p->bw)) < 0 || (rc = vindex_begin(p->x)) < 0)
         return rc;
@@ -468,10 +472,9 @@ teardown(struct pipeline *p)
 {
     int i;
 
-    for (i = 0; i < WINDOW; i++) {
+    for (i = 0; i < WINDOW; i++)
         slot_clear(&p->slots[i]);
-        secmem_free(p->slots[i].data);
-    }
+    secmem_free(p->arena); /* sodium_free wipes */
     bw_free(p->bw);
     vindex_close(p->x);
     home_issuers_free(&p->home);

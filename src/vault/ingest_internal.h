@@ -11,6 +11,7 @@
 #include "vault/ingest.h"
 
 #define INGEST_INMEM_MAX (16u * 1024 * 1024) /* larger files are streamed, not inspected */
+#define SLOT_SMALL (16u * 1024) /* a slot's own secure buffer; larger files get theirs */
 
 /* One file on its way through the pipeline. */
 struct slot {
@@ -18,6 +19,7 @@ struct slot {
     char             *path;     /* as shown and recorded (escaped, UTF-8) */
     uint8_t          *data;     /* secure memory: the whole file, or its head when streamed */
     size_t            len, cap;
+    uint8_t          *small;    /* this slot's share of the window's secure arena */
     int               fd;       /* >= 0: streamed from here */
     uint64_t          size;
     int64_t           mtime;

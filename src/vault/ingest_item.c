@@ -176,8 +176,15 @@ slot_buffer(struct slot *s, size_t need)
 {
     if (need <= s->cap)
         return 0;
-    secmem_free(s->data);
-    s->cap = need < 65536 ? 65536 : need;
+    if (need <= SLOT_SMALL && s->small) {
+        /* one sodium_malloc for the whole window: each costs syscalls and TLB shootdowns */
+        s->data = s->small;
+        s->cap = SLOT_SMALL;
+        return 0;
+    }
+    if (s->data != s->small)
+        secmem_free(s->data);
+    s->cap = need;
     if ((s->data = secmem_alloc(s->cap)) == NULL) {
         s->cap = 0;
         return okra_fail(-ENOMEM, "out of secure memory for a file of %zu bytes", need);

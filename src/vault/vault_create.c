@@ -4,6 +4,7 @@
  * an interrupted ceremony leaves no vault at all.
  */
 #include "vault/vault.h"
+#include "vault/index.h"
 #include "vault/station.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -169,6 +170,16 @@ vault_create_publish(struct vault *v, const char *dir)
         }
         free(v->dir);
         v->dir = strdup(dir);
+        /* the index from the start, so that the first ingest need not build one */
+        {
+            struct vindex *x;
+
+            if (rc == 0 && vindex_open(v, &x) == 0) {
+                vindex_sync(x, v, NULL, NULL);
+                vindex_close(x);
+            }
+            okra_clear_error();
+        }
     }
     free(copy);
     return rc;
