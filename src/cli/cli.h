@@ -39,6 +39,8 @@ struct cmd {
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_error_from(const char *what); /* "okra: WHAT: <okra_errmsg()>" */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "okra: PATH: WHY" where PATH is escaped already (ingest paths): not escaped twice. */
+void cli_error_raw_path(const char *escaped_path, const char *why);
 /* Prints s with control characters and invalid UTF-8 escaped (\n, \xff). */
 void cli_put_safe(FILE *f, const char *s);
 /* The same, into a malloc'd string. */

@@ -56,13 +56,13 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
         }
         json_array_append_new(rep->files, f);
         if (what == INGEST_FAILED)
-            cli_error("%s: %s", path, detail ? detail : "cannot be sealed");
+            cli_error_raw_path(path, detail ? detail : "cannot be sealed");
         return;
     }
     if (rep->progress)
         fputs("\r\033[K", stderr);
     if (what == INGEST_FAILED) {
-        cli_error("%s: %s", path, detail ? detail : "cannot be sealed");
+        cli_error_raw_path(path, detail ? detail : "cannot be sealed");
         return;
     }
     if (rep->quiet_ok && what != INGEST_SKIPPED && what != INGEST_UNINSPECTED)
@@ -78,8 +78,8 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
 static void
 print_line(FILE *out, enum ingest_line what, const char *path, const char *detail)
 {
-    fprintf(out, "%-19s ", ingest_line_word(what));
-    cli_put_safe(out, path);
+    /* the path is escaped already (as the manifest records it): printed as it is */
+    fprintf(out, "%-19s %s", ingest_line_word(what), path);
     if (detail && *detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
         /* "ID rest": "as ID (rest)" */
         const char *sp = strchr(detail, ' ');

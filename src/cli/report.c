@@ -59,6 +59,16 @@ cli_warn(const char *fmt, ...)
 }
 
 void
+cli_error_raw_path(const char *escaped_path, const char *why)
+{
+    char *safe = cli_safe_dup(why);
+
+    fflush(stdout);
+    fprintf(stderr, "okra: %s: %s\n", escaped_path, safe ? safe : why);
+    free(safe);
+}
+
+void
 cli_error_from(const char *what)
 {
     const char *why = okra_errmsg();

@@ -5,19 +5,40 @@
 #include <stdbool.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <stdbool.h>
 #include <unistd.h>
+
+/* The path an fd was opened as, for messages ("?" when unknown). */
+static void
+fd_path(int fd, char *out, size_t cap)
+{
+    char    link[64];
+    ssize_t n;
+
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    n = readlink(link, out, cap - 1);
+    if (n < 0)
+        n = snprintf(out, cap, "?") > 0 ? 1 : 0;
+    out[n] = '\0';
+}
 
 int
 fs_fsync_dir(int dirfd)
 {
-    if (fsync(dirfd) < 0 && errno != EINVAL)
-        return okra_fail_errno(errno, "cannot sync folder");
+    if (fsync(dirfd) < 0 && errno != EINVAL) {
+        char path[4096];
+        int  e = errno;
+
+        fd_path(dirfd, path, sizeof path);
+        return okra_fail_write(e, "the folder %s to disk", path);
+    }
     return 0;
 }
 
@@ -158,6 +179,54 @@ fs_read_file_secure(int dirfd, const char *name, size_t max, char **ret_data, si
     return read_file_with(dirfd, name, max, true, ret_data, ret_len);
 }
 
+/*
+ * Without openat2 (kernels before 5.6, valgrind, some seccomp profiles): one
+ * component at a time, no link followed, no "." or "..", not across a mount.
+ */
+static int
+open_beneath_by_hand(int dirfd, const char *path, int flags)
+{
+    struct stat top, st;
+    const char *p = path;
+    int         cur = dirfd, fd;
+
+    if (fstat(dirfd, &top) < 0)
+        return -errno;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        size_t      n = slash ? (size_t) (slash - p) : strlen(p);
+        bool        last = slash == NULL;
+        char        comp[NAME_MAX + 1];
+
+        if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') ||
+            (n == 2 && p[0] == '.' && p[1] == '.')) {
+            fd = -EXDEV;
+            break;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        fd = openat(cur, comp, (last ? flags : O_RDONLY | O_DIRECTORY) | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+            fd = -errno;
+            break;
+        }
+        if (fstat(fd, &st) < 0 || st.st_dev != top.st_dev) {
+            close(fd);
+            fd = -EXDEV;
+            break;
+        }
+        if (cur != dirfd)
+            close(cur);
+        if (last)
+            return fd;
+        cur = fd;
+        p = slash + 1;
+    }
+    if (cur != dirfd)
+        close(cur);
+    return fd;
+}
+
 int
 fs_open_beneath(int dirfd, const char *path, int flags)
 {
@@ -167,12 +236,8 @@ fs_open_beneath(int dirfd, const char *path, int flags)
     };
     long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
 
-    if (fd < 0 && errno == ENOSYS) {
-        /* old kernel: the caller walks one component at a time, so O_NOFOLLOW suffices */
-        if (strchr(path, '/') != NULL || strcmp(path, "..") == 0)
-            return -EXDEV;
-        fd = openat(dirfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
-    }
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+        return open_beneath_by_hand(dirfd, path, flags);
     return fd < 0 ? -errno : (int) fd;
 }
 

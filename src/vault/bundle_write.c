@@ -265,11 +265,9 @@ body_write(struct archive *a, void *ctx, const void *buf, size_t n)
         rc = fs_write_full(b->fd, buf, n);
     else if (rc == 0)
         memcpy(b->buf + b->len, buf, n), b->len += n;
-    if (rc < 0) {
-        b->err = -rc;
-        archive_set_error(a, -rc, "%s", strerror(-rc));
-        return -1;
-    }
+    if (rc < 0)
+        b->err = -rc; /* kept for the commit; libarchive is told all went well (see tar_out_write) */
+    (void) a;
     return (la_ssize_t) n;
 }
 
@@ -502,6 +500,8 @@ add_blob(struct bundle_writer *bw, uint32_t item_no, int opened, struct bw_blob 
     char            hex[SHA256_HEX];
     int             rc;
 
+    if (bw->body.err)
+        return okra_fail_write(bw->body.err, "staging files in %s/tmp", bw->v->dir);
     bundle_payload_name(item_no, opened, name, cap);
     hex_encode(hex, b->sha256, sizeof b->sha256);
     if (fprintf(bw->sums, "%s  %s\n", hex, name) < 0)
@@ -560,6 +560,7 @@ bw_add_item(struct bundle_writer *bw, json_t *item, struct bw_blob *payload, str
 struct tar_out {
     struct archive      *a;
     int                  fd;
+    int                  err;     /* errno of a failed write, kept (libarchive's is "Write error") */
     struct sha256        sha;     /* of the member being written, when hashing */
     bool                 hashing;
     struct mini_prehash *pre;     /* BLAKE2b for the signature, when set */
@@ -639,6 +640,8 @@ append_body(struct bundle_writer *bw, struct tar_out *t)
 {
     off_t in = 0, len = lseek(bw->body.fd, 0, SEEK_END);
 
+    if (t->err)
+        return okra_fail_write(t->err, "the bundle to %s/tmp", bw->v->dir);
     while (in < len) {
         ssize_t n = copy_file_range(bw->body.fd, &in, t->fd, NULL, (size_t) (len - in), 0);
 
@@ -712,6 +715,23 @@ flush_parts(struct bundle_writer *bw)
     return 0;
 }
 
+/*
+ * Output for the bundle. A failed write is kept here and reported to
+ * libarchive as done: libarchive 3.6 leaks its state after a fatal write
+ * error, and its message would lose the errno (a full disk).
+ */
+static la_ssize_t
+tar_out_write(struct archive *a, void *ctx, const void *buf, size_t n)
+{
+    struct tar_out *t = ctx;
+    int             rc;
+
+    (void) a;
+    if (t->err == 0 && (rc = fs_write_full(t->fd, buf, n)) < 0)
+        t->err = -rc;
+    return (la_ssize_t) n;
+}
+
 static int
 assemble(struct bundle_writer *bw, int fd, uint8_t sums_hash[32])
 {
@@ -723,12 +743,14 @@ assemble(struct bundle_writer *bw, int fd, uint8_t sums_hash[32])
     archive_write_set_format_pax_restricted(t.a);
     /* unbuffered, so that the body can go in between libarchive's own writes */
     archive_write_set_bytes_per_block(t.a, 0);
-    if (archive_write_open_fd(t.a, fd) != ARCHIVE_OK)
+    if (archive_write_open(t.a, &t, NULL, tar_out_write, NULL) != ARCHIVE_OK)
         rc = tar_fail(t.a, "the bundle");
     else if ((rc = write_manifest(bw, &t, manifest_hash)) == 0 && (rc = append_body(bw, &t)) == 0 &&
              (rc = write_sums(bw, &t, manifest_hash, sums_hash)) == 0 &&
              archive_write_close(t.a) != ARCHIVE_OK)
         rc = tar_fail(t.a, "the bundle");
+    if (t.err)
+        rc = okra_fail_write(t.err, "the bundle to %s/tmp", bw->v->dir);
     archive_write_free(t.a);
     sha256_free(&t.sha);
     return rc;

@@ -584,7 +584,7 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
         }
         fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != e.st.st_ino) {
-            slot_set(s, INGEST_SKIPPED, "changed or vanished while being read");
+            slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
             s->decided = true;
             if (fd >= 0)
                 close(fd);

@@ -61,6 +61,9 @@ struct item_ctx {
  */
 int ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const struct stat *st);
 
+/* Why a walked file could not be taken: from open's negative errno, or >= 0 when it changed. */
+const char *ingest_open_failure(int fd_or_error);
+
 /* Worker: hash, inspect, encrypt and stage one file; fills status, detail, item, blobs. */
 void ingest_process_slot(struct item_ctx *c, struct slot *s);
 

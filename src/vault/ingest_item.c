@@ -242,6 +242,23 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
     return 0;
 }
 
+const char *
+ingest_open_failure(int fd_or_error)
+{
+    switch (fd_or_error) {
+    case -EACCES:
+    case -EPERM:
+        return "cannot be read (permission denied)";
+    case -ELOOP:
+    case -EXDEV:
+        return "reached through a link or another filesystem (not followed)";
+    case -ENOENT:
+        return "vanished while the medium was being read";
+    default:
+        return fd_or_error < 0 ? "cannot be opened" : "changed while the medium was being read";
+    }
+}
+
 /*
  * A file the walk found, opened here rather than by the producer when no
  * password is asked (the producer then only walks). Beneath the walk's root,
@@ -256,7 +273,7 @@ load_deferred(struct item_ctx *c, struct slot *s)
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != s->ino) {
         if (fd >= 0)
             close(fd);
-        slot_set(s, INGEST_SKIPPED, "changed or vanished while being read");
+        slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
         s->decided = true;
         return -1;
     }

@@ -125,6 +125,17 @@ clear_staging(struct vault *v)
         if (e->d_name[0] != '.' || (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")))
             unlinkat(dirfd(d), e->d_name, 0);
     closedir(d);
+    /* and what an atomic write of okra.json or CHECKPOINT.minisig left in the folder itself */
+    if ((fd = dup(v->dirfd)) >= 0 && (d = fdopendir(fd)) != NULL) {
+        lseek(fd, 0, SEEK_SET);
+        while ((e = readdir(d)) != NULL)
+            if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp.") != NULL &&
+                e->d_type == DT_REG)
+                unlinkat(v->dirfd, e->d_name, 0);
+        closedir(d);
+    } else if (fd >= 0) {
+        close(fd);
+    }
     return 0;
 }
 
