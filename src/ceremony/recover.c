@@ -137,22 +137,40 @@ cer_out_check_free(const struct cer_out *o, const char *name)
     return 0;
 }
 
+/* Open unnamed staged files: each holds a descriptor until it is published. */
+static size_t
+open_tmpfiles(const struct cer_out *o)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < o->n; i++)
+        n += o->files[i].fd >= 0;
+    return n;
+}
+
 int
 cer_out_begin(struct cer_out *o, const char *name, int *ret_fd)
 {
     struct cer_staged *f = realloc(o->files, (o->n + 1) * sizeof *f);
-    int                fd;
+    int                fd = -1;
 
     if (f == NULL)
         return okra_fail(-ENOMEM, "out of memory");
     o->files = f;
     f = &o->files[o->n];
     memset(f, 0, sizeof *f);
+    f->fd = -1;
     snprintf(f->name, sizeof f->name, "%s", name);
-    snprintf(f->tmp, sizeof f->tmp, ".okra-recover.%ld.%zu", (long) getpid(), o->n);
-    fd = openat(o->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return okra_fail_errno(errno, "cannot create a file in %s", o->path);
+    if (open_tmpfiles(o) < CER_OUT_TMPFILE_MAX)
+        fd = openat(o->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        f->fd = fd;
+    } else {
+        snprintf(f->tmp, sizeof f->tmp, ".okra-recover.%ld.%zu", (long) getpid(), o->n);
+        fd = openat(o->dirfd, f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return okra_fail_errno(errno, "cannot create a file in %s", o->path);
+    }
     o->n++;
     *ret_fd = fd;
     return 0;
@@ -164,21 +182,44 @@ cer_out_drop_last(struct cer_out *o, int fd)
     if (fd >= 0)
         close(fd);
     if (o->n > 0) {
-        o->n--;
-        unlinkat(o->dirfd, o->files[o->n].tmp, 0);
+        struct cer_staged *f = &o->files[--o->n];
+
+        if (f->fd < 0)
+            unlinkat(o->dirfd, f->tmp, 0);
+        /* an unnamed file is gone with its descriptor */
     }
 }
 
 int
 cer_out_end(struct cer_out *o, int fd)
 {
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        int rc = okra_fail_errno(errno, "cannot write %s/%s", o->path, o->files[o->n - 1].name);
+    struct cer_staged *f = &o->files[o->n - 1];
+    int                e = fsync(fd) < 0 ? errno : 0;
 
-        cer_out_drop_last(o, -1);
+    if (f->fd < 0 && close(fd) < 0 && e == 0)
+        e = errno;
+    if (e != 0) {
+        int rc = okra_fail_errno(e, "cannot write %s/%s", o->path, f->name);
+
+        cer_out_drop_last(o, f->fd < 0 ? -1 : fd);
         return rc;
     }
     return 0;
+}
+
+/* Gives an unnamed file its name; EEXIST when the name is taken. */
+static int
+link_tmpfile(struct cer_out *o, struct cer_staged *f)
+{
+    char proc[64];
+
+    if (linkat(f->fd, "", o->dirfd, f->name, AT_EMPTY_PATH) == 0)
+        return 0;
+    if (errno != ENOENT && errno != EPERM)
+        return -errno;
+    /* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; the /proc link does not */
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+    return linkat(AT_FDCWD, proc, o->dirfd, f->name, AT_SYMLINK_FOLLOW) == 0 ? 0 : -errno;
 }
 
 int
@@ -188,17 +229,24 @@ cer_out_publish(struct cer_out *o)
 
     for (i = 0; i < o->n; i++) {
         struct cer_staged *f = &o->files[i];
+        int                rc = 0;
 
-        if (renameat2(o->dirfd, f->tmp, o->dirfd, f->name, RENAME_NOREPLACE) < 0) {
-            int e = errno;
-
+        if (f->fd >= 0)
+            rc = link_tmpfile(o, f);
+        else if (renameat2(o->dirfd, f->tmp, o->dirfd, f->name, RENAME_NOREPLACE) < 0)
+            rc = -errno;
+        if (rc < 0) {
             fs_fsync_dir(o->dirfd);
-            if (e == EEXIST)
+            if (rc == -EEXIST)
                 return okra_fail(-EEXIST, "%s/%s appeared while okra worked; okra never "
                                           "overwrites a file", o->path, f->name);
-            return okra_fail_errno(e, "cannot name %s/%s", o->path, f->name);
+            return okra_fail_errno(-rc, "cannot name %s/%s", o->path, f->name);
         }
         f->published = true;
+        if (f->fd >= 0) {
+            close(f->fd);
+            f->fd = -1;
+        }
     }
     return fs_fsync_dir(o->dirfd);
 }
@@ -210,7 +258,9 @@ cer_out_close(struct cer_out *o)
     bool   any = false;
 
     for (i = 0; i < o->n; i++) {
-        if (!o->files[i].published)
+        if (o->files[i].fd >= 0)
+            close(o->files[i].fd); /* an unnamed file goes with it */
+        else if (!o->files[i].published)
             unlinkat(o->dirfd, o->files[i].tmp, 0);
         any |= o->files[i].published;
     }

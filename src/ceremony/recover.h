@@ -5,10 +5,15 @@
  *   - a payload member of a bundle, decrypted with the recovery identity as
  *     it streams out of the tar (each age chunk authenticated before it is
  *     handed on);
- *   - the output folder: files are staged under hidden temporary names
- *     (O_EXCL, 0600, fsynced), then, once the recovery record is committed,
- *     renamed to their final names without ever replacing a file; until then
- *     an abandoned output removes everything it staged.
+ *   - the output folder: files are staged as unnamed files in it (O_TMPFILE,
+ *     0600, fsynced), then, once the recovery record is committed, linked
+ *     under their final names without ever replacing a file. A process that
+ *     dies before (even by SIGKILL) leaves nothing: the kernel frees an
+ *     unnamed file with its last descriptor. Where the filesystem has no
+ *     O_TMPFILE (vfat, exfat, some network filesystems), or past
+ *     CER_OUT_TMPFILE_MAX open files, a file is staged under a hidden name
+ *     (".okra-recover.PID.N", O_EXCL, 0600) and renamed instead; an abandoned
+ *     output removes those too, but a SIGKILL can leave them.
  *
  * Secrets: the identity (caller's secure memory) and the plaintext (handed
  * to the caller's sink; staged files hold it on disk only in the folder the
@@ -41,8 +46,11 @@ int cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
  */
 void cer_out_name(const char *id, const char *source_path, bool pfx, char *out);
 
+#define CER_OUT_TMPFILE_MAX 256
+
 struct cer_staged {
-    char tmp[CER_OUT_NAME_MAX + 32];
+    int  fd;                        /* an unnamed (O_TMPFILE) file, kept open; else -1 */
+    char tmp[CER_OUT_NAME_MAX + 32]; /* else its hidden name */
     char name[CER_OUT_NAME_MAX];
     bool published;
 };
@@ -65,16 +73,19 @@ int cer_out_check_free(const struct cer_out *o, const char *name);
 /* Whether the folder would be usable, without creating it: 0 or an error. */
 int cer_out_precheck(const char *path);
 
-/* Starts staging name: returns an fd (0600, O_EXCL) to write the plaintext to. */
+/*
+ * Starts staging name: returns an fd (0600) to write the plaintext to. The
+ * staged file is o->files[o->n - 1]; its tmp is "" when it has no name.
+ */
 int cer_out_begin(struct cer_out *o, const char *name, int *ret_fd);
-/* Fsyncs and closes fd; on failure the staged file is removed. */
+/* Fsyncs fd (and closes it unless the file is unnamed); on failure the staged file is dropped. */
 int cer_out_end(struct cer_out *o, int fd);
-/* Drops the file being staged (after a failed write). */
+/* Drops the file being staged (after a failed write); closes fd. */
 void cer_out_drop_last(struct cer_out *o, int fd);
 
 /*
- * Renames every staged file to its name, never over an existing file, and
- * fsyncs the folder. On failure the files not yet published stay staged
+ * Links (or renames) every staged file to its name, never over an existing
+ * file, and fsyncs the folder. On failure the files not yet published stay staged
  * (cer_out_close removes them) and the reason names the first file refused.
  */
 int cer_out_publish(struct cer_out *o);

@@ -40,6 +40,7 @@ const struct cmd *ceremony_subcommand(const char *name);
  * they are published or removed.
  */
 void ceremony_litter_add(int dirfd, const char *name);
+void ceremony_litter_add_dir(int dirfd, const char *name); /* removed after what was added later */
 void ceremony_litter_clear(void);
 
 /* After getopt_long returned '?' or ':': names the option; returns EXIT_USAGE. */

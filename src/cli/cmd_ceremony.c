@@ -215,18 +215,32 @@ ceremony_print_checkpoint(struct vault *v)
 
 static struct {
     int  dirfd;
+    int  flags; /* AT_REMOVEDIR for an (empty) folder */
     char name[CER_OUT_NAME_MAX + 32];
 } litter[LITTER_MAX];
 static volatile sig_atomic_t n_litter;
 
-void
-ceremony_litter_add(int dirfd, const char *name)
+static void
+litter_add(int dirfd, const char *name, int flags)
 {
     if (n_litter == LITTER_MAX || strlen(name) >= sizeof litter[0].name)
         return;
     litter[n_litter].dirfd = dirfd;
+    litter[n_litter].flags = flags;
     strcpy(litter[n_litter].name, name);
     n_litter++;
+}
+
+void
+ceremony_litter_add(int dirfd, const char *name)
+{
+    litter_add(dirfd, name, 0);
+}
+
+void
+ceremony_litter_add_dir(int dirfd, const char *name)
+{
+    litter_add(dirfd, name, AT_REMOVEDIR);
 }
 
 void
@@ -240,8 +254,9 @@ on_interrupt(int sig)
 {
     sig_atomic_t i;
 
-    for (i = 0; i < n_litter; i++)
-        unlinkat(litter[i].dirfd, litter[i].name, 0);
+    /* newest first: a folder's files go before the folder */
+    for (i = n_litter; i > 0; i--)
+        unlinkat(litter[i - 1].dirfd, litter[i - 1].name, litter[i - 1].flags);
     signal(sig, SIG_DFL);
     raise(sig);
 }

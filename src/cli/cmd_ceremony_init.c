@@ -17,6 +17,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,11 @@ init_record(struct vault *v, const struct new_set *ns, json_t *policy)
                      v->station_keyid, "recipient", v->recipient_text, "policy", policy);
 }
 
-/* Commits bundle 0 into the staging vault and moves the vault into place. */
+/*
+ * Commits bundle 0 into the staging vault and moves the vault into place. The
+ * list of files an interrupt removes is emptied in between: once the folder is
+ * the vault, its descriptor is the vault's.
+ */
 static int
 commit_and_publish(struct cli *cli, struct vault *v, const struct init_opts *o, json_t *policy,
                    char sums[SHA256_HEX])
@@ -193,6 +198,7 @@ commit_and_publish(struct cli *cli, struct vault *v, const struct init_opts *o, 
     json_decref(extra);
     if (rc < 0)
         return rc;
+    ceremony_litter_clear();
     return vault_create_publish(v, cli->vault_dir);
 }
 
@@ -239,6 +245,31 @@ transcript(struct cli *cli, struct vault *v, const struct init_opts *o, const ch
     ceremony_print_checkpoint(v);
 }
 
+/* The staging vault goes too if a signal ends the ceremony (vault_create.c's layout). */
+static int
+litter_staging(struct vault *v)
+{
+    static const char *const files[] = { "okra.json", "station.key", "station.pub", "lock" };
+    char                    *copy = strdup(v->dir), *slash;
+    int                      parent;
+    size_t                   i;
+
+    if (copy == NULL)
+        return -1;
+    slash = strrchr(copy, '/');
+    parent = open(slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".",
+                  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent >= 0) {
+        ceremony_litter_add_dir(parent, strrchr(v->dir, '/') ? strrchr(v->dir, '/') + 1 : v->dir);
+        ceremony_litter_add_dir(v->dirfd, "bundles");
+        ceremony_litter_add_dir(v->dirfd, "tmp");
+        for (i = 0; i < sizeof files / sizeof files[0]; i++)
+            ceremony_litter_add(v->dirfd, files[i]);
+    }
+    free(copy);
+    return parent;
+}
+
 /* The ceremony proper, once the checks hold; identity is secure memory. */
 static int
 run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
@@ -246,6 +277,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
     struct vault_init init = { .policy = policy };
     struct vault     *v = NULL;
     char              sums[SHA256_HEX], time[32];
+    int               parent, rc = EXIT_OK;
 
     randombytes_buf(identity, AGE_KEY_LEN);
     if (age_x25519_public(identity, init.recipient) < 0) {
@@ -260,19 +292,28 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
+    parent = litter_staging(v);
     if (newset_write_and_roll_call(cli, &o->ns, v->vault_id) < 0) {
         cli_error("no vault was created, and the new share files were removed");
-        vault_create_abandon(v);
-        return EXIT_FAIL;
+        rc = EXIT_FAIL;
+    } else {
+        vault_now(time);
+        /* bundle 0 is written into the staging folder: keep its files on the list */
+        ceremony_litter_add(v->dirfd, "CHECKPOINT");
+        ceremony_litter_add(v->dirfd, "CHECKPOINT.minisig");
+        if (commit_and_publish(cli, v, o, policy, sums) < 0) {
+            cli_error_from("cannot create the vault");
+            newset_remove_files(&o->ns);
+            rc = EXIT_FAIL;
+        }
     }
-    vault_now(time);
-    if (commit_and_publish(cli, v, o, policy, sums) < 0) {
-        cli_error_from("cannot create the vault");
-        newset_remove_files(&o->ns);
+    ceremony_litter_clear(); /* done: the vault and the share files are in place, or removed */
+    if (parent >= 0)
+        close(parent);
+    if (rc != EXIT_OK) {
         vault_create_abandon(v);
-        return EXIT_FAIL;
+        return rc;
     }
-    ceremony_litter_clear(); /* the share files are recorded now */
     newset_free(&o->ns);
     transcript(cli, v, o, sums, time);
     vault_close(v);

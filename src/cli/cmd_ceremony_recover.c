@@ -213,7 +213,8 @@ begin_file(struct rec *r, const char *name, int *fd)
 {
     int rc = cer_out_begin(&r->out, name, fd);
 
-    if (rc == 0)
+    /* an unnamed (O_TMPFILE) file needs no removing */
+    if (rc == 0 && r->out.files[r->out.n - 1].tmp[0])
         ceremony_litter_add(r->out.dirfd, r->out.files[r->out.n - 1].tmp);
     return rc;
 }

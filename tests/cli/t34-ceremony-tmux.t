@@ -14,25 +14,44 @@ SLOW=1; [[ -n ${OKRA_WRAP:-} ]] && SLOW=10
 
 # start CMD: runs CMD (stdout to $TMP/stdout) in a fresh 160x50 terminal; its status goes to $TMP/rc.
 start() {
+  local i
   tm kill-server 2>/dev/null; rm -f "$TMP/rc" "$TMP/stdout"
-  tm new-session -d -x 160 -y 50 -s t "$* >$TMP/stdout; echo \$? >$TMP/rc; sleep 600"
+  # a server that is still going away (after Ctrl-C ended the last session) may refuse once
+  for ((i = 0; i < 50; i++)); do
+    tm new-session -d -x 160 -y 50 -s t "$* >$TMP/stdout; echo \$? >$TMP/rc; sleep 600" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "# tmux cannot start a session"
 }
 screen() { tm capture-pane -p -J -t t -S -1000; }
 # wait_for TEXT [N]: until TEXT has appeared N times (default 1) on the screen.
 wait_for() {
   local i n=${2:-1}
   for ((i = 0; i < 300 * SLOW; i++)); do
-    (( $(screen | grep -cF -- "$1") >= n )) && return 0
+    (( $(screen 2>/dev/null | grep -cF -- "$1") >= n )) && return 0
+    tm has-session -t t 2>/dev/null || break
     sleep 0.1
   done
-  echo "# timed out waiting for '$1' (x$n); the screen:"; screen | sed 's/^/#   /'; return 1
+  echo "# no '$1' (x$n) on the screen:"; screen 2>/dev/null | sed 's/^/#   /'; return 1
 }
 # answer TEXT: types TEXT and Enter.
 answer() { tm send-keys -t t -l -- "$1"; tm send-keys -t t Enter; }
 wait_done() {
   local i
-  for ((i = 0; i < 600 * SLOW; i++)); do [[ -s $TMP/rc ]] && { cat "$TMP/rc"; return 0; }; sleep 0.1; done
-  echo timeout
+  for ((i = 0; i < 600 * SLOW; i++)); do
+    [[ -s $TMP/rc ]] && { cat "$TMP/rc"; return 0; }
+    tm has-session -t t 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "no exit status"
+}
+# after Ctrl-C: until okra has gone (the shell around it may go with it, and its session)
+wait_gone() {
+  local i
+  for ((i = 0; i < 300 * SLOW; i++)); do
+    { [[ -s $TMP/rc ]] || ! tm has-session -t t 2>/dev/null; } && return 0
+    sleep 0.1
+  done
 }
 OK="${OKRA_WRAP:-} $OKRA"
 
@@ -99,7 +118,7 @@ wait_for "New export password for $id.pfx: "; answer "P1"
 wait_for "Again, to confirm: "; answer "P1"
 wait_for "New export password for $id2.pfx: "
 tm send-keys -t t C-c
-wait_done >/dev/null
+wait_gone
 is "$(ls -A "$TMP/int" 2>/dev/null | wc -l)" 0 "Ctrl-C at a prompt leaves no recovered file, staged or not"
 is "$(ls "$V/bundles" | wc -l)" "$nb" "and no recovery record"
 start "$OK --vault $TMP/vi ceremony init --custodians 2 --threshold 1 --share-dir $TMP/si --work-factor $WF"
@@ -109,7 +128,7 @@ wait_for "Passphrase for custodian 2: "; answer "Two-2"
 wait_for "Again, to confirm: " 2; answer "Two-2"
 wait_for "Roll call: custodian 1"
 tm send-keys -t t C-c
-wait_done >/dev/null
+wait_gone
 is "$(ls -A "$TMP/si" 2>/dev/null | wc -l)" 0 "Ctrl-C at the roll call removes the new share files"
 ok "and no vault appears" test ! -e "$TMP/vi"
 

@@ -30,6 +30,11 @@ new_ceremony() {
   done
 }
 
+# The test tools (tests/tools/*.c) come with 'make check'; built here when a bare 'make' was run.
+if [[ ! -x $OKRA_TOOLS/shareopen && $OKRA_TOOLS == */build/tools ]]; then
+  make -s -C "${OKRA_TOOLS%/build/tools}" tools >/dev/null 2>&1 || echo "# cannot build the test tools ('make tools')"
+fi
+
 # The plaintext of a share file, through the test tool (okra's own age).
 share_plain() { "$OKRA_TOOLS/shareopen" "$1" "$(pwfile "$2")"; }
 

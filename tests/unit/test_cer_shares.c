@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "crypto/age.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -216,6 +217,20 @@ test_out_names(void **state)
     assert_string_equal(out, "0123456789abcdef-plain.key");
 }
 
+static int
+entries(const char *dir)
+{
+    DIR           *d = opendir(dir);
+    struct dirent *e;
+    int            n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(d);
+    return n;
+}
+
 static void
 test_out_staging(void **state)
 {
@@ -241,6 +256,11 @@ test_out_staging(void **state)
     assert_int_equal(cer_out_begin(&o, "a.pfx", &fd), 0);
     assert_int_equal(write(fd, "key", 3), 3);
     assert_int_equal(cer_out_end(&o, fd), 0);
+    /* staged unnamed where the filesystem can: nothing in the folder until published */
+    if (o.files[0].fd >= 0)
+        assert_int_equal(entries(sub), 0);
+    else
+        assert_int_equal(entries(sub), 1);
     assert_int_equal(cer_out_check_free(&o, "a.pfx"), 0);
     assert_int_equal(cer_out_publish(&o), 0);
     assert_int_equal(cer_out_check_free(&o, "a.pfx"), -EEXIST);
