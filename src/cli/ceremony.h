@@ -21,6 +21,7 @@
 #include "ceremony/sets.h"
 #include "ceremony/sharefile.h"
 #include "ceremony/shares.h"
+#include "mediawatch/mediawatch.h"
 #include "cli/cli.h"
 
 #define CEREMONY_LOG_N_MIN 10
@@ -51,6 +52,25 @@ bool ceremony_path_inside(const char *path, const char *dir);
 
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
 int ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
+
+/* ---- shares brought on media: recover --watch (cmd_ceremony_watch.c) ---- */
+
+struct ceremony_watch {
+    struct mw_match *match; /* NULL/0: mediawatch's default (ID_BUS=usb) */
+    size_t           n_match;
+    const char      *mount_dir;
+};
+
+/*
+ * Waits for media until need share files are in; each is copied into
+ * anonymous memory and named "LABEL:path". ret_labels (malloc'd array, the
+ * strings the module's) go where --share paths go. -1 after saying why.
+ */
+int ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
+                          char ***ret_labels, size_t *ret_n);
+/* The bytes of a share read from a medium (secure memory), or -ENOENT when label is not one. */
+int ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len);
+void        ceremony_watch_free(void);
 
 /* ---- shares given with --share (cmd_ceremony_shares.c) ---- */
 

@@ -40,7 +40,7 @@ static const struct cmd subcommands[] = {
       "                       archives; keys of other CAs then need --foreign\n"
       "  --operator NAME      who ran the ceremony (default: the login name)\n" },
     { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS,
-      "ceremony recover --share FILE... --out DIR [--repassword [--legacy]] ITEM...",
+      "ceremony recover {--share FILE... | --watch} --out DIR [--repassword [--legacy]] ITEM...",
       "Asks each share file's passphrase (in the order given; a text file with a\n"
       "bare mnemonic asks none), combines a quorum, checks it against the vault's\n"
       "recipient, and writes each ITEM into DIR (created 0700) as <id>-<name>\n"
@@ -53,7 +53,11 @@ static const struct cmd subcommands[] = {
       "                  (AES-256, SHA-256 MAC); an item sealed without --inspect asks\n"
       "                  its old export password first\n"
       "  --legacy        with --repassword: 3DES and a SHA-1 MAC, for Windows XP/2003\n"
-      "  --operator NAME who ran the ceremony (default: the login name)\n" },
+      "  --operator NAME who ran the ceremony (default: the login name)\n"
+      "  --watch         read the (further) shares from the custodians' media as they\n"
+      "                  plug them in, one after another, until the threshold is met;\n"
+      "                  each medium is mounted read-only and unmounted at once\n"
+      "  --match PROP=GLOB, --mount-dir DIR   as for 'okra mediawatch'\n" },
     { "ceremony check-share", cmd_ceremony_check_share, CMD_SECRETS, "ceremony check-share FILE",
       "A custodian checks their share file alone: asks its passphrase, and checks\n"
       "that it opens, belongs to this vault and to its current share set, and that\n"

@@ -44,6 +44,9 @@ struct rec_item {
 struct rec {
     char           **shares;
     size_t           n_shares;
+    bool             watch; /* --watch: more shares from the custodians' media */
+    struct ceremony_watch media;
+    size_t           n_match;
     const char      *out_dir;
     bool             repassword, legacy;
     const char      *operator_name;
@@ -70,11 +73,15 @@ parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
         { "repassword", no_argument, NULL, 'r' },
         { "legacy", no_argument, NULL, 'l' },
         { "operator", required_argument, NULL, 'O' },
+        { "watch", no_argument, NULL, 'w' },
+        { "match", required_argument, NULL, 'M' },
+        { "mount-dir", required_argument, NULL, 'D' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
 
-    if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL)
+    if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL ||
+        (r->media.match = calloc((size_t) argc + 1, sizeof *r->media.match)) == NULL)
         return EXIT_FAIL;
     optind = 1;
     opterr = 0;
@@ -95,14 +102,28 @@ parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
         case 'O':
             r->operator_name = optarg;
             break;
+        case 'w':
+            r->watch = true;
+            break;
+        case 'M':
+            if (mw_match_parse(optarg, &r->media.match[r->media.n_match]) < 0)
+                return cli_usage(c, "--match takes PROP=GLOB, e.g. ID_BUS=usb");
+            r->media.n_match++;
+            break;
+        case 'D':
+            r->media.mount_dir = optarg;
+            break;
         default:
             return ceremony_bad_option(c, argc, argv);
         }
     }
     r->queries = argv + optind;
     r->n_queries = (size_t) (argc - optind);
-    if (r->n_shares == 0)
-        return cli_usage(c, "give the shares with --share FILE (one per custodian present)");
+    if (r->n_shares == 0 && !r->watch)
+        return cli_usage(c, "give the shares with --share FILE (one per custodian present), or "
+                            "--watch to read them from the custodians' media");
+    if (!r->watch && (r->media.n_match || r->media.mount_dir))
+        return cli_usage(c, "--match and --mount-dir go with --watch");
     if (r->out_dir == NULL)
         return cli_usage(c, "give the folder for the recovered files with --out DIR");
     if (r->n_queries == 0)
@@ -457,6 +478,36 @@ report(struct cli *cli, struct rec *r, uint64_t seq)
 }
 
 /* From an open vault on: the whole ceremony. */
+/* --watch: the shares still needed for the vault's current set, from media, after --share's. */
+static int
+watch_media(struct cli *cli, struct rec *r)
+{
+    const struct cer_set *cur = cer_sets_current(&r->sets);
+    unsigned              need = cur ? cur->threshold : 1;
+    char                **labels;
+    size_t                n, i;
+
+    need = r->n_shares >= need ? 0 : need - (unsigned) r->n_shares;
+    if (need == 0)
+        return 0;
+    if (ceremony_watch_shares(cli, &r->media, need, &labels, &n) < 0)
+        return -1;
+    /* r->shares has room for argc entries; --watch shares go after the given ones */
+    {
+        char **all = realloc(r->shares, (r->n_shares + n + 1) * sizeof *all);
+
+        if (all == NULL) {
+            free(labels);
+            return -1;
+        }
+        r->shares = all;
+    }
+    for (i = 0; i < n; i++)
+        r->shares[r->n_shares++] = labels[i];
+    free(labels);
+    return 0;
+}
+
 static int
 run(struct cli *cli, struct rec *r)
 {
@@ -476,6 +527,8 @@ run(struct cli *cli, struct rec *r)
         cli_error_from("the vault's ceremony records");
         return EXIT_FAIL;
     }
+    if (r->watch && watch_media(cli, r) < 0)
+        return EXIT_FAIL;
     if (ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
                         &r->set) < 0)
         return EXIT_FAIL;
@@ -503,11 +556,13 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
     r.out.dirfd = -1;
     if ((rc = parse_recover(c, argc, argv, &r)) != 0) {
         free(r.shares);
+        free(r.media.match);
         return rc;
     }
     if (vault_open(cli->vault_dir, VAULT_WRITE, &r.v) < 0) {
         cli_error_from(NULL);
         free(r.shares);
+        free(r.media.match);
         return EXIT_FAIL;
     }
     if (vindex_open(r.v, &r.x) < 0 || vindex_sync(r.x, r.v, cli_progress, "indexing") < 0) {
@@ -527,6 +582,10 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
         json_decref(r.items[i].item);
     free(r.items);
     free(r.shares);
+    ceremony_watch_free();
+    for (i = 0; i < r.media.n_match; i++)
+        mw_match_clear(&r.media.match[i]);
+    free(r.media.match);
     vindex_close(r.x);
     vault_close(r.v);
     return rc;

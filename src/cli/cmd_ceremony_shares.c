@@ -60,7 +60,10 @@ read_one(struct cli *cli, struct cer_share *s)
 {
     char  *data = NULL;
     size_t len = 0;
-    int    rc = fs_read_file_secure(AT_FDCWD, s->label, SHARE_FILE_MAX, &data, &len);
+    int    rc = ceremony_watch_read(s->label, &data, &len); /* a share read from a medium */
+
+    if (rc == -ENOENT)
+        rc = fs_read_file_secure(AT_FDCWD, s->label, SHARE_FILE_MAX, &data, &len);
 
     if (rc < 0) {
         set_why(s, rc == -ENOENT  ? "does not exist"

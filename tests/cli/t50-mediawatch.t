@@ -23,7 +23,7 @@ trap cleanup EXIT
 test_vault; make_keys "$TMP/k"
 LABEL=OKRAT$$
 mkdir -p "$TMP/m1/keys"; cp "$TMP/k/legacy.pfx" "$TMP/k/plain.pem" "$TMP/m1/keys/"; echo notes >"$TMP/m1/notes.txt"
-mkfs.ext4 -q -L "$LABEL" -d "$TMP/m1" "$TMP/img1" 16M || { skip "mkfs.ext4 -d failed"; done_testing; }
+mkfs.ext4 -q -L "$LABEL" -d "$TMP/m1" "$TMP/img1" 16M >/dev/null || { skip "mkfs.ext4 -d failed"; done_testing; }
 
 "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$LABEL" --mount-dir "$TMP/mnt" >"$TMP/mw.out" 2>&1 & mw=$!
 sleep 0.7

@@ -1,0 +1,51 @@
+#!/bin/bash
+# ceremony recover --watch: custodians bring their share files on their own media, one after
+# another (real loop devices over ext4 images); okra reads them, unmounts each at once, and
+# recovers when the threshold is met.
+source "$(dirname "$0")/../lib/tap.sh"
+source "$(dirname "$0")/../lib/ceremony.sh"
+if [[ $(id -u) != 0 ]]; then skip "media need root (mounting)"; done_testing; fi
+if [[ -n ${OKRA_VALGRIND:-} ]]; then skip "media timing under valgrind"; done_testing; fi
+command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null || { skip "needs util-linux and e2fsprogs"; done_testing; }
+losetup -f >/dev/null 2>&1 || { skip "no loop device can be had here"; done_testing; }
+started_udevd=
+if ! pgrep -x systemd-udevd >/dev/null; then
+  /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5
+fi
+cleanup() {
+  [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null
+  umount -q "$TMP"/mnt/* 2>/dev/null
+  for i in "$TMP"/img*; do for d in $(losetup -j "$i" -O NAME -n 2>/dev/null); do losetup -d "$d"; done; done
+  [[ -n $started_udevd ]] && pkill -x systemd-udevd
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+new_ceremony 3 2 || exit 1
+make_keys "$TMP/k"
+okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
+ID=$(sha256sum <"$TMP/k/plain.pem" | cut -c1-16)
+# custodian 2 brings a share file in a folder; custodian 3 a paper backup typed into a text file
+mkdir -p "$TMP/c2/okra" "$TMP/c3"
+cp "${SHARE[2]}" "$TMP/c2/okra/"; echo "holiday photos" >"$TMP/c2/notes.txt"
+share_plain "${SHARE[3]}" pw-3 | sed -n 's/^mnemonic: //p' >"$TMP/c3/paper-backup.txt"
+{ mkfs.ext4 -q -L CUST2$$ -d "$TMP/c2" "$TMP/img2" 8M && mkfs.ext4 -q -L CUST3$$ -d "$TMP/c3" "$TMP/img3" 8M; } >/dev/null \
+  || { skip "mkfs.ext4 -d failed"; done_testing; }
+
+"$OKRA" --vault "$V" --passphrase-file "$(pwfile pw-2)" ceremony recover --watch \
+  --match "ID_FS_LABEL=CUST[23]$$" --mount-dir "$TMP/mnt" --out "$TMP/out" "$ID" >"$TMP/rec.out" 2>&1 & pid=$!
+sleep 0.8
+d2=$(losetup -f --show "$TMP/img2")
+for i in $(seq 1 100); do grep -q "1 of 2 shares in" "$TMP/rec.out" && break; sleep 0.05; done
+like "$(cat "$TMP/rec.out")" "share found: CUST2$$:okra/share-2-of-3" "the first medium's share file is found"
+is "$(awk -v d="$TMP/mnt" 'index($2, d) == 1' /proc/mounts | wc -l)" 0 "and the medium is unmounted at once"
+losetup -d "$d2"
+d3=$(losetup -f --show "$TMP/img3")
+wait $pid; rc=$?; pid=; [[ $rc == 0 ]] || sed "s/^/# /" "$TMP/rec.out"
+is "$rc" 0 "recover --watch completes when the second custodian's medium comes"
+ok "the key is recovered byte for byte" cmp -s "$TMP/out/$ID-plain.pem" "$TMP/k/plain.pem"
+m=$(tar -xOf "$(ls "$V"/bundles/*.tar | sort | tail -n 1)" MANIFEST.json)
+is "$(jq -r '[.shares[].index] | sort | map(tostring) | join(",")' <<<"$m")" "2,3" "the record names the shares used"
+losetup -d "$d3"
+run_okra --vault "$V" verify
+is "$RC" 0 "the vault verifies"
+done_testing
