@@ -18,39 +18,60 @@ run "$OKRA" --vault "$V" --passphrase-file "$D/custodians.pw" ceremony init --cu
     --name alice --name bob --name carol --share-dir "$D/shares" --work-factor 14
 ls -l "$D/shares" | sed "s|$D|\$DEMO|g"
 
-say "2. An officer brings a medium with exported keys"
-M=$D/medium; mkdir -p "$M/exports" "$D/ossl"
+say "2. Alice's export is archived at the desk, with her password, as certutil -importKMS would"
+mkdir -p "$D/ossl" "$D/desk"
 ( cd "$D/ossl"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout alice.key -out alice.crt -subj "/CN=Alice Officer/O=Example Corp" -days 700 2>/dev/null
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout bob.key -out bob.crt -subj "/CN=Bob Engineer/O=Example Corp" -days 700 2>/dev/null )
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout bob.key -out bob.crt -subj "/CN=Bob Engineer/O=Example Corp" -days 700 2>/dev/null
+  openssl req -x509 -newkey ed25519 -nodes -keyout carl.key -out carl.crt -subj "/CN=Carl Contractor" -days 700 2>/dev/null )
 openssl pkcs12 -export -legacy -in "$D/ossl/alice.crt" -inkey "$D/ossl/alice.key" -name "Alice (Windows 2003 export)" \
-    -out "$M/exports/alice.pfx" -passout pass:alice-export
-openssl pkcs12 -export -in "$D/ossl/bob.crt" -inkey "$D/ossl/bob.key" -out "$M/exports/bob-renamed.txt" -passout pass:bob-export
-echo "meeting notes, not a key" >"$M/notes.txt"
-ln -s /etc/shadow "$M/shadow.pfx"
-printf 'alice-export\nbob-export\n' >"$D/export.pw"
-run "$OKRA" --vault "$V" --passphrase-file "$D/export.pw" scan --inspect --operator "Olivia Officer" "$M"
+    -out "$D/desk/alice.pfx" -passout pass:alice-export
+printf 'alice-export\n' >"$D/alice.pw"
+run "$OKRA" --vault "$V" --passphrase-file "$D/alice.pw" import --inspect --operator "Olivia Officer" "$D/desk/alice.pfx"
 
-say "3. What the vault holds"
+say "3. An officer brings a medium with more exported keys"
+M=$D/medium; mkdir -p "$M/exports"
+openssl pkcs12 -export -in "$D/ossl/bob.crt" -inkey "$D/ossl/bob.key" -out "$M/exports/bob-renamed.txt" -passout pass:bob-export
+cp "$D/ossl/carl.key" "$M/exports/carl.pem"
+echo "meeting notes, not a key" >"$M/notes.txt"
+# A real medium when this machine can make one (root, a loop device, ext4): the officer "plugs in"
+# an ext4 image and okra mediawatch seals it as it would a USB stick. Else the folder stands in.
+if [[ $(id -u) == 0 ]] && command -v mkfs.ext4 >/dev/null && losetup -f >/dev/null 2>&1 &&
+   grep -qw ext4 /proc/filesystems && mkfs.ext4 -q -L DEMO$$ -d "$M" "$D/medium.img" 16M >/dev/null 2>&1; then
+  started_udevd=
+  pgrep -x systemd-udevd >/dev/null || { /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5; }
+  echo "(a loop device over an ext4 image plays the USB stick; mediawatch waits for it)"
+  printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=DEMO%s --mount-dir $DEMO/mnt\n' $$
+  "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" 2>&1 \
+    | sed "s|$D|\$DEMO|g" & mw=$!
+  sleep 0.8; dev=$(losetup -f --show "$D/medium.img"); wait $mw
+  losetup -d "$dev"; [[ -n $started_udevd ]] && pkill -x systemd-udevd
+else
+  echo "(no loop device here: the folder stands in for the medium; a link to /etc/shadow on it is not followed)"
+  ln -s /etc/shadow "$M/shadow.pfx"
+  run "$OKRA" --vault "$V" scan --operator "Olivia Officer" "$M"
+fi
+
+say "4. What the vault holds"
 run "$OKRA" --vault "$V" list
 run "$OKRA" --vault "$V" log
-ID=$("$OKRA" --vault "$V" --json list | jq -r '.[] | select(.source.path == "exports/alice.pfx") | .id')
+ID=$("$OKRA" --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("alice.pfx")) | .id')
 run "$OKRA" --vault "$V" show "$ID"
 
-say "4. An auditor checks bundle 1 with stock tools only, then everything with okra"
+say "5. An auditor checks bundle 1 with stock tools only, then everything with okra"
 mkdir -p "$D/audit"; cp "$V/station.pub" "$D/audit/"
 ( cd "$D/audit" && tar -xf "$V/bundles/00000001.tar" && minisign -Vm SHA256SUMS -p station.pub && sha256sum -c SHA256SUMS )
 "$OKRA" --vault "$V" checkpoint >"$D/audit/checkpoint"; echo "(the auditor keeps the checkpoint: $(sed -n "s/^seq: //p" "$D/audit/checkpoint"))"
 run "$OKRA" --vault "$V" verify --key "$D/audit/station.pub" --checkpoint "$D/audit/checkpoint"
 
-say "5. Alice lost her key and her export password: bob and carol recover it"
+say "6. Alice lost her key and her export password: bob and carol recover it"
 S=($(ls "$D/shares"))
 printf 'bob-demo-passphrase\ncarol-demo-passphrase\nAlice-new-password-2026\n' >"$D/recover.pw"
 run "$OKRA" --vault "$V" --passphrase-file "$D/recover.pw" ceremony recover \
     --share "$D/shares/${S[1]}" --share "$D/shares/${S[2]}" --out "$D/recovered" --repassword "$ID"
 run openssl pkcs12 -in "$D/recovered/$ID.pfx" -nokeys -passin pass:Alice-new-password-2026 -noout -info
 
-say "6. The record of it, and the vault still verifies"
+say "7. The record of it, and the vault still verifies"
 run "$OKRA" --vault "$V" log
 run "$OKRA" --vault "$V" verify --key "$D/audit/station.pub" --checkpoint "$D/audit/checkpoint"
 say "demo complete: the throw-away vault in \$DEMO is removed now"
