@@ -19,7 +19,8 @@
 static const struct cmd subcommands[] = {
     { "ceremony init", cmd_ceremony_init, CMD_SECRETS,
       "ceremony init --custodians N --threshold M --share-dir DIR [--name NAME]...\n"
-      "                     [--show-mnemonic] [--work-factor N] [--home-issuer CA.pem]...",
+      "                     [--show-mnemonic] [--work-factor N] [--home-issuer CA.pem]...\n"
+      "                     [--medium-serial SERIAL]... [--medium-uuid UUID]...",
       "Creates the vault (--vault; it must not exist, or be an empty folder), its\n"
       "station key and its recovery identity; splits the identity into N SLIP-0039\n"
       "shares of threshold M; asks one passphrase per custodian (twice on a\n"
@@ -38,6 +39,9 @@ static const struct cmd subcommands[] = {
       "                       default 18, as age)\n"
       "  --home-issuer FILE   a CA certificate (PEM or DER) whose keys the vault\n"
       "                       archives; keys of other CAs then need --foreign\n"
+      "  --medium-serial SERIAL, --medium-uuid UUID\n"
+      "                       mediawatch then takes only media with a listed serial\n"
+      "                       or filesystem UUID (repeat)\n"
       "  --operator NAME      who ran the ceremony (default: the login name)\n" },
     { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS,
       "ceremony recover {--share FILE... | --watch} --out DIR [--repassword [--legacy]] ITEM...",

@@ -31,6 +31,10 @@ struct init_opts {
     unsigned       n_names;
     const char    *issuers[MAX_HOME_ISSUERS];
     unsigned       n_issuers;
+    const char    *serials[MAX_HOME_ISSUERS]; /* --medium-serial: the media mediawatch takes */
+    unsigned       n_serials;
+    const char    *uuids[MAX_HOME_ISSUERS];   /* --medium-uuid */
+    unsigned       n_uuids;
     const char    *operator_name;
 };
 
@@ -46,6 +50,8 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
         { "work-factor", required_argument, NULL, 'w' },
         { "home-issuer", required_argument, NULL, 'H' },
         { "operator", required_argument, NULL, 'o' },
+        { "medium-serial", required_argument, NULL, 'S' },
+        { "medium-uuid", required_argument, NULL, 'U' },
         { NULL, 0, NULL, 0 },
     };
     unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
@@ -85,6 +91,15 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
             break;
         case 'o':
             o->operator_name = optarg;
+            break;
+        case 'S':
+        case 'U':
+            if ((ch == 'S' ? o->n_serials : o->n_uuids) == MAX_HOME_ISSUERS || !*optarg)
+                return cli_usage(c, "--medium-serial and --medium-uuid take a value (64 at most)");
+            if (ch == 'S')
+                o->serials[o->n_serials++] = optarg;
+            else
+                o->uuids[o->n_uuids++] = optarg;
             break;
         default:
             return ceremony_bad_option(c, argc, argv);
@@ -133,6 +148,16 @@ home_issuers(const struct init_opts *o, json_t **ret)
         fmt_cert_free(&cert);
     }
     *ret = json_pack("{s:o}", "home_issuers", list);
+    if (o->n_serials || o->n_uuids) {
+        /* mediawatch takes only media whose serial or filesystem UUID is listed */
+        json_t *serials = json_array(), *uuids = json_array();
+
+        for (i = 0; i < o->n_serials; i++)
+            json_array_append_new(serials, json_string(o->serials[i]));
+        for (i = 0; i < o->n_uuids; i++)
+            json_array_append_new(uuids, json_string(o->uuids[i]));
+        json_object_set_new(*ret, "media", json_pack("{s:o, s:o}", "serials", serials, "uuids", uuids));
+    }
     return 0;
 }
 

@@ -60,4 +60,15 @@ like "$(cat "$TMP/mw3.out")" "stopped" "saying so"
 
 run_okra --vault "$V" verify
 is "$RC" 0 "the vault verifies"
+
+# a vault whose policy lists the media it takes: another medium is passed over
+printf 'p1\n' >"$TMP/pw1"
+okra --vault "$TMP/v2" --passphrase-file "$TMP/pw1" ceremony init --custodians 1 --threshold 1 \
+  --share-dir "$TMP/s2" --work-factor 10 --medium-uuid 00000000-0000-0000-0000-000000000000 >/dev/null 2>&1
+"$OKRA" --vault "$TMP/v2" mediawatch --once --match "ID_FS_LABEL=$LABEL" --mount-dir "$TMP/mnt" >"$TMP/mw4.out" 2>&1 & mw=$!
+sleep 0.7; dev=$(losetup -f --show "$TMP/img1"); sleep 1.5
+kill -TERM $mw 2>/dev/null; wait $mw; mw=
+is "$(ls "$TMP/v2/bundles" | wc -l)" 1 "a medium outside the vault's allow-list is not sealed"
+like "$(cat "$TMP/mw4.out")" "allow|not listed|policy" "and the watcher says why"
+losetup -d "$dev"
 done_testing
