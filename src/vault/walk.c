@@ -27,8 +27,10 @@ struct walk {
     struct walk_opts opts;
     struct frame    *stack;
     size_t           depth, cap;
-    uint64_t         entries; /* files and the like (not folders) */
+    uint64_t         files;   /* files to be read (regular, not empty) */
     uint64_t         folders;
+    uint64_t         visited; /* every entry, listed or not */
+    bool             stopped;
     char            *path;
     size_t           path_cap;
     char            *current; /* the name returned last */
@@ -191,16 +193,25 @@ visit(struct walk *w, struct walk_entry *ret)
         free(name);
         return rc;
     }
-    if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (++w->visited > w->opts.max_entries * WALK_VISIT_FACTOR) {
+        /* what costs only a line (links, empty files...) is bounded too: the one stop */
+        char why[128];
+
+        snprintf(why, sizeof why, "the walk stops here: more than %llu entries on the medium",
+                 (unsigned long long) w->opts.max_entries * WALK_VISIT_FACTOR);
+        skip(w, w->path, why);
+        w->stopped = true;
+    } else if (fstatat(f->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
         skip(w, w->path, "cannot be read");
     } else if (S_ISDIR(st.st_mode) ? ++w->folders > w->opts.max_entries
-                                   : ++w->entries > w->opts.max_entries) {
+                                   : (S_ISREG(st.st_mode) && st.st_size > 0 &&
+                                      ++w->files > w->opts.max_entries)) {
         /* a line each, not a stop: what is past the limit is named, never opened */
         char why[96];
 
         snprintf(why, sizeof why, "past the %llu%s %s: not read",
                  (unsigned long long) w->opts.max_entries, "th",
-                 S_ISDIR(st.st_mode) ? "folder" : "entry");
+                 S_ISDIR(st.st_mode) ? "folder" : "file");
         skip(w, w->path, why);
     } else if (S_ISDIR(st.st_mode)) {
         if (w->depth > w->opts.max_depth) {
@@ -233,7 +244,7 @@ visit(struct walk *w, struct walk_entry *ret)
 int
 walk_next(struct walk *w, struct walk_entry *ret)
 {
-    while (w->depth > 0) {
+    while (w->depth > 0 && !w->stopped) {
         struct frame *f = &w->stack[w->depth - 1];
         int           rc;
 

@@ -3,8 +3,9 @@
  *
  * No link is followed (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_XDEV), nothing but regular files is returned, and limits on
- * depth, entries (files and the like) and folders bound the work; what is
- * passed over is reported, a line each, with a reason, and the walk goes on. Files come in sorted path order (byte order of the whole
+ * depth, files read (regular, not empty) and folders bound the work; what is
+ * passed over is reported, a line each, with a reason, and the walk goes on.
+ * Only past ten times as many entries of any kind does the walk stop. Files come in sorted path order (byte order of the whole
  * path, as `LC_ALL=C sort` gives), which fixes the order of prompts.
  */
 #ifndef OKRA_WALK_H
@@ -14,7 +15,8 @@
 #include <sys/stat.h>
 
 #define WALK_MAX_DEPTH 32
-#define WALK_MAX_ENTRIES 100000
+#define WALK_MAX_ENTRIES 100000 /* files read, and folders: past it a line each */
+#define WALK_VISIT_FACTOR 10     /* every entry, listed or not: past 10x, the walk stops */
 
 struct walk_entry {
     int         dirfd;   /* the folder holding it (valid until the next walk_next) */
