@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SCHEMA_VERSION "3"
@@ -171,7 +172,18 @@ vindex_begin(struct vindex *x)
 int
 vindex_commit(struct vindex *x)
 {
-    return exec(x, "COMMIT");
+    char        wal[4096];
+    struct stat st;
+    int         rc = exec(x, "COMMIT");
+
+    /*
+     * A large transaction leaves a large WAL, and every later command would
+     * read all of it to open the index: fold it in now and cut it back.
+     */
+    snprintf(wal, sizeof wal, "%s-wal", x->path);
+    if (rc == 0 && stat(wal, &st) == 0 && st.st_size > 8 * 1024 * 1024)
+        sqlite3_exec(x->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    return rc;
 }
 
 void
