@@ -43,6 +43,8 @@ void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_error_raw_path(const char *escaped_path, const char *why);
 /* Prints s with control characters and invalid UTF-8 escaped (\n, \xff). */
 void cli_put_safe(FILE *f, const char *s);
+/* "label           value" on stdout (value escaped); nothing when value is empty. */
+void cli_row(const char *label, const char *value);
 /* The same, into a malloc'd string. */
 char *cli_safe_dup(const char *s);
 int  cli_usage(const struct cmd *c, const char *why); /* prints, returns EXIT_USAGE */

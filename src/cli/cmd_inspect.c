@@ -18,55 +18,45 @@
 static const struct cmd inspect_cmd = { "inspect", NULL, 0, "inspect FILE", NULL };
 
 static void
-row(const char *label, const char *value)
-{
-    if (value == NULL || !*value)
-        return;
-    printf("%-16s", label);
-    cli_put_safe(stdout, value);
-    putchar('\n');
-}
-
-static void
 print_human(const char *path, const struct fmt_detect *d, const struct fmt_info *info, int rc)
 {
     char buf[512];
 
-    row("file", path);
+    cli_row("file", path);
     snprintf(buf, sizeof buf, "%s%s", d->name, d->password ? " (password protected)" : "");
-    row("format", buf);
+    cli_row("format", buf);
     if (!d->inspectable) {
-        row("inspected", "no: this format has no public specification; okra seals it as it is");
+        cli_row("inspected", "no: this format has no public specification; okra seals it as it is");
         return;
     }
     if (rc < 0 && rc != -ENOKEY)
         return;
-    row("algorithms", info->algorithms);
+    cli_row("algorithms", info->algorithms);
     if (info->has_key) {
         snprintf(buf, sizeof buf, "%s %d%s", info->key_type, info->key_bits,
                  !info->has_cert ? "" : info->key_matches ? ", matches the certificate"
                                                           : ", DOES NOT match the certificate");
-        row("key", buf);
+        cli_row("key", buf);
     } else {
-        row("key", "none (certificates only)");
+        cli_row("key", "none (certificates only)");
     }
     if (info->n_keys > 1) {
         snprintf(buf, sizeof buf, "%d", info->n_keys);
-        row("keys", buf);
+        cli_row("keys", buf);
     }
-    row("friendly name", info->friendly_name);
+    cli_row("friendly name", info->friendly_name);
     snprintf(buf, sizeof buf, "%d", info->n_certs);
-    row("certificates", buf);
+    cli_row("certificates", buf);
     if (info->has_cert) {
-        row("subject", info->cert.subject);
-        row("issuer", info->cert.issuer);
-        row("serial", info->cert.serial);
-        row("thumbprint", info->cert.sha1);
-        row("cert sha256", info->cert.sha256);
+        cli_row("subject", info->cert.subject);
+        cli_row("issuer", info->cert.issuer);
+        cli_row("serial", info->cert.serial);
+        cli_row("thumbprint", info->cert.sha1);
+        cli_row("cert sha256", info->cert.sha256);
         snprintf(buf, sizeof buf, "%s to %s", info->cert.not_before, info->cert.not_after);
-        row("valid", buf);
+        cli_row("valid", buf);
         snprintf(buf, sizeof buf, "%s %d", info->cert.key_type, info->cert.key_bits);
-        row("cert key", buf);
+        cli_row("cert key", buf);
     }
 }
 

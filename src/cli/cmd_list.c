@@ -111,16 +111,6 @@ cmd_list(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
-static void
-row(const char *label, const char *value)
-{
-    if (value == NULL || !*value)
-        return;
-    printf("%-16s", label);
-    cli_put_safe(stdout, value);
-    putchar('\n');
-}
-
 static const char *
 s(json_t *o, const char *k)
 {
@@ -134,25 +124,25 @@ show_human(json_t *j)
     json_t *key = json_object_get(j, "key");
     char    buf[512];
 
-    row("item", s(j, "id"));
+    cli_row("item", s(j, "id"));
     snprintf(buf, sizeof buf, "%lld", (long long) json_integer_value(json_object_get(j, "bundle")));
-    row("bundle", buf);
+    cli_row("bundle", buf);
     snprintf(buf, sizeof buf, "%s, %s", s(j, "format"),
              json_is_true(json_object_get(j, "inspected")) ? "inspected" : "not inspected");
-    row("format", buf);
-    row("source", s(src, "path"));
+    cli_row("format", buf);
+    cli_row("source", s(src, "path"));
     snprintf(buf, sizeof buf, "%lld bytes, modified %s",
              (long long) json_integer_value(json_object_get(src, "size")), s(src, "mtime"));
-    row("", buf);
-    row("sha256", s(src, "sha256"));
+    cli_row("", buf);
+    cli_row("sha256", s(src, "sha256"));
     if (cert) {
-        row("subject", s(cert, "subject"));
-        row("issuer", s(cert, "issuer"));
-        row("serial", s(cert, "serial"));
-        row("thumbprint", s(cert, "sha1"));
-        row("cert sha256", s(cert, "sha256"));
+        cli_row("subject", s(cert, "subject"));
+        cli_row("issuer", s(cert, "issuer"));
+        cli_row("serial", s(cert, "serial"));
+        cli_row("thumbprint", s(cert, "sha1"));
+        cli_row("cert sha256", s(cert, "sha256"));
         snprintf(buf, sizeof buf, "%s to %s", s(cert, "not_before"), s(cert, "not_after"));
-        row("valid", buf);
+        cli_row("valid", buf);
     }
     if (key) {
         json_t *m = json_object_get(key, "matches_cert");
@@ -161,13 +151,13 @@ show_human(json_t *j)
                  (long long) json_integer_value(json_object_get(key, "bits")),
                  json_is_true(m) ? ", matches the certificate"
                  : json_is_false(m) ? ", DOES NOT match the certificate" : "");
-        row("key", buf);
+        cli_row("key", buf);
     }
-    row("friendly name", s(j, "friendly_name"));
+    cli_row("friendly name", s(j, "friendly_name"));
     if (json_object_get(j, "foreign"))
-        row("foreign", json_is_true(json_object_get(j, "foreign")) ? "yes (issued by another CA)" : "no");
-    row("payload", s(j, "payload"));
-    row("opened payload", s(j, "opened"));
+        cli_row("foreign", json_is_true(json_object_get(j, "foreign")) ? "yes (issued by another CA)" : "no");
+    cli_row("payload", s(j, "payload"));
+    cli_row("opened payload", s(j, "opened"));
 }
 
 int

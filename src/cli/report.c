@@ -129,3 +129,13 @@ cli_operator(const char *given)
     }
     return "unknown";
 }
+
+void
+cli_row(const char *label, const char *value)
+{
+    if (value == NULL || !*value)
+        return;
+    printf("%-16s", label);
+    cli_put_safe(stdout, value);
+    putchar('\n');
+}

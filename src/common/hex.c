@@ -15,8 +15,8 @@ hex_encode(char *out, const uint8_t *in, size_t n)
     out[2 * n] = '\0';
 }
 
-static int
-nibble(char c)
+int
+hex_nibble(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -33,9 +33,9 @@ hex_decode(uint8_t *out, size_t n, const char *in)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        int hi = nibble(in[2 * i]), lo;
+        int hi = hex_nibble(in[2 * i]), lo;
 
-        if (hi < 0 || (lo = nibble(in[2 * i + 1])) < 0)
+        if (hi < 0 || (lo = hex_nibble(in[2 * i + 1])) < 0)
             return -EINVAL;
         out[i] = (uint8_t) (hi << 4 | lo);
     }

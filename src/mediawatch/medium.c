@@ -8,23 +8,12 @@
  * Nothing here builds a path.
  */
 #include "mediawatch/mw_internal.h"
+#include "common/hex.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 char *
 mw_unhexmangle(const char *s, size_t max)
@@ -35,9 +24,9 @@ mw_unhexmangle(const char *s, size_t max)
     if (out == NULL)
         return NULL;
     while (i < len) {
-        if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' && hexval(s[i + 2]) >= 0
-            && hexval(s[i + 3]) >= 0) {
-            char c = (char)(hexval(s[i + 2]) << 4 | hexval(s[i + 3]));
+        if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x' && hex_nibble(s[i + 2]) >= 0
+            && hex_nibble(s[i + 3]) >= 0) {
+            char c = (char)(hex_nibble(s[i + 2]) << 4 | hex_nibble(s[i + 3]));
 
             if (c == '\0')
                 break;
