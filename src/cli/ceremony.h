@@ -103,6 +103,20 @@ json_t *ceremony_shares_json(const struct cer_sets *sets, const struct cer_share
 
 /* ---- a new set of share files (cmd_ceremony_newset.c) ---- */
 
+/*
+ * The options init and reshare share: --custodians (n), --threshold (m),
+ * --share-dir (d), --name (N), --show-mnemonic (s), --work-factor (w).
+ * Returns 0 when ch was one of them, -1 when not, EXIT_USAGE after a usage line.
+ */
+struct new_set;
+struct newset_opts {
+    struct new_set *ns;
+    const char    **names;
+    unsigned       *n_names;
+    unsigned       *work_factor;
+};
+int ceremony_newset_option(const struct cmd *c, int ch, const char *arg, struct newset_opts *o);
+
 struct new_set {
     /* given */
     unsigned    n, m;

@@ -61,29 +61,6 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         switch (ch) {
-        case 'n':
-            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &o->ns.n) < 0)
-                return cli_usage(c, "--custodians is a number from 1 to 16");
-            break;
-        case 'm':
-            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &o->ns.m) < 0)
-                return cli_usage(c, "--threshold is a number from 1 to 16");
-            break;
-        case 'd':
-            o->ns.share_dir = optarg;
-            break;
-        case 'N':
-            if (o->n_names == SLIP39_MAX_SHARES)
-                return cli_usage(c, "at most 16 --name");
-            o->names[o->n_names++] = optarg;
-            break;
-        case 's':
-            o->ns.show_mnemonic = true;
-            break;
-        case 'w':
-            if (ceremony_parse_uint(optarg, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, &wf) < 0)
-                return cli_usage(c, "--work-factor is a number from 10 to 22 (log2 of scrypt's N)");
-            break;
         case 'H':
             if (o->n_issuers == MAX_HOME_ISSUERS)
                 return cli_usage(c, "too many --home-issuer");
@@ -101,8 +78,15 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
             else
                 o->uuids[o->n_uuids++] = optarg;
             break;
-        default:
-            return ceremony_bad_option(c, argc, argv);
+        default: {
+            struct newset_opts no = { &o->ns, o->names, &o->n_names, &wf };
+            int                rc = ceremony_newset_option(c, ch, optarg, &no);
+
+            if (rc < 0)
+                return ceremony_bad_option(c, argc, argv);
+            if (rc > 0)
+                return rc;
+        }
         }
     }
     o->ns.log_n = (int) wf;

@@ -410,3 +410,35 @@ newset_print(const struct new_set *ns, FILE *f)
         free(safe);
     }
 }
+
+int
+ceremony_newset_option(const struct cmd *c, int ch, const char *arg, struct newset_opts *o)
+{
+    switch (ch) {
+    case 'n':
+        if (ceremony_parse_uint(arg, 1, SLIP39_MAX_SHARES, &o->ns->n) < 0)
+            return cli_usage(c, "--custodians is a number from 1 to 16");
+        return 0;
+    case 'm':
+        if (ceremony_parse_uint(arg, 1, SLIP39_MAX_SHARES, &o->ns->m) < 0)
+            return cli_usage(c, "--threshold is a number from 1 to 16");
+        return 0;
+    case 'd':
+        o->ns->share_dir = arg;
+        return 0;
+    case 'N':
+        if (*o->n_names == SLIP39_MAX_SHARES)
+            return cli_usage(c, "at most 16 --name");
+        o->names[(*o->n_names)++] = arg;
+        return 0;
+    case 's':
+        o->ns->show_mnemonic = true;
+        return 0;
+    case 'w':
+        if (ceremony_parse_uint(arg, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, o->work_factor) < 0)
+            return cli_usage(c, "--work-factor is a number from 10 to 22 (log2 of scrypt's N)");
+        return 0;
+    default:
+        return -1;
+    }
+}

@@ -60,34 +60,18 @@ parse_reshare(const struct cmd *c, int argc, char **argv, struct reshare *r)
         case 'S':
             r->shares[r->n_shares++] = optarg;
             break;
-        case 'n':
-            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &r->ns.n) < 0)
-                return cli_usage(c, "--custodians is a number from 1 to 16");
-            break;
-        case 'm':
-            if (ceremony_parse_uint(optarg, 1, SLIP39_MAX_SHARES, &r->ns.m) < 0)
-                return cli_usage(c, "--threshold is a number from 1 to 16");
-            break;
-        case 'd':
-            r->ns.share_dir = optarg;
-            break;
-        case 'N':
-            if (r->n_names == SLIP39_MAX_SHARES)
-                return cli_usage(c, "at most 16 --name");
-            r->names[r->n_names++] = optarg;
-            break;
-        case 's':
-            r->ns.show_mnemonic = true;
-            break;
-        case 'w':
-            if (ceremony_parse_uint(optarg, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, &wf) < 0)
-                return cli_usage(c, "--work-factor is a number from 10 to 22 (log2 of scrypt's N)");
-            break;
         case 'o':
             r->operator_name = optarg;
             break;
-        default:
-            return ceremony_bad_option(c, argc, argv);
+        default: {
+            struct newset_opts no = { &r->ns, r->names, &r->n_names, &wf };
+            int                rc = ceremony_newset_option(c, ch, optarg, &no);
+
+            if (rc < 0)
+                return ceremony_bad_option(c, argc, argv);
+            if (rc > 0)
+                return rc;
+        }
         }
     }
     r->ns.log_n = (int) wf;

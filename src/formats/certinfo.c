@@ -8,6 +8,7 @@
  * or a terminal is always printable text.
  */
 #include "formats/fmt_internal.h"
+#include "common/hex.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -124,19 +125,6 @@ name_string(const X509_NAME *nm)
     return out;
 }
 
-static void
-hex_lower(const unsigned char *in, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t            i;
-
-    for (i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 static int
 serial_hex(const X509 *x, char *out, size_t size)
 {
@@ -180,10 +168,10 @@ cert_digests(const X509 *x, struct fmt_cert *ret)
 
     if (!X509_digest(x, fmt_md_sha1(), d, &n) || n != 20)
         return -1;
-    hex_lower(d, n, ret->sha1);
+    hex_encode(ret->sha1, d, n);
     if (!X509_digest(x, fmt_md_sha256(), d, &n) || n != 32)
         return -1;
-    hex_lower(d, n, ret->sha256);
+    hex_encode(ret->sha256, d, n);
     return 0;
 }
 
