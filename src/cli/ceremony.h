@@ -59,11 +59,16 @@ struct ceremony_watch {
     struct mw_match *match; /* NULL/0: mediawatch's default (ID_BUS=usb) */
     size_t           n_match;
     const char      *mount_dir;
+    /* the vault policy's media allow-list, as for mediawatch */
+    const char     **allow_serials;
+    size_t           n_allow_serials;
+    const char     **allow_uuids;
+    size_t           n_allow_uuids;
 };
 
 /*
  * Waits for media until need share files are in; each is copied into
- * anonymous memory and named "LABEL:path". ret_labels (malloc'd array, the
+ * secure memory and named "LABEL:path". ret_labels (malloc'd array, the
  * strings the module's) go where --share paths go. -1 after saying why.
  */
 int ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,

@@ -486,11 +486,18 @@ watch_media(struct cli *cli, struct rec *r)
     unsigned              need = cur ? cur->threshold : 1;
     char                **labels;
     size_t                n, i;
+    int                   rc;
 
     need = r->n_shares >= need ? 0 : need - (unsigned) r->n_shares;
     if (need == 0)
         return 0;
-    if (ceremony_watch_shares(cli, &r->media, need, &labels, &n) < 0)
+    r->media.allow_serials = cli_media_allow_list(vault_policy(r->v), "serials",
+                                                  &r->media.n_allow_serials);
+    r->media.allow_uuids = cli_media_allow_list(vault_policy(r->v), "uuids", &r->media.n_allow_uuids);
+    rc = ceremony_watch_shares(cli, &r->media, need, &labels, &n);
+    free(r->media.allow_serials);
+    free(r->media.allow_uuids);
+    if (rc < 0)
         return -1;
     /* r->shares has room for argc entries; --watch shares go after the given ones */
     {

@@ -3,8 +3,8 @@
  * their share files on their own media, one after another. Each medium is
  * mounted read-only (mediawatch), the share files on it (age passphrase
  * files, or a paper backup's mnemonic typed into a text file) are copied
- * into anonymous memory (memfd, never a named file), and the medium is
- * unmounted at once; when enough shares are in, the recovery goes on as
+ * into locked, wiped memory (sodium_malloc, never a file), and the medium
+ * is unmounted at once; when enough shares are in, the recovery goes on as
  * with --share. Nothing on a medium is trusted: the files are judged like
  * any --share file.
  */
@@ -23,7 +23,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,32 +30,26 @@
 
 /* Shares read from media: how messages name them, and where their bytes are. */
 static struct {
-    char   *label;  /* "LABEL:path" */
-    int     fd;     /* a memfd holding its bytes */
-    uint8_t hash[32]; /* the same file on two media (or one medium twice) counts once */
+    char    *label;  /* "LABEL:path" */
+    uint8_t *data;   /* its bytes, in secure memory (a paper backup is the share itself) */
+    size_t   len;
+    uint8_t  hash[32]; /* the same file on two media (or one medium twice) counts once */
 } found[WATCH_MAX_SHARES];
 static size_t n_found;
 
 int
 ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len)
 {
-    struct stat st;
-    size_t      i;
-    ssize_t     n;
+    size_t i;
 
     for (i = 0; i < n_found; i++) {
         if (strcmp(found[i].label, label) != 0)
             continue;
-        if (fstat(found[i].fd, &st) < 0 || st.st_size > SHARE_FILE_MAX ||
-            (*ret_data = secmem_alloc((size_t) st.st_size + 1)) == NULL)
+        if ((*ret_data = secmem_alloc(found[i].len + 1)) == NULL)
             return -ENOMEM;
-        n = fs_pread_full(found[i].fd, *ret_data, (size_t) st.st_size, 0);
-        if (n != st.st_size) {
-            secmem_free(*ret_data);
-            return -EIO;
-        }
-        (*ret_data)[n] = '\0';
-        *ret_len = (size_t) n;
+        memcpy(*ret_data, found[i].data, found[i].len);
+        (*ret_data)[found[i].len] = '\0';
+        *ret_len = found[i].len;
         return 0;
     }
     return -ENOENT;
@@ -68,7 +61,7 @@ ceremony_watch_free(void)
     size_t i;
 
     for (i = 0; i < n_found; i++) {
-        close(found[i].fd); /* the memory file goes with its last descriptor */
+        secmem_free(found[i].data); /* wiped */
         free(found[i].label);
     }
     n_found = 0;
@@ -124,14 +117,14 @@ looks_like_share(const uint8_t *p, size_t n)
     return yes;
 }
 
-/* Copies one file from the medium into anonymous memory; 1 kept, 0 not a share. */
+/* Copies one file from the medium into secure memory; 1 kept, 0 not a share. */
 static int
 keep_file(int dirfd, const char *name, const char *medium, const char *rel)
 {
     struct stat st;
     uint8_t    *buf;
     ssize_t     len;
-    int         fd = fs_open_beneath(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY), mfd;
+    int         fd = fs_open_beneath(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
     if (fd < 0)
         return 0;
@@ -154,19 +147,12 @@ keep_file(int dirfd, const char *name, const char *medium, const char *rel)
             secmem_free(buf);
             return 0;
         }
-    mfd = memfd_create("okra-share", MFD_CLOEXEC);
-    if (mfd < 0 || fs_write_full(mfd, buf, (size_t) len) < 0) {
-        if (mfd >= 0)
-            close(mfd);
+    if (asprintf(&found[n_found].label, "%s:%s", medium, rel) < 0) {
         secmem_free(buf);
         return 0;
     }
-    secmem_free(buf);
-    found[n_found].fd = mfd;
-    if (asprintf(&found[n_found].label, "%s:%s", medium, rel) < 0) {
-        close(mfd);
-        return 0;
-    }
+    found[n_found].data = buf;
+    found[n_found].len = (size_t) len;
     n_found++;
     return 1;
 }
@@ -235,7 +221,9 @@ ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned 
                       char ***ret_labels, size_t *ret_n)
 {
     struct mw_options o = { .match = w->match, .n_match = w->n_match, .mount_dir = w->mount_dir,
-                            .stop = &watch_stop, .on_medium = on_medium, .log = watch_log };
+                            .stop = &watch_stop, .on_medium = on_medium, .log = watch_log,
+                            .allow_serials = w->allow_serials, .n_allow_serials = w->n_allow_serials,
+                            .allow_uuids = w->allow_uuids, .n_allow_uuids = w->n_allow_uuids };
     struct sigaction  sa = { .sa_handler = on_stop }, old_int, old_term;
     char            **labels;
     size_t            i;

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/ingest_options.h"
 #include "cli/ingest_report.h"
+#include "cli/vault_access.h"
 #include "common/err.h"
 #include "mediawatch/mediawatch.h"
 #include "vault/vault.h"
@@ -168,24 +169,6 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_p
     return rc;
 }
 
-/* Strings of policy.media.{serials,uuids}: the vault's allow-list. */
-static const char **
-allow_list(json_t *policy, const char *key, size_t *n)
-{
-    json_t      *a = json_object_get(json_object_get(policy, "media"), key);
-    const char **out;
-    size_t       i;
-
-    *n = json_array_size(a);
-    if (*n == 0 || (out = calloc(*n, sizeof *out)) == NULL) {
-        *n = 0;
-        return NULL;
-    }
-    for (i = 0; i < *n; i++)
-        out[i] = json_string_value(json_array_get(a, i)) ? json_string_value(json_array_get(a, i)) : "";
-    return out;
-}
-
 int
 cmd_mediawatch(struct cli *cli, int argc, char **argv)
 {
@@ -249,8 +232,8 @@ cmd_mediawatch(struct cli *cli, int argc, char **argv)
         vault_close(v);
         return EXIT_FAIL;
     }
-    serials = allow_list(vault_policy(v), "serials", &mo.n_allow_serials);
-    uuids = allow_list(vault_policy(v), "uuids", &mo.n_allow_uuids);
+    serials = cli_media_allow_list(vault_policy(v), "serials", &mo.n_allow_serials);
+    uuids = cli_media_allow_list(vault_policy(v), "uuids", &mo.n_allow_uuids);
     mo.allow_serials = serials;
     mo.allow_uuids = uuids;
     mo.match = match;

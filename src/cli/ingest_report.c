@@ -168,6 +168,8 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
         free(rep->held_text);
         rep->held_text = NULL;
     }
+    if (r->warning)
+        cli_warn("bundle %llu is committed, but: %s", (unsigned long long) r->seq, r->warning_text);
     if (rc < 0) {
         /* one bad file already has its line; with several, say that none went in */
         if (!(import && r->failed == 1 && r->seen == 1))

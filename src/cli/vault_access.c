@@ -66,3 +66,23 @@ cli_media_text(json_t *media)
         return NULL;
     return out;
 }
+
+const char **
+cli_media_allow_list(json_t *policy, const char *key, size_t *n)
+{
+    json_t      *a = json_object_get(json_object_get(policy, "media"), key);
+    const char **out;
+    size_t       i;
+
+    *n = json_array_size(a);
+    if (*n == 0 || (out = calloc(*n, sizeof *out)) == NULL) {
+        *n = 0;
+        return NULL;
+    }
+    for (i = 0; i < *n; i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+
+        out[i] = s ? s : "";
+    }
+    return out;
+}

@@ -16,4 +16,7 @@ void cli_progress_end(void);
 /* "OFFICER1 (Kingston DataTraveler, serial 123)" from a manifest's media, or "-". */
 char *cli_media_text(json_t *media);
 
+/* policy.media.{serials,uuids}: the vault's media allow-list (malloc'd array; strings borrowed). */
+const char **cli_media_allow_list(json_t *policy, const char *key, size_t *ret_n);
+
 #endif

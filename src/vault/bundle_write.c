@@ -770,11 +770,14 @@ publish(struct bundle_writer *bw)
                              bw->v->dir, name);
         return okra_fail_errno(errno, "cannot move the new bundle into %s/bundles", bw->v->dir);
     }
-    if ((bfd = openat(bw->v->dirfd, "bundles", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return okra_fail_errno(errno, "cannot open %s/bundles", bw->v->dir);
+    /* from here the bundle is in place: a failure below is a warning, not a refusal */
+    if ((bfd = openat(bw->v->dirfd, "bundles", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        okra_fail_errno(errno, "cannot open %s/bundles to sync it", bw->v->dir);
+        return 1;
+    }
     rc = fs_fsync_dir(bfd);
     close(bfd);
-    return rc;
+    return rc < 0 ? 1 : 0;
 }
 
 int
@@ -802,6 +805,8 @@ bw_commit(struct bundle_writer *bw, char ret_sums_hex[SHA256_HEX])
     }
     bw->committed = true;
     hex_encode(ret_sums_hex, sums_hash, 32);
+    if (rc == 1) /* in place, not known to be on disk: the reason is kept; no CHECKPOINT yet */
+        return 1;
     /* the bundle is in place; a CHECKPOINT one behind is valid and the next commit mends it */
     return checkpoint_write(bw->v, bw->seq, ret_sums_hex) < 0 ? 1 : 0;
 }

@@ -454,6 +454,8 @@ finish(struct pipeline *p, int rc)
         rc = bw_commit(p->bw, p->r->sums);
         if (rc >= 0) {
             p->r->committed = true;
+            if ((p->r->warning = rc == 1))
+                snprintf(p->r->warning_text, sizeof p->r->warning_text, "%s", okra_errmsg());
             p->r->seq = bw_seq(p->bw);
             b.sums = p->r->sums;
             /* the bundle is committed; the index catches up later if this fails */

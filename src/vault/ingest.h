@@ -59,6 +59,8 @@ struct ingest_opts {
 struct ingest_result {
     uint64_t seen, sealed, uninspected, already, skipped, failed;
     bool     committed;
+    bool     warning;          /* committed, but not all went well after: */
+    char     warning_text[512];
     uint64_t seq;              /* of the committed bundle */
     char     sums[SHA256_HEX];
     bool     aborted;
