@@ -19,7 +19,6 @@
 #include "vault/bundle.h"
 
 #define MEM_BLOB_MAX (1024 * 1024) /* larger payloads spill to the stager's file */
-#define STAGE_BUF (256 * 1024)
 #define COPY_BUF (256 * 1024)
 #define MAX_STAGERS 64
 
