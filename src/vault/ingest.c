@@ -1,8 +1,9 @@
 /*
- * ingest.c: the pipeline. The calling thread produces (opens, reads,
- * recognises, asks passwords in order) and commits (in order); workers in
- * between do the expensive part. A window of slots bounds what is in flight,
- * in count and in bytes.
+ * ingest.c: the pipeline. The calling thread produces (walks; and, when
+ * passwords are to be asked in order, opens, reads and recognises each file
+ * first) and commits (in order); workers in between do the expensive part
+ * (open and read when nothing is asked, hash, inspect, encrypt). A window of
+ * slots bounds what is in flight, in count and in bytes.
  */
 #include "vault/ingest_internal.h"
 #include "vault/index.h"
@@ -25,7 +26,6 @@
 #define WINDOW 64
 #define BYTES_IN_FLIGHT (32u * 1024 * 1024)
 #define MAX_WORKERS 8
-
 
 struct pipeline {
     struct vault              *v;
