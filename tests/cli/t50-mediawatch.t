@@ -3,20 +3,14 @@
 # would (udevd running, started here when it is not); its keys are sealed as one bundle naming
 # the medium, mounted read-only and unmounted after; a medium pulled mid-scan commits nothing.
 source "$(dirname "$0")/../lib/tap.sh"
-if [[ $(id -u) != 0 ]]; then skip "mediawatch needs root (mounting)"; done_testing; fi
+source "$(dirname "$0")/../lib/media.sh"
 if [[ -n ${OKRA_VALGRIND:-} ]]; then skip "mediawatch timing under valgrind"; done_testing; fi
-command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null || { skip "needs util-linux and e2fsprogs"; done_testing; }
-l=$(losetup -f 2>/dev/null) || { skip "no loop device can be had here"; done_testing; }
-grep -qw ext4 /proc/filesystems || { skip "the kernel has no ext4"; done_testing; }
-started_udevd=
-if ! pgrep -x systemd-udevd >/dev/null; then
-  /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5
-fi
+media_begin || { skip "$MEDIA_WHY"; done_testing; }
 cleanup() {
   [[ -n ${mw:-} ]] && kill "$mw" 2>/dev/null; wait 2>/dev/null
   umount -q "$TMP"/mnt/* 2>/dev/null
   for i in "$TMP"/img*; do for d in $(losetup -j "$i" -O NAME -n 2>/dev/null); do losetup -d "$d"; done; done
-  [[ -n $started_udevd ]] && pkill -x systemd-udevd
+  media_end
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -28,9 +22,8 @@ mkfs.ext4 -q -L "$LABEL" -d "$TMP/m1" "$TMP/img1" 16M >/dev/null || { skip "mkfs
 "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$LABEL" --mount-dir "$TMP/mnt" >"$TMP/mw.out" 2>&1 & mw=$!
 sleep 0.7
 t0=$(date +%s%N); dev=$(losetup -f --show "$TMP/img1")
-for i in $(seq 1 200); do kill -0 $mw 2>/dev/null || break; sleep 0.05; done
+wait_at_most 30 $mw; rc=$?; mw=
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-wait $mw; rc=$?; mw=
 is "$rc" 0 "mediawatch --once handles one medium and exits 0"
 diag "from the device appearing to mediawatch done: $ms ms"
 is "$(ls "$V/bundles" | wc -l)" 2 "one bundle for the insertion"
@@ -47,14 +40,14 @@ losetup -d "$dev"
 # the same medium again: nothing new, but a bundle as the record of the insertion
 "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$LABEL" --mount-dir "$TMP/mnt" >"$TMP/mw2.out" 2>&1 & mw=$!
 sleep 0.7; dev=$(losetup -f --show "$TMP/img1")
-wait $mw; mw=
+wait_at_most 30 $mw; is "$?" 0 "the same medium again: mediawatch --once exits 0"; mw=
 is "$(ls "$V/bundles" | wc -l)" 3 "a medium with nothing new still leaves its record"
 is "$(tar -xOf "$V/bundles/00000002.tar" MANIFEST.json | jq '.items | length')" 0 "with no item"
 losetup -d "$dev"
 
 # SIGTERM ends the watcher cleanly
 "$OKRA" --vault "$V" mediawatch --match "ID_FS_LABEL=NOSUCH$$" --mount-dir "$TMP/mnt" >"$TMP/mw3.out" 2>&1 & mw=$!
-sleep 0.5; kill -TERM $mw; wait $mw; rc=$?; mw=
+sleep 0.5; kill -TERM $mw; wait_at_most 10 $mw; rc=$?; mw=
 is "$rc" 0 "SIGTERM stops mediawatch with exit 0"
 like "$(cat "$TMP/mw3.out")" "stopped" "saying so"
 
@@ -67,7 +60,7 @@ okra --vault "$TMP/v2" --passphrase-file "$TMP/pw1" ceremony init --custodians 1
   --share-dir "$TMP/s2" --work-factor 10 --medium-uuid 00000000-0000-0000-0000-000000000000 >/dev/null 2>&1
 "$OKRA" --vault "$TMP/v2" mediawatch --once --match "ID_FS_LABEL=$LABEL" --mount-dir "$TMP/mnt" >"$TMP/mw4.out" 2>&1 & mw=$!
 sleep 0.7; dev=$(losetup -f --show "$TMP/img1"); sleep 1.5
-kill -TERM $mw 2>/dev/null; wait $mw; mw=
+kill -TERM $mw 2>/dev/null; wait_at_most 10 $mw; mw=
 is "$(ls "$TMP/v2/bundles" | wc -l)" 1 "a medium outside the vault's allow-list is not sealed"
 like "$(cat "$TMP/mw4.out")" "allow|not listed|policy" "and the watcher says why"
 losetup -d "$dev"

@@ -4,19 +4,14 @@
 # recovers when the threshold is met.
 source "$(dirname "$0")/../lib/tap.sh"
 source "$(dirname "$0")/../lib/ceremony.sh"
-if [[ $(id -u) != 0 ]]; then skip "media need root (mounting)"; done_testing; fi
+source "$(dirname "$0")/../lib/media.sh"
 if [[ -n ${OKRA_VALGRIND:-} ]]; then skip "media timing under valgrind"; done_testing; fi
-command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null || { skip "needs util-linux and e2fsprogs"; done_testing; }
-losetup -f >/dev/null 2>&1 || { skip "no loop device can be had here"; done_testing; }
-started_udevd=
-if ! pgrep -x systemd-udevd >/dev/null; then
-  /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5
-fi
+media_begin || { skip "$MEDIA_WHY"; done_testing; }
 cleanup() {
   [[ -n ${pid:-} ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null
   umount -q "$TMP"/mnt/* 2>/dev/null
   for i in "$TMP"/img*; do for d in $(losetup -j "$i" -O NAME -n 2>/dev/null); do losetup -d "$d"; done; done
-  [[ -n $started_udevd ]] && pkill -x systemd-udevd
+  media_end
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -40,7 +35,7 @@ like "$(cat "$TMP/rec.out")" "share found: CUST2$$:okra/share-2-of-3" "the first
 is "$(awk -v d="$TMP/mnt" 'index($2, d) == 1' /proc/mounts | wc -l)" 0 "and the medium is unmounted at once"
 losetup -d "$d2"
 d3=$(losetup -f --show "$TMP/img3")
-wait $pid; rc=$?; pid=; [[ $rc == 0 ]] || sed "s/^/# /" "$TMP/rec.out"
+wait_at_most 60 $pid; rc=$?; pid=; [[ $rc == 0 ]] || sed "s/^/# /" "$TMP/rec.out"
 is "$rc" 0 "recover --watch completes when the second custodian's medium comes"
 ok "the key is recovered byte for byte" cmp -s "$TMP/out/$ID-plain.pem" "$TMP/k/plain.pem"
 m=$(tar -xOf "$(ls "$V"/bundles/*.tar | sort | tail -n 1)" MANIFEST.json)

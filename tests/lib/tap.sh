@@ -13,6 +13,36 @@ _n=0 _failed=0
 TMP=$(mktemp -d /tmp/okra-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
+# A test that hangs must fail, not hold CI: past $OKRA_TEST_TIMEOUT seconds a watchdog says so,
+# sends the test SIGTERM (its EXIT trap still cleans up) and kills what it was running.
+# It is detached (not the test's child), so a test's bare `wait` never waits for it, and it holds
+# none of the test's output (prove reads to the end of both), so prove never waits for it; it
+# writes its one line through the test's own stderr, and ends within a second of the test.
+_descendants() { local c; for c in $(pgrep -P "$1"); do echo "$c"; _descendants "$c"; done; }
+_running() { local st; read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null && [[ $st != Z ]]; }
+_watchdog() { # PID LIMIT
+  local waited=0 stuck
+  while _running "$1"; do
+    if ((waited >= $2)); then
+      echo "# $(basename "$0"): still running after $2 s (OKRA_TEST_TIMEOUT); stopping it" >"/proc/$1/fd/2"
+      # what it runs, listed before it dies (they are orphaned after), killed after
+      stuck=$(_descendants "$1"); kill -TERM "$1" 2>/dev/null
+      [[ -n $stuck ]] && kill -KILL $stuck 2>/dev/null
+      return
+    fi
+    sleep 1; waited=$((waited + 1))
+  done
+}
+( _watchdog $$ "${OKRA_TEST_TIMEOUT:-900}" </dev/null >/dev/null 2>&1 & )
+
+# Waits for a background PID at most SECONDS; past that kills it and returns 124 (as timeout does).
+wait_at_most() { # SECONDS PID
+  local ticks=$(($1 * 20))
+  while kill -0 "$2" 2>/dev/null && ((ticks-- > 0)); do sleep 0.05; done
+  if kill -0 "$2" 2>/dev/null; then kill -KILL "$2" 2>/dev/null; wait "$2" 2>/dev/null; return 124; fi
+  wait "$2"
+}
+
 plan() { echo "1..$1"; }
 _result() { # STATUS DESCRIPTION
   _n=$((_n + 1))

@@ -1,0 +1,35 @@
+# media.sh: for the tests that plug in real media (loop devices over filesystem images) and need
+# udevd. Sourced after tap.sh:
+#
+#   source "$(dirname "$0")/../lib/media.sh"
+#   media_begin || { skip "why"; done_testing; }   # takes the media lock, starts udevd if need be
+#   ... ; media_end                                # in the test's cleanup: stops a udevd it started
+#
+# prove runs tests two at a time. Media tests take one lock for their whole run, so that one never
+# stops the udevd another still listens through, nor takes a loop device another is about to get.
+
+MEDIA_LOCK=${OKRA_MEDIA_LOCK:-/run/lock/okra-tests-media.lock}
+media_started_udevd=
+
+media_begin() {
+  [[ $(id -u) == 0 ]] || { MEDIA_WHY="media need root (loop devices, mounting)"; return 1; }
+  command -v losetup >/dev/null && command -v mkfs.ext4 >/dev/null || { MEDIA_WHY="needs util-linux and e2fsprogs"; return 1; }
+  grep -qw ext4 /proc/filesystems || { MEDIA_WHY="the kernel has no ext4"; return 1; }
+  mkdir -p "$(dirname "$MEDIA_LOCK")"
+  exec {media_lock_fd}>"$MEDIA_LOCK"
+  flock -w 600 "$media_lock_fd" || { MEDIA_WHY="another media test held $MEDIA_LOCK for 600 s"; return 1; }
+  losetup -f >/dev/null 2>&1 || { MEDIA_WHY="no loop device can be had here"; return 1; }
+  if ! pgrep -x systemd-udevd >/dev/null; then
+    /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 || { MEDIA_WHY="systemd-udevd would not start"; return 1; }
+    media_started_udevd=1
+    udevadm control --ping --timeout=5 >/dev/null 2>&1 || sleep 0.5
+  fi
+}
+
+media_end() {
+  if [[ -n $media_started_udevd ]]; then
+    pkill -x systemd-udevd
+    for _ in $(seq 1 50); do pgrep -x systemd-udevd >/dev/null || break; sleep 0.1; done
+    media_started_udevd=
+  fi
+}
