@@ -42,12 +42,12 @@ if [[ $(id -u) == 0 ]] && command -v mkfs.ext4 >/dev/null && losetup -f >/dev/nu
   pgrep -x systemd-udevd >/dev/null || { /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5; }
   echo "(a loop device over an ext4 image plays the USB stick; mediawatch waits for it)"
   printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=DEMO%s --mount-dir $DEMO/mnt\n' $$
-  "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" 2>&1 \
-    | sed "s|$D|\$DEMO|g" & mw=$!
+  "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" \
+    >"$D/mediawatch.out" 2>&1 & mw=$!
   sleep 0.8; dev=$(losetup -f --show "$D/medium.img")
   for _ in $(seq 1 600); do kill -0 $mw 2>/dev/null || break; sleep 0.1; done
-  kill -0 $mw 2>/dev/null && { echo "demo: mediawatch saw no medium in 60 s; stopping it" >&2; pkill -TERM -x okra; }
-  wait $mw
+  kill -0 $mw 2>/dev/null && { echo "demo: mediawatch saw no medium in 60 s; stopping it" >&2; kill -TERM $mw; }
+  wait $mw; sed "s|$D|\$DEMO|g" "$D/mediawatch.out"
   losetup -d "$dev"; [[ -n $started_udevd ]] && pkill -x systemd-udevd
 else
   echo "(no loop device here: the folder stands in for the medium; a link to /etc/shadow on it is not followed)"
