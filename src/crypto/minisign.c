@@ -7,6 +7,7 @@
 #include "common/err.h"
 #include "common/secmem.h"
 
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,15 +72,14 @@ mini_seckey_public(const struct mini_seckey *sk, struct mini_pubkey *pk)
 void
 mini_keyid_hex(const uint8_t keyid[MINI_KEYID_LEN], char out[17])
 {
-    static const char digits[] = "0123456789ABCDEF";
-    int               i;
+    uint64_t id = 0;
+    int      i;
 
-    /* minisign prints the id as a little-endian integer: last byte first */
-    for (i = 0; i < MINI_KEYID_LEN; i++) {
-        out[2 * i] = digits[keyid[MINI_KEYID_LEN - 1 - i] >> 4];
-        out[2 * i + 1] = digits[keyid[MINI_KEYID_LEN - 1 - i] & 15];
-    }
-    out[16] = '\0';
+    /* As minisign spells it ("%" PRIX64 of the id read little-endian): upper case, and no
+     * leading zeros, so that one key in every sixteen is not spelt two ways. */
+    for (i = MINI_KEYID_LEN - 1; i >= 0; i--)
+        id = id << 8 | keyid[i];
+    snprintf(out, 17, "%" PRIX64, id);
 }
 
 int

@@ -48,7 +48,7 @@ struct mini_seckey {
 int mini_keypair(struct mini_seckey *sk, struct mini_pubkey *pk);
 void mini_seckey_public(const struct mini_seckey *sk, struct mini_pubkey *pk);
 
-/* Key id as minisign prints it: 16 uppercase hex digits (little-endian u64). */
+/* Key id as minisign prints it: the little-endian u64 in upper-case hex, no leading zeros. */
 void mini_keyid_hex(const uint8_t keyid[MINI_KEYID_LEN], char out[17]);
 
 /* File forms. *_format return malloc'd text (secret text: secure memory). */

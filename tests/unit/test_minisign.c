@@ -196,6 +196,24 @@ test_go_prehashed(void **state)
     free(text);
 }
 
+/* minisign spells a key id with "%" PRIX64: no leading zeros (one key in sixteen has one). */
+static void
+test_keyid_spelling(void **state)
+{
+    const uint8_t one_zero[MINI_KEYID_LEN] = { 0x1F, 0xE8, 0xB4, 0x42, 0x18, 0x0F, 0x62, 0x00 };
+    const uint8_t low_nibble[MINI_KEYID_LEN] = { 0x1F, 0xE8, 0xB4, 0x42, 0x18, 0x0F, 0x62, 0x07 };
+    const uint8_t all_zero[MINI_KEYID_LEN] = { 0 };
+    char          hex[17];
+
+    (void)state;
+    mini_keyid_hex(one_zero, hex);
+    assert_string_equal(hex, "620F1842B4E81F");
+    mini_keyid_hex(low_nibble, hex);
+    assert_string_equal(hex, "7620F1842B4E81F");
+    mini_keyid_hex(all_zero, hex);
+    assert_string_equal(hex, "0");
+}
+
 static void
 test_go_legacy(void **state)
 {
@@ -1036,6 +1054,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_go_prehashed),
+        cmocka_unit_test(test_keyid_spelling),
         cmocka_unit_test(test_go_legacy),
         cmocka_unit_test(test_go_bitflips),
         cmocka_unit_test(test_round_trip),
