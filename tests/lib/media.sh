@@ -20,7 +20,8 @@ media_begin() {
   flock -w 600 "$media_lock_fd" || { MEDIA_WHY="another media test held $MEDIA_LOCK for 600 s"; return 1; }
   losetup -f >/dev/null 2>&1 || { MEDIA_WHY="no loop device can be had here"; return 1; }
   if ! pgrep -x systemd-udevd >/dev/null; then
-    /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 || { MEDIA_WHY="systemd-udevd would not start"; return 1; }
+    # without the lock's descriptor: a daemon that kept it would hold the lock past this test
+    /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 {media_lock_fd}>&- || { MEDIA_WHY="systemd-udevd would not start"; return 1; }
     media_started_udevd=1
     udevadm control --ping --timeout=5 >/dev/null 2>&1 || sleep 0.5
   fi
