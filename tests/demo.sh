@@ -36,10 +36,9 @@ cp "$D/ossl/carl.key" "$M/exports/carl.pem"
 echo "meeting notes, not a key" >"$M/notes.txt"
 # A real medium when this machine can make one (root, a loop device, ext4): the officer "plugs in"
 # an ext4 image and okra mediawatch seals it as it would a USB stick. Else the folder stands in.
-if [[ $(id -u) == 0 ]] && command -v mkfs.ext4 >/dev/null && losetup -f >/dev/null 2>&1 &&
-   grep -qw ext4 /proc/filesystems && mkfs.ext4 -q -L DEMO$$ -d "$M" "$D/medium.img" 16M >/dev/null 2>&1; then
-  started_udevd=
-  pgrep -x systemd-udevd >/dev/null || { /lib/systemd/systemd-udevd --daemon >/dev/null 2>&1 && started_udevd=1 && sleep 0.5; }
+# media.sh (the media tests' own): root, ext4, a loop device, udevd started if it is not running.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/media.sh"
+if media_begin && mkfs.ext4 -q -L DEMO$$ -d "$M" "$D/medium.img" 16M >/dev/null 2>&1; then
   echo "(a loop device over an ext4 image plays the USB stick; mediawatch waits for it)"
   printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=DEMO%s --mount-dir $DEMO/mnt\n' $$
   "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" \
@@ -48,8 +47,9 @@ if [[ $(id -u) == 0 ]] && command -v mkfs.ext4 >/dev/null && losetup -f >/dev/nu
   for _ in $(seq 1 600); do kill -0 $mw 2>/dev/null || break; sleep 0.1; done
   kill -0 $mw 2>/dev/null && { echo "demo: mediawatch saw no medium in 60 s; stopping it" >&2; kill -TERM $mw; }
   wait $mw; sed "s|$D|\$DEMO|g" "$D/mediawatch.out"
-  losetup -d "$dev"; [[ -n $started_udevd ]] && pkill -x systemd-udevd
+  losetup -d "$dev"; media_end
 else
+  media_end
   echo "(no loop device here: the folder stands in for the medium; a link to /etc/shadow on it is not followed)"
   ln -s /etc/shadow "$M/shadow.pfx"
   run "$OKRA" --vault "$V" scan --operator "Olivia Officer" "$M"
