@@ -65,7 +65,7 @@ int age_b64_decode(const char *s, size_t n, uint8_t *out, size_t cap, size_t *re
 /* Unpadded base64 of in into out (room for ((n + 2) / 3) * 4 + 1); returns the length. */
 size_t age_b64_encode(char *out, const uint8_t *in, size_t n);
 
-/* HKDF-SHA-256 to 32 bytes (OpenSSL). */
+/* HKDF-SHA-256 to 32 bytes; salt may be NULL with salt_len 0. */
 int age_hkdf(uint8_t out[32], const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
     size_t salt_len, const char *info);
 
@@ -73,6 +73,15 @@ int age_hkdf(uint8_t out[32], const uint8_t *ikm, size_t ikm_len, const uint8_t 
 #define AGE_BODY_LEN (AGE_FILE_KEY_LEN + AGE_TAG_LEN)
 void age_wrap_file_key(struct age_keys *k, uint8_t body[AGE_BODY_LEN]);
 int  age_unwrap_file_key(struct age_keys *k, const uint8_t body[AGE_BODY_LEN]);
+
+/*
+ * A fresh ephemeral X25519 key pair: a random clamped secret and its share
+ * X25519(secret, 9), from this thread's batch (age_ephemeral.c). 0 or -errno.
+ */
+int age_ephemeral_take(uint8_t secret[AGE_KEY_LEN], uint8_t share[AGE_KEY_LEN]);
+/* share[i] = X25519(secret[i], 9) for n clamped secrets, a batch at a time. 0 or -errno. */
+int age_x25519_base_batch(const uint8_t (*secret)[AGE_KEY_LEN], uint8_t (*share)[AGE_KEY_LEN],
+    size_t n);
 
 /* X25519 wrap: fills share and body; k->file_key is set. */
 int age_x25519_wrap(struct age_keys *k, const uint8_t pub[AGE_KEY_LEN], uint8_t share[AGE_KEY_LEN],

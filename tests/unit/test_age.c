@@ -6,12 +6,19 @@
 
 #include "common/err.h"
 #include "crypto/age.h"
+#include "crypto/age_internal.h"
 #include "crypto/bech32.h"
 
 #include <dlfcn.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define CHUNK 65536
@@ -223,6 +230,184 @@ test_keys_spec_example(void **state)
     assert_int_equal(age_recipient_parse(NULL, pk2), -EINVAL);
     secmem_free(sk);
     secmem_free(id_out);
+}
+
+/*
+ * HKDF-SHA-256 against RFC 5869's test cases 1-3 (the first 32 bytes of each
+ * OKM), then against OpenSSL's own HKDF on random inputs of every length the
+ * age code uses.
+ */
+static void
+openssl_hkdf(uint8_t out[32], const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
+    size_t salt_len, const char *info)
+{
+    EVP_KDF     *alg = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = alg ? EVP_KDF_CTX_new(alg) : NULL;
+    OSSL_PARAM   params[5];
+
+    assert_non_null(ctx);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+    params[4] = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(ctx, out, 32, params), 1);
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(alg);
+}
+
+static void
+test_hkdf(void **state)
+{
+    static const struct {
+        const char *ikm, *salt, *info, *okm;
+    } rfc[] = {
+        { "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "000102030405060708090a0b0c",
+            "f0f1f2f3f4f5f6f7f8f9",
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf" },
+        { "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+          "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+          "404142434445464748494a4b4c4d4e4f",
+            "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+            "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+            "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+            "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+            "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+            "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+            "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c" },
+        { "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d" },
+    };
+    uint8_t ikm[80], salt[80], want[32], got[32];
+    char    info[81];
+    size_t  i, ikm_len, salt_len, info_len;
+
+    (void)state;
+    for (i = 0; i < sizeof rfc / sizeof rfc[0]; i++) {
+        assert_int_equal(sodium_hex2bin(ikm, sizeof ikm, rfc[i].ikm, strlen(rfc[i].ikm), NULL,
+                             &ikm_len, NULL), 0);
+        assert_int_equal(sodium_hex2bin(salt, sizeof salt, rfc[i].salt, strlen(rfc[i].salt),
+                             NULL, &salt_len, NULL), 0);
+        assert_int_equal(sodium_hex2bin((uint8_t *)info, sizeof info - 1, rfc[i].info,
+                             strlen(rfc[i].info), NULL, &info_len, NULL), 0);
+        info[info_len] = '\0'; /* the RFC's info bytes hold no zero */
+        assert_int_equal(sodium_hex2bin(want, sizeof want, rfc[i].okm, 64, NULL, NULL, NULL), 0);
+        assert_int_equal(age_hkdf(got, ikm, ikm_len, salt_len ? salt : NULL, salt_len, info), 0);
+        assert_memory_equal(got, want, 32);
+    }
+    /* the shapes age uses: 32-byte ikm with a 64-byte salt, 16-byte ikm with 16 or no salt */
+    for (i = 0; i < 300; i++) {
+        static const char *infos[] = { "age-encryption.org/v1/X25519", "header", "payload",
+            "age-encryption.org/v1/scrypt", "" };
+
+        ikm_len = 1 + randombytes_uniform(sizeof ikm);
+        salt_len = randombytes_uniform(sizeof salt + 1);
+        randombytes_buf(ikm, ikm_len);
+        randombytes_buf(salt, salt_len);
+        openssl_hkdf(want, ikm, ikm_len, salt, salt_len, infos[i % 5]);
+        assert_int_equal(age_hkdf(got, ikm, ikm_len, salt, salt_len, infos[i % 5]), 0);
+        assert_memory_equal(got, want, 32);
+    }
+}
+
+/*
+ * The ephemeral keys' fixed-base X25519 (Ed25519 table, then the birational
+ * map): RFC 7748's section 6.1 key pairs, then libsodium's ladder on random
+ * secrets in batches of every size around the pool's, then the pool itself,
+ * across a fork.
+ */
+static void
+clamp(uint8_t k[AGE_KEY_LEN])
+{
+    k[0] &= 248;
+    k[31] &= 127;
+    k[31] |= 64;
+}
+
+static void
+test_ephemeral_base(void **state)
+{
+    static const char *rfc7748[][2] = {
+        { "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a",
+            "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a" },
+        { "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb",
+            "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f" },
+    };
+    static const size_t sizes[] = { 1, 2, 15, 16, 17, 33, 100 };
+    uint8_t(*sk)[AGE_KEY_LEN] = secmem_alloc(100 * AGE_KEY_LEN);
+    uint8_t pk[100][AGE_KEY_LEN], want[AGE_KEY_LEN];
+    size_t  i, j;
+
+    (void)state;
+    assert_non_null(sk);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(sodium_hex2bin(sk[i], AGE_KEY_LEN, rfc7748[i][0], 64, NULL, NULL, NULL), 0);
+        assert_int_equal(sodium_hex2bin(want, AGE_KEY_LEN, rfc7748[i][1], 64, NULL, NULL, NULL), 0);
+        clamp(sk[i]); /* X25519 clamps; the batch wants its scalars clamped already */
+        assert_int_equal(age_x25519_base_batch((const uint8_t(*)[AGE_KEY_LEN])sk + i, pk, 1), 0);
+        assert_memory_equal(pk[0], want, AGE_KEY_LEN);
+    }
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        randombytes_buf(sk, 100 * AGE_KEY_LEN);
+        for (j = 0; j < sizes[i]; j++)
+            clamp(sk[j]);
+        assert_int_equal(age_x25519_base_batch((const uint8_t(*)[AGE_KEY_LEN])sk, pk, sizes[i]), 0);
+        for (j = 0; j < sizes[i]; j++) {
+            assert_int_equal(crypto_scalarmult_base(want, sk[j]), 0);
+            assert_memory_equal(pk[j], want, AGE_KEY_LEN);
+        }
+    }
+    secmem_free(sk);
+}
+
+static void
+test_ephemeral_pool(void **state)
+{
+    uint8_t *secret = secmem_alloc(AGE_KEY_LEN), seen[200][AGE_KEY_LEN], share[AGE_KEY_LEN],
+            want[AGE_KEY_LEN], child[AGE_KEY_LEN];
+    int     fds[2], status;
+    pid_t   pid;
+    size_t  i, j;
+
+    (void)state;
+    assert_non_null(secret);
+    for (i = 0; i < 200; i++) {
+        assert_int_equal(age_ephemeral_take(secret, share), 0);
+        assert_int_equal(secret[0] & 7, 0);
+        assert_int_equal(secret[31] & 0xc0, 0x40);
+        assert_int_equal(crypto_scalarmult_base(want, secret), 0);
+        assert_memory_equal(share, want, AGE_KEY_LEN);
+        memcpy(seen[i], share, AGE_KEY_LEN);
+        for (j = 0; j < i; j++)
+            assert_memory_not_equal(seen[j], share, AGE_KEY_LEN);
+    }
+    /*
+     * Mid-batch, a forked child must not hand out what its parent will: it
+     * makes a batch of its own, or (libsodium's own generator, which okra
+     * chooses, refuses to draw in a forked child) dies with SIGABRT.
+     */
+    assert_int_equal(pipe(fds), 0);
+    if ((pid = fork()) == 0) {
+        struct rlimit no_core = { 0, 0 };
+        uint8_t       s[AGE_KEY_LEN], sh[AGE_KEY_LEN];
+
+        (void)setrlimit(RLIMIT_CORE, &no_core);
+        (void)signal(SIGABRT, SIG_DFL); /* not cmocka's handler: die, do not run on */
+        _exit(age_ephemeral_take(s, sh) == 0 && write(fds[1], sh, AGE_KEY_LEN) == AGE_KEY_LEN ? 0 : 1);
+    }
+    assert_true(pid > 0);
+    close(fds[1]); /* a child that fails writes nothing: the read ends */
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(age_ephemeral_take(secret, share), 0);
+    if (WIFSIGNALED(status)) {
+        assert_int_equal(WTERMSIG(status), SIGABRT);
+    } else {
+        assert_int_equal(status, 0);
+        assert_int_equal(read(fds[0], child, AGE_KEY_LEN), AGE_KEY_LEN);
+        assert_memory_not_equal(child, share, AGE_KEY_LEN);
+    }
+    close(fds[0]);
+    secmem_free(secret);
 }
 
 static void
@@ -940,6 +1125,9 @@ main(void)
         cmocka_unit_test(test_bech32_bip173),
         cmocka_unit_test(test_bech32_roundtrip),
         cmocka_unit_test(test_keys_spec_example),
+        cmocka_unit_test(test_hkdf),
+        cmocka_unit_test(test_ephemeral_base),
+        cmocka_unit_test(test_ephemeral_pool),
         cmocka_unit_test(test_keys_roundtrip),
         cmocka_unit_test(test_cctv_vectors),
         cmocka_unit_test(test_roundtrip_x25519),
