@@ -13,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The body is copied into the bundle a part at a time (see append_body). */
+#define WRITEBACK_CHUNK (256 * 1024)
+
 /* ---- assembly: MANIFEST.json, the body as it is, SHA256SUMS, the signature ---- */
 
 struct tar_out {
@@ -96,12 +99,13 @@ write_manifest(struct bundle_writer *bw, struct tar_out *t, uint8_t hash[32])
 static int
 append_body(struct bundle_writer *bw, struct tar_out *t)
 {
-    off_t in = 0, len = lseek(bw->body.fd, 0, SEEK_END);
+    off_t in = 0, len = lseek(bw->body.fd, 0, SEEK_END), started = 0;
 
     if (t->err)
         return okra_fail_write(t->err, "the bundle to %s/tmp", bw->v->dir);
     while (in < len) {
-        ssize_t n = copy_file_range(bw->body.fd, &in, t->fd, NULL, (size_t) (len - in), 0);
+        size_t  chunk = (size_t) (len - in) > WRITEBACK_CHUNK ? WRITEBACK_CHUNK : (size_t) (len - in);
+        ssize_t n = copy_file_range(bw->body.fd, &in, t->fd, NULL, chunk, 0);
 
         if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL))
             break; /* no kernel copy here: copy by hand below */
@@ -109,6 +113,15 @@ append_body(struct bundle_writer *bw, struct tar_out *t)
             return okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
         if (n == 0)
             return okra_fail(-EIO, "the bundle's body is short");
+        /*
+         * The disk starts on what is written (the manifest, this part) while
+         * the next part is copied: about a millisecond less waiting in the
+         * fsync for a few MB. Only a hint; the fsync is what makes it durable.
+         */
+        off_t end = lseek(t->fd, 0, SEEK_CUR);
+
+        if (end > started && sync_file_range(t->fd, started, end - started, SYNC_FILE_RANGE_WRITE) == 0)
+            started = end;
     }
     while (in < len) {
         size_t  want = (size_t) (len - in) > COPY_BUF ? COPY_BUF : (size_t) (len - in);
