@@ -264,6 +264,7 @@ bw_commit(struct bundle_writer *bw, char ret_sums_hex[SHA256_HEX])
     if (fd < 0)
         return okra_fail_errno(errno, "cannot create a bundle in %s/tmp", bw->v->dir);
     rc = assemble(bw, fd, sums_hash);
+    bw_body_discard(bw); /* copied, or never to be */
     if (rc == 0 && fsync(fd) < 0)
         rc = okra_fail_write(errno, "the bundle to %s/tmp", bw->v->dir);
     if (close(fd) < 0 && rc == 0)

@@ -73,6 +73,7 @@ struct bundle_writer {
 
 int  bw_body_open(struct bundle_writer *bw);
 void bw_body_close(struct bundle_writer *bw);
+void bw_body_discard(struct bundle_writer *bw); /* closes and removes the staging file */
 int  bw_body_flush(struct body *b);
 
 /* A tar entry's header (regular file, 0644, the bundle's time); tar errors named. */
