@@ -5,7 +5,7 @@
  * X25519 goes through libsodium: measured on these machines, a wrap
  * (ephemeral key, then ECDH) takes 58 us with libsodium 1.0.18 against 77 us
  * with OpenSSL 3.0's EVP (which also parks the secret in OpenSSL's heap);
- * the ephemeral keys come a batch at a time from age_ephemeral.c (45 us).
+ * the ephemeral keys come a batch at a time from age_ephemeral.c (47 us).
  * HKDF is RFC 5869 over libsodium's HMAC-SHA-256 (see age_hkdf).
  */
 #include "crypto/age_internal.h"
