@@ -61,8 +61,8 @@ bw_body_open(struct bundle_writer *bw)
     return 0;
 }
 
-void
-bw_body_close(struct bundle_writer *bw)
+static void
+body_close(struct bundle_writer *bw)
 {
     struct body *b = &bw->body;
 
@@ -85,7 +85,7 @@ bw_body_close(struct bundle_writer *bw)
 void
 bw_body_discard(struct bundle_writer *bw)
 {
-    bw_body_close(bw);
+    body_close(bw);
     unlinkat(bw->tmpfd, "body", 0);
 }
 

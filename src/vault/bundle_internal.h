@@ -72,7 +72,6 @@ struct bundle_writer {
 };
 
 int  bw_body_open(struct bundle_writer *bw);
-void bw_body_close(struct bundle_writer *bw);
 void bw_body_discard(struct bundle_writer *bw); /* closes and removes the staging file */
 int  bw_body_flush(struct body *b);
 

@@ -249,7 +249,7 @@ bw_free(struct bundle_writer *bw)
 
     if (bw == NULL)
         return;
-    bw_body_close(bw);
+    bw_body_discard(bw);
     for (i = 0; i < bw->n_stagers; i++) {
         char name[32];
 
@@ -269,7 +269,6 @@ bw_free(struct bundle_writer *bw)
     if (bw->tmpfd >= 0) {
         unlinkat(bw->tmpfd, "items", 0);
         unlinkat(bw->tmpfd, "sums", 0);
-        unlinkat(bw->tmpfd, "body", 0);
         unlinkat(bw->tmpfd, "bundle.tar", 0);
         close(bw->tmpfd);
     }
