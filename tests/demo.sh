@@ -44,10 +44,11 @@ if media_begin && mkfs.ext4 -q -L DEMO$$ -d "$M" "$D/medium.img" 16M >/dev/null 
   "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" \
     >"$D/mediawatch.out" 2>&1 & mw=$!
   sleep 0.8; dev=$(losetup -f --show "$D/medium.img")
-  for _ in $(seq 1 600); do kill -0 $mw 2>/dev/null || break; sleep 0.1; done
-  kill -0 $mw 2>/dev/null && { echo "demo: mediawatch saw no medium in 60 s; stopping it" >&2; kill -TERM $mw; }
-  wait $mw; sed "s|$D|\$DEMO|g" "$D/mediawatch.out"
+  rc=0; wait_at_most 60 $mw || rc=$?
   losetup -d "$dev"; media_end
+  sed "s|$D|\$DEMO|g" "$D/mediawatch.out"
+  if [[ $rc == 124 ]]; then echo "demo: mediawatch saw no medium in 60 s; stopped it" >&2
+  elif [[ $rc != 0 ]]; then exit "$rc"; fi
 else
   media_end
   echo "(no loop device here: the folder stands in for the medium; a link to /etc/shadow on it is not followed)"

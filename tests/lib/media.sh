@@ -3,6 +3,7 @@
 #
 #   source "$(dirname "$0")/../lib/media.sh"
 #   media_begin || { skip "why"; done_testing; }   # takes the media lock, starts udevd if need be
+#   wait_at_most 30 $watcher                       # a watcher waiting for a medium, bounded
 #   ... ; media_end                                # in the test's cleanup: stops a udevd it started
 #
 # prove runs tests two at a time. Media tests take one lock for their whole run, so that one never
@@ -33,4 +34,17 @@ media_end() {
     for _ in $(seq 1 50); do pgrep -x systemd-udevd >/dev/null || break; sleep 0.1; done
     media_started_udevd=
   fi
+}
+
+# Waits for a background PID (a watcher waiting for a medium) at most SECONDS. Past that it is sent
+# SIGTERM (so that it unmounts what it mounted), SIGKILL 5 s later, and 124 is returned (as
+# timeout(1) does); else its own exit status.
+wait_at_most() { # SECONDS PID
+  local ticks=$(($1 * 20))
+  while kill -0 "$2" 2>/dev/null && ((ticks-- > 0)); do sleep 0.05; done
+  kill -0 "$2" 2>/dev/null || { wait "$2"; return; }
+  kill -TERM "$2" 2>/dev/null
+  for ticks in $(seq 1 100); do kill -0 "$2" 2>/dev/null || break; sleep 0.05; done
+  kill -KILL "$2" 2>/dev/null; wait "$2" 2>/dev/null
+  return 124
 }

@@ -35,14 +35,6 @@ _watchdog() { # PID LIMIT
 }
 ( _watchdog $$ "${OKRA_TEST_TIMEOUT:-900}" </dev/null >/dev/null 2>&1 & )
 
-# Waits for a background PID at most SECONDS; past that kills it and returns 124 (as timeout does).
-wait_at_most() { # SECONDS PID
-  local ticks=$(($1 * 20))
-  while kill -0 "$2" 2>/dev/null && ((ticks-- > 0)); do sleep 0.05; done
-  if kill -0 "$2" 2>/dev/null; then kill -KILL "$2" 2>/dev/null; wait "$2" 2>/dev/null; return 124; fi
-  wait "$2"
-}
-
 plan() { echo "1..$1"; }
 _result() { # STATUS DESCRIPTION
   _n=$((_n + 1))
