@@ -81,12 +81,17 @@ body_close(struct bundle_writer *bw)
 /*
  * Once the body is in the bundle: freeing a few MB of page cache takes most
  * of a millisecond, spent while the disk writes the bundle, before its fsync.
+ * The staging file exists exactly while it is open: a second call (bw_free
+ * after a commit) has nothing to remove.
  */
 void
 bw_body_discard(struct bundle_writer *bw)
 {
+    bool staged = bw->body.fd >= 0;
+
     body_close(bw);
-    unlinkat(bw->tmpfd, "body", 0);
+    if (staged)
+        unlinkat(bw->tmpfd, "body", 0);
 }
 
 int
