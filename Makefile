@@ -41,12 +41,13 @@ SANLD    :=
 endif
 
 CFLAGS   ?=
-CPPFLAGS += -Isrc -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
+CPPFLAGS += -I. -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pthread $(SANLD)
 LIBS     = $(PKG_LIBS) -lm
 
-LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+PARTS    := common crypto formats vault ceremony mediawatch cli
+LIB_SRC  := $(sort $(filter-out cli/main.c,$(foreach d,$(PARTS),$(wildcard $(d)/*.c))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -59,7 +60,7 @@ TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
 
 all: $(TARGET)
 
-$(TARGET): $(BUILD)/obj/src/cli/main.o $(BUILD)/libokra.a
+$(TARGET): $(BUILD)/obj/cli/main.o $(BUILD)/libokra.a
 	@echo "  LD      $@"
 	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
@@ -84,7 +85,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libokra.a
 
 tools: $(TOOL_BIN)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/cli/main.d
 
 # Installs what is missing, and only that; a machine that has everything is left alone.
 deps:

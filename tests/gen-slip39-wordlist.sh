@@ -1,7 +1,7 @@
 #!/bin/sh
-# Writes src/ceremony/slip39_wordlist.c from the SLIP-0039 word list (spec data).
+# Writes ceremony/slip39_wordlist.c from the SLIP-0039 word list (spec data).
 #   tests/gen-slip39-wordlist.sh ../shared/vectors/slip39-trezor-python-shamir-mnemonic/wordlist.txt \
-#     >src/ceremony/slip39_wordlist.c
+#     >ceremony/slip39_wordlist.c
 # test_slip39 checks the compiled list against the vectors' wordlist.txt.
 set -eu
 list=$1

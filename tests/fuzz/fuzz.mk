@@ -10,12 +10,12 @@ FUZZ_SECONDS ?= 4
 FB           := build/fuzz
 FCC          := clang
 PKGS         := openssl libsodium libarchive libudev jansson sqlite3 blkid mount
-FCFLAGS      := -std=c17 -g -O1 -fno-omit-frame-pointer -Isrc -D_GNU_SOURCE -DOKRA_VERSION='"fuzz"' \
+FCFLAGS      := -std=c17 -g -O1 -fno-omit-frame-pointer -I. -D_GNU_SOURCE -DOKRA_VERSION='"fuzz"' \
                 -DOKRA_FUZZING -pthread $(shell pkg-config --cflags $(PKGS))
 FLIBS        := $(shell pkg-config --libs $(PKGS)) -lm
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-LIB_SRC   := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
+LIB_SRC   := $(sort $(filter-out cli/main.c,$(foreach d,common crypto formats vault ceremony mediawatch cli,$(wildcard $(d)/*.c))))
 LIB_OBJ   := $(LIB_SRC:%.c=$(FB)/obj/%.o)
 TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 BINS      := $(TARGETS:%=$(FB)/fuzz_%)

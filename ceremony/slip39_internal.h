@@ -1,6 +1,6 @@
 /*
  * slip39_internal.h: pieces of the SLIP-0039 module shared between its files
- * (word list, RS1024 checksum). Not for use outside src/ceremony/ and tests.
+ * (word list, RS1024 checksum). Not for use outside ceremony/ and tests.
  *
  * Word indices are secret (they encode a share): the functions here take
  * them in caller's memory and do not branch on them or index tables by them.
