@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes ceremony/slip39_wordlist.c from the SLIP-0039 word list (spec data).
-#   tests/gen-slip39-wordlist.sh ../shared/vectors/slip39-trezor-python-shamir-mnemonic/wordlist.txt \
+#   tests/gen-slip39-wordlist.sh tests/vectors/slip39-trezor-python-shamir-mnemonic/wordlist.txt \
 #     >ceremony/slip39_wordlist.c
 # test_slip39 checks the compiled list against the vectors' wordlist.txt.
 set -eu

@@ -2,10 +2,10 @@
 #
 # Each tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput. Its seed corpus is
 # tests/fuzz/corpus/NAME/ plus, when tests/fuzz/NAME.seeds exists, the files it
-# lists (globs relative to $(SHARED)/vectors). Past crashers stay in the corpus
+# lists (globs relative to tests/vectors). Past crashers stay in the corpus
 # as regressions. 'run' fuzzes each target for FUZZ_SECONDS; any crash, leak or
 # sanitizer report fails it.
-SHARED       ?= $(abspath ../shared)
+VECTORS      ?= $(abspath tests/vectors)
 FUZZ_SECONDS ?= 4
 FB           := build/fuzz
 FCC          := clang
@@ -41,7 +41,7 @@ run: $(BINS)
 	  c=$(FB)/corpus/$$t; mkdir -p $$c; \
 	  [ -d tests/fuzz/corpus/$$t ] && cp -n tests/fuzz/corpus/$$t/* $$c/ 2>/dev/null; \
 	  if [ -f tests/fuzz/$$t.seeds ]; then \
-	    (cd $(SHARED)/vectors && for g in $$(cat $(CURDIR)/tests/fuzz/$$t.seeds); do for f in $$g; do \
+	    (cd $(VECTORS) && for g in $$(cat $(CURDIR)/tests/fuzz/$$t.seeds); do for f in $$g; do \
 	      [ -f "$$f" ] && cp -n "$$f" $(CURDIR)/$$c/seed-$$(echo "$$f" | tr / _); done; done); \
 	  fi; \
 	  printf '  fuzz %-14s %ss: ' $$t $(FUZZ_SECONDS); \

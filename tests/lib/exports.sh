@@ -1,5 +1,5 @@
 # exports.sh: the export files officers bring, made with the OpenSSL CLI in the shapes Windows and
-# others write them: the same 13 files as the acceptance checks' make_exports (../shared/acceptance).
+# others write them (13 files: PKCS #12 old and new, PEM and DER keys, encrypted and not).
 # Sourced by tests; make_exports DIR writes DIR/files/* (keys and certificates in DIR/ossl) and
 # DIR/passwords (one line per file, in sorted file order).
 

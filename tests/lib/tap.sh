@@ -7,7 +7,7 @@
 # these). $OKRA_WRAP, when set, goes in front of every okra run (valgrind).
 set -u
 : "${OKRA:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/okra}"
-: "${OKRA_VECTORS:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/vectors}"
+: "${OKRA_VECTORS:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/vectors}"
 TESTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _n=0 _failed=0
 TMP=$(mktemp -d /tmp/okra-test.XXXXXX)

@@ -1,8 +1,8 @@
 /*
  * test_formats_fixtures.c: export files made by the OpenSSL command line.
  *
- * The 13 shapes of the acceptance checks (make_exports in
- * ../shared/acceptance/lib/common.sh), plus DSA, explicit-curve EC, old
+ * The 13 export shapes officers bring (the same as make_exports in
+ * tests/lib/exports.sh), plus DSA, explicit-curve EC, old
  * "Proc-Type" PEM, DER keys, a chain, several keys and OpenSSL 1.0's
  * password encoding, are made at test time in a temporary folder. Every
  * result is held against the same OpenSSL: thumbprints against

@@ -1,8 +1,9 @@
 /*
  * unit.h: what every cmocka unit test includes.
  *
- * Tests run from the project's root; external vectors are read from
- * $OKRA_VECTORS (make sets it to ../shared/vectors).
+ * Tests run from the project's root; outside vectors are read from
+ * tests/vectors (their sources and licences are in tests/vectors/SOURCES.md),
+ * or from $OKRA_VECTORS when it names another copy.
  */
 #ifndef OKRA_UNIT_H
 #define OKRA_UNIT_H
@@ -25,7 +26,7 @@ vectors_dir(void)
     const char *d = getenv("OKRA_VECTORS");
 
     if (d == NULL || *d == '\0')
-        d = "../shared/vectors";
+        d = "tests/vectors";
     return d;
 }
 
