@@ -1,6 +1,7 @@
 /* okra list and okra show: the items in the vault. */
 #include "cli/cli.h"
 #include "cli/ingest_options.h"
+#include "cli/values.h"
 #include "cli/vault_access.h"
 #include "common/err.h"
 
@@ -10,7 +11,7 @@
 
 static const struct cmd list_cmd = {
     "list", NULL, 0,
-    "list [--subject TEXT] [--issuer TEXT] [--expires-before DATE] [--medium TEXT] "
+    "list [--path TEXT] [--subject TEXT] [--issuer TEXT] [--expires-before DATE] [--medium TEXT] "
     "[--format FORMAT] [--limit N] [--offset N]", NULL
 };
 static const struct cmd show_cmd = { "show", NULL, 0, "show ITEM", NULL };
@@ -48,15 +49,22 @@ print_row(void *ctx, const char *text)
     return 0;
 }
 
-static int
-parse_count(const char *s, uint64_t *ret)
+/*
+ * A filter on certificate fields finds only inspected items: when it found
+ * nothing, say what it could not see (on stderr, so --json stays one array).
+ */
+static void
+note_uninspected(struct vindex *x)
 {
-    char *end;
+    uint64_t n = 0;
 
-    if (*s < '0' || *s > '9')
-        return -1;
-    *ret = strtoull(s, &end, 10);
-    return *end ? -1 : 0;
+    if (vindex_count_uninspected(x, &n) < 0 || n == 0)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "okra: no inspected item matches; %llu item%s sealed uninspected and %s no "
+                    "certificate fields to match: look for %s with --path TEXT (or --medium TEXT)\n",
+            (unsigned long long) n, n == 1 ? " was" : "s were", n == 1 ? "has" : "have",
+            n == 1 ? "it" : "them");
 }
 
 int
@@ -66,10 +74,12 @@ cmd_list(struct cli *cli, int argc, char **argv)
         { "subject", required_argument, NULL, 's' }, { "issuer", required_argument, NULL, 'i' },
         { "expires-before", required_argument, NULL, 'e' }, { "medium", required_argument, NULL, 'm' },
         { "format", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
-        { "offset", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+        { "offset", required_argument, NULL, 'o' }, { "path", required_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
     };
     struct vindex_filter f = { 0 };
     struct printer       p = { cli->json, 0 };
+    char                 before[CLI_DATE_LEN];
     struct vault        *v;
     struct vindex       *x;
     int                  ch, rc;
@@ -80,16 +90,21 @@ cmd_list(struct cli *cli, int argc, char **argv)
         switch (ch) {
         case 's': f.subject = optarg; break;
         case 'i': f.issuer = optarg; break;
-        case 'e': f.expires_before = optarg; break;
+        case 'e':
+            if (cli_value_date(&list_cmd, "--expires-before", optarg, before) != 0)
+                return EXIT_USAGE;
+            f.expires_before = before;
+            break;
         case 'm': f.medium = optarg; break;
         case 'f': f.format = optarg; break;
+        case 'p': f.path = optarg; break;
         case 'l':
-            if (parse_count(optarg, &f.limit) < 0)
-                return cli_usage(&list_cmd, "--limit takes a number");
+            if (cli_value_count(&list_cmd, "--limit", optarg, 1, INT64_MAX, &f.limit) != 0)
+                return EXIT_USAGE;
             break;
         case 'o':
-            if (parse_count(optarg, &f.offset) < 0)
-                return cli_usage(&list_cmd, "--offset takes a number");
+            if (cli_value_count(&list_cmd, "--offset", optarg, 0, INT64_MAX, &f.offset) != 0)
+                return EXIT_USAGE;
             break;
         default:
             return cli_usage(&list_cmd, "unknown option");
@@ -102,6 +117,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
     rc = vindex_list(x, &f, print_row, &p);
     if (cli->json)
         fputs(p.n ? "\n]\n" : "[]\n", stdout);
+    if (rc == 0 && p.n == 0 && (f.subject || f.issuer || f.expires_before))
+        note_uninspected(x);
     vindex_close(x);
     vault_close(v);
     if (rc < 0) {

@@ -7,6 +7,7 @@
 #include "cli/ingest_options.h"
 #include "cli/ingest_report.h"
 #include "cli/vault_access.h"
+#include "cli/values.h"
 #include "common/err.h"
 #include "mediawatch/mediawatch.h"
 #include "vault/vault.h"
@@ -212,8 +213,8 @@ cmd_mediawatch(struct cli *cli, int argc, char **argv)
         case '1': mo.once = true; break;
         case 'o': w.opts.operator_name = optarg; break;
         case 's':
-            if (parse_size(optarg, &w.opts.max_size) < 0 || w.opts.max_size == 0)
-                return cli_usage(&mediawatch_cmd, "--max-size takes a size in bytes (e.g. 256M)");
+            if (cli_value_size(&mediawatch_cmd, "--max-size", optarg, &w.opts.max_size) != 0)
+                return EXIT_USAGE;
             break;
         default:
             return cli_usage(&mediawatch_cmd, "unknown option");

@@ -1,4 +1,5 @@
 #include "cli/ingest_options.h"
+#include "cli/values.h"
 #include "formats/formats.h"
 
 #include <errno.h>
@@ -6,33 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int
-parse_size(const char *s, uint64_t *ret)
-{
-    char              *end;
-    unsigned long long n;
-
-    if (*s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    n = strtoull(s, &end, 10);
-    if (errno)
-        return -1;
-    switch (*end) {
-    case 'G': case 'g': n <<= 10; /* FALLTHROUGH */
-    case 'M': case 'm': n <<= 10; /* FALLTHROUGH */
-    case 'K': case 'k': n <<= 10; end++; break;
-    case '\0': break;
-    default: return -1;
-    }
-    if (*end == 'i' || *end == 'B')
-        end += *end == 'i' ? (end[1] == 'B' ? 2 : 1) : 1;
-    if (*end)
-        return -1;
-    *ret = n;
-    return 0;
-}
 
 int
 ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_opts *o,
@@ -75,8 +49,10 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
                 return cli_usage(c, "--as takes kms or epf"), -1;
             break;
         case 'm':
-            if (!allow_max_size || parse_size(optarg, &o->max_size) < 0 || o->max_size == 0)
-                return cli_usage(c, "--max-size takes a size in bytes (e.g. 256M)"), -1;
+            if (!allow_max_size)
+                return cli_usage(c, "--max-size is not an option of this command"), -1;
+            if (cli_value_size(c, "--max-size", optarg, &o->max_size) != 0)
+                return -1;
             break;
         default: {
             char why[128];

@@ -13,7 +13,4 @@
 int ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_opts *o,
                          bool allow_max_size);
 
-/* Parses a size with an optional K, M or G suffix (powers of 1024). */
-int parse_size(const char *s, uint64_t *ret);
-
 #endif

@@ -50,9 +50,18 @@ static const struct cmd commands[] = {
       "scans it, commits one bundle per insertion, and unmounts.\n\n"
       "  --once           handle one medium, then exit\n" },
     { "list", cmd_list, 0,
-      "list [--subject TEXT] [--issuer TEXT] [--expires-before DATE] [--medium TEXT]\n"
-      "            [--format FORMAT] [--limit N] [--offset N]",
-      "The items in the vault, one line each (--json: an array of objects).\n" },
+      "list [--path TEXT] [--subject TEXT] [--issuer TEXT] [--expires-before DATE]\n"
+      "            [--medium TEXT] [--format FORMAT] [--limit N] [--offset N]",
+      "The items in the vault, one line each (--json: an array of objects). Filters\n"
+      "combine; TEXT matches anywhere, in any case.\n\n"
+      "  --path TEXT            the path the file had on its medium or command line\n"
+      "  --subject TEXT         the certificate's subject (inspected items only)\n"
+      "  --issuer TEXT          the certificate's issuer (inspected items only)\n"
+      "  --expires-before DATE  the certificate expires before DATE: YYYY-MM-DD\n"
+      "                         (midnight UTC) or an RFC 3339 time, 2028-01-31T12:00:00Z\n"
+      "  --medium TEXT          the medium's label, serial, vendor, model or UUID\n"
+      "  --format FORMAT        exactly this format (pkcs12, pem-pkcs8, ...)\n"
+      "  --limit N, --offset N  at most N items, after skipping the first N\n" },
     { "show", cmd_show, 0, "show ITEM",
       "One item: ITEM is an id, a unique id prefix (4 digits or more), a\n"
       "certificate serial or a SHA-1 thumbprint.\n" },

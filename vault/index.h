@@ -82,12 +82,16 @@ struct vindex_filter {
     const char *expires_before; /* RFC 3339 or YYYY-MM-DD */
     const char *medium;         /* substring of label, serial, vendor, model or UUID */
     const char *format;
+    const char *path;           /* substring of source.path, any case (ASCII) */
     uint64_t    limit;          /* 0: all */
     uint64_t    offset;
 };
 /* Items in vault order; each as stored JSON text (with "bundle"). */
 int vindex_list(struct vindex *x, const struct vindex_filter *f,
                 int (*each)(void *ctx, const char *json_text), void *ctx);
+
+/* How many items were sealed uninspected (no certificate fields to match). */
+int vindex_count_uninspected(struct vindex *x, uint64_t *ret);
 
 /* Bundles in order: seq, time, kind, operator, media (JSON text or NULL), items. */
 struct vindex_bundle_row {

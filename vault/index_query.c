@@ -121,6 +121,9 @@ list_sql(const struct vindex_filter *f, const char **binds, int *n)
         fputs(" AND medium LIKE '%' || ? || '%'", m), binds[(*n)++] = f->medium;
     if (f->format)
         fputs(" AND format = ?", m), binds[(*n)++] = f->format;
+    if (f->path)
+        fputs(" AND instr(lower(json_extract(json, '$.source.path')), lower(?)) > 0", m),
+            binds[(*n)++] = f->path;
     fputs(" ORDER BY rowid", m);
     if (f->limit || f->offset)
         fprintf(m, " LIMIT %lld OFFSET %llu", f->limit ? (long long) f->limit : -1LL,
@@ -159,6 +162,21 @@ vindex_list(struct vindex *x, const struct vindex_filter *f,
     }
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : vindex_db_fail(x, "reading");
+}
+
+int
+vindex_count_uninspected(struct vindex *x, uint64_t *ret)
+{
+    sqlite3_stmt *s;
+    int           rc;
+
+    if (sqlite3_prepare_v2(x->db, "SELECT count(*) FROM items WHERE json_extract(json, "
+                           "'$.inspected') IS NOT 1", -1, &s, NULL) != SQLITE_OK)
+        return vindex_db_fail(x, "reading");
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        *ret = (uint64_t) sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW ? 0 : vindex_db_fail(x, "reading");
 }
 
 int
