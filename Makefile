@@ -2,7 +2,8 @@
 #
 #   make            builds ./okra
 #   make check      every test: unit (cmocka), command line (prove), the same under
-#                   ASan+UBSan, valgrind on the command-line tests, short fuzz runs
+#                   ASan+UBSan, valgrind on the command-line tests, short fuzz runs,
+#                   two builds in two folders compared byte for byte
 #   make demo       the whole story on a throw-away vault
 #   make bench      okra beside what a user would script with standard tools
 #   make fuzz       long fuzz runs (FUZZ_SECONDS per target)
@@ -40,9 +41,29 @@ OPT      := -O2 -g -D_FORTIFY_SOURCE=3
 SANLD    :=
 endif
 
+# The same bytes from the same commit wherever and whenever it is built: no path of the build
+# folder in the debug information, no timestamps (nothing uses __DATE__; SOURCE_DATE_EPOCH is the
+# commit's time for any tool that wants a date), objects in sorted order, deterministic archives.
+REPRO    := -ffile-prefix-map=$(CURDIR)=.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+ifneq ($(SOURCE_DATE_EPOCH),)
+export SOURCE_DATE_EPOCH
+endif
+
+# What okra --version names: the commit of this tree, if it is a git checkout (its own, not one
+# it sits inside), else the commit git archive wrote into dist/commit, else that it is not known.
+GIT_TOP  := $(shell git rev-parse --show-toplevel 2>/dev/null)
+ifeq ($(GIT_TOP),$(CURDIR))
+COMMIT   := commit $(shell git rev-parse HEAD)$(if $(shell git status --porcelain 2>/dev/null | head -n 1), with uncommitted changes)
+else ifneq ($(shell grep -Ex '[0-9a-f]{40}' dist/commit 2>/dev/null),)
+COMMIT   := commit $(shell cat dist/commit) from a git archive
+else
+COMMIT   := built outside git: commit unknown
+endif
+
 CFLAGS   ?=
 CPPFLAGS += -I. -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
-ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) -pthread $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) $(REPRO) -pthread $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pthread $(SANLD)
 LIBS     = $(PKG_LIBS) -lm
 
@@ -56,7 +77,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
 
 .PHONY: all tools deps check check-unit check-cli check-asan check-valgrind check-fuzz \
-        demo bench fuzz install uninstall clean
+        check-reproducible demo bench fuzz install uninstall clean
 
 all: $(TARGET)
 
@@ -66,7 +87,15 @@ $(TARGET): $(BUILD)/obj/cli/main.o $(BUILD)/libokra.a
 
 $(BUILD)/libokra.a: $(LIB_OBJ)
 	@rm -f $@
-	@ar rcs $@ $^
+	@ar rcsD $@ $^
+
+# Only cli/main.c prints the commit; it is rebuilt when the commit (or the tree's state) changes.
+$(BUILD)/obj/cli/main.o: CPPFLAGS += -DOKRA_COMMIT='"$(COMMIT)"'
+$(BUILD)/obj/cli/main.o: $(BUILD)/commit
+$(BUILD)/commit: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' >$@
+FORCE:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -114,6 +143,7 @@ check: deps
 	$(MAKE) check-asan
 	$(MAKE) check-valgrind
 	$(MAKE) check-fuzz
+	$(MAKE) check-reproducible
 	@echo "make check: all passed"
 
 # the outside vectors as upstream wrote them first, so that a changed file fails here, by name
@@ -134,6 +164,10 @@ check-valgrind: $(TARGET) $(TOOL_BIN)
 	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(VECTORS) \
 	  OKRA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" \
 	  OKRA_VALGRIND=1 prove tests/cli/
+
+# two builds of the committed tree in two folders: the same bytes, and --version names the commit
+check-reproducible:
+	tests/reproducible.sh
 
 check-fuzz: deps
 	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} VECTORS=$(VECTORS) run

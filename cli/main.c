@@ -11,6 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The Makefile names the commit; a build without it says so. */
+#ifndef OKRA_COMMIT
+#define OKRA_COMMIT "built without okra's Makefile: commit unknown"
+#endif
+#ifdef __clang__
+#define OKRA_COMPILER "clang " __clang_version__
+#else
+#define OKRA_COMPILER "gcc " __VERSION__
+#endif
+
 static int cmd_help(struct cli *cli, int argc, char **argv);
 static int cmd_version(struct cli *cli, int argc, char **argv);
 
@@ -139,7 +149,7 @@ static int
 cmd_version(struct cli *cli, int argc, char **argv)
 {
     (void) cli, (void) argc, (void) argv;
-    printf("okra %s\n", OKRA_VERSION);
+    printf("okra %s (%s, %s)\n", OKRA_VERSION, OKRA_COMMIT, OKRA_COMPILER);
     return EXIT_OK;
 }
 
