@@ -1,6 +1,6 @@
 /*
  * sets.h: the share sets a vault issued and retired, read from the signed
- * records of its ceremonies (DESIGN.md, "A custodian's share file"):
+ * records of its ceremonies (doc/FORMAT.md, 6.2):
  * `ceremony-init` and `reshare` bundles carry `set` (id, threshold,
  * custodians); `reshare` bundles also `retired` (set ids). Read in bundle
  * order. Nothing here is secret.

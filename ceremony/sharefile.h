@@ -1,7 +1,7 @@
 /*
- * sharefile.h: a custodian's share file (DESIGN.md, "A custodian's share
- * file"). An age file encrypted to the custodian's passphrase (scrypt
- * recipient), whose plaintext is UTF-8 lines:
+ * sharefile.h: a custodian's share file (doc/FORMAT.md, 10.1). An age
+ * file encrypted to the custodian's passphrase (scrypt recipient), whose
+ * plaintext is UTF-8 lines:
  *
  *   okra-share: 1
  *   vault: <vault_id>

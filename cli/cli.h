@@ -2,7 +2,7 @@
  * cli.h: the command line. Only this folder prints or exits.
  *
  * Each command is a function in its own cmd_*.c file, listed in main.c's
- * table. It returns the exit status DESIGN.md fixes: 0 success, 1 the
+ * table. It returns the exit status okra(1) fixes: 0 success, 1 the
  * operation or a verification failed, 2 usage error.
  */
 #ifndef OKRA_CLI_H

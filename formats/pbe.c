@@ -2,7 +2,7 @@
  * pbe.c: naming the password-based encryption of a bag, and bounding it.
  *
  * Officers are told which algorithm protects their file ("Legacy algorithms
- * are named", DESIGN.md), and an outside file must not be able to make us
+ * are named", SECURITY.md), and an outside file must not be able to make us
  * run a billion KDF rounds: the iteration count is read and capped before
  * OpenSSL is asked to derive anything. When OpenSSL cannot run the cipher
  * (RC2 without the legacy provider), the reason names it.

@@ -1,5 +1,5 @@
 /*
- * bundle.h: writing one bundle (DESIGN.md, "A bundle").
+ * bundle.h: writing one bundle (doc/FORMAT.md, 5 to 8).
  *
  *   MANIFEST.json
  *   payload/0001.age        the original bytes, age-encrypted to the vault recipient

@@ -1,5 +1,5 @@
 /*
- * checkpoint.h: VAULT/CHECKPOINT and its signature (DESIGN.md).
+ * checkpoint.h: VAULT/CHECKPOINT and its signature (doc/FORMAT.md, 9).
  *
  *   okra-checkpoint: 1
  *   vault: <vault_id>

@@ -198,7 +198,7 @@ slot_clear(struct slot *s)
     }
 }
 
-/* A longer id when the first 16 digits are taken by another file (DESIGN: ids never collide). */
+/* A longer id when the first 16 digits are taken by another file (doc/FORMAT.md: ids never collide). */
 static int
 assign_id(struct pipeline *p, struct slot *s)
 {

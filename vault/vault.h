@@ -1,5 +1,5 @@
 /*
- * vault.h: the vault on disk (DESIGN.md, "The vault on disk").
+ * vault.h: the vault on disk (doc/FORMAT.md, 2 and 3).
  *
  *   VAULT/okra.json        format, vault_id, recipient, station key id, created, policy
  *   VAULT/station.pub/.key minisign key pair of this station (key 0600, unencrypted)

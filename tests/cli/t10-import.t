@@ -10,7 +10,7 @@ like "$OUT" "bundle 1 committed: 3 sealed" "it says which bundle it committed"
 is "$(ls "$V/bundles")" "$(printf '00000000.tar\n00000001.tar')" "one new bundle"
 is "$(tar -tf "$V/bundles/00000001.tar" | tr '\n' ' ')" \
    "MANIFEST.json payload/0001.age payload/0002.age payload/0003.age SHA256SUMS SHA256SUMS.minisig " \
-   "members in DESIGN order"
+   "members in the order doc/FORMAT.md gives"
 m=$(tar -xOf "$V/bundles/00000001.tar" MANIFEST.json)
 is "$(jq -r '[.items[].format] | join(",")' <<<"$m")" "pkcs12,pkcs12,pem-pkcs8" "formats found by content"
 is "$(jq -r '.items[0].source.sha256' <<<"$m")" "$(sha256sum <"$TMP/k/legacy.pfx" | cut -d' ' -f1)" "source sha256 recorded"

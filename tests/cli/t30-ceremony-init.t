@@ -37,7 +37,7 @@ like "$out" "okra-checkpoint: 1.*sums: $h0" "it ends with the checkpoint of bund
 run_okra --vault "$V" verify
 is "$RC" 0 "the new vault verifies"
 
-# each share file holds the lines DESIGN.md fixes
+# each share file holds the lines doc/FORMAT.md fixes
 p=$(share_plain "${SHARE[2]}" pw-2)
 like "$p" "^okra-share: 1"$'\n'"vault: $vid"$'\n'"custodian: Bob Builder"$'\n'"share: 2 of 3, threshold 2"$'\n'"mnemonic: [a-z]+( [a-z]+){32}$" \
   "a share file's plaintext: okra-share, vault, custodian, share I of N, threshold, a 33-word mnemonic"

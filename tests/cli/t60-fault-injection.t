@@ -100,7 +100,7 @@ trial() { # OPNAME WANT N_NEW KIND N: one injected fault and every check after i
     [[ $rc == 1 ]] || why+=" exit $rc (want 1);"
     [[ $lines == 1 ]] || why+=" $lines lines on stderr (want one): $(tr '\n' '|' <<<"$err");"
     FAILED=$((FAILED + 1))
-    # DESIGN: the line names the file or folder (and the fix)
+    # okra(1): the line names the file or folder (and the fix)
     # (the vault's path, a file named within it, or a full disk, which can only be the vault's)
     if [[ $err == *"$W"* || $err =~ (bundles/[0-9]+\.tar|CHECKPOINT|index\.sqlite|disk\ is\ full) ]]; then
       NAMED=$((NAMED + 1))
@@ -169,7 +169,7 @@ SECONDS=0
 [[ $OPS == *scan* ]] && run_op scan 3 "${SCAN[@]}"
 diag "$TOTAL_HELD/$TOTAL_INJ injected faults held ($EXIT0 exited 0 with the vault complete, $COMMITTED_BUT_FAILED exited 1 with the bundle committed) in ${SECONDS}s"
 is "$TOTAL_HELD" "$TOTAL_INJ" "$TOTAL_HELD/$TOTAL_INJ injected faults held"
-# DESIGN: every failure prints one clear line that names the file or item
+# okra(1): every failure prints one clear line that names the file or item
 if [[ -s $TMP/messages ]]; then
   diag "failure lines that name no file or folder of the vault:"
   sort "$TMP/messages" | uniq -c | while read -r line; do diag "  $line"; done

@@ -1,6 +1,6 @@
 /*
- * test_sharefile.c: the custodian's share file (DESIGN.md, "A custodian's
- * share file"): its plaintext lines both ways, paper backups (bare
+ * test_sharefile.c: the custodian's share file (doc/FORMAT.md,
+ * 10.1): its plaintext lines both ways, paper backups (bare
  * mnemonics), file names, sealing with the age scrypt recipient and opening
  * again, and the reasons given for what is not a share.
  */

@@ -341,7 +341,7 @@ test_roundtrip_params(void **state)
     struct set s;
     size_t     len, l;
 
-    make_set(&s, 32, 2, 3, true, 1, ""); /* DESIGN: okra's shares */
+    make_set(&s, 32, 2, 3, true, 1, ""); /* okra's shares (doc/FORMAT.md, 10) */
     assert_int_equal(combine_subset(&s, 0x5, "", out, &len), 0);
     assert_memory_equal(out, s.secret, 32);
     assert_int_equal(combine_subset(&s, 0x7, "", out, &len), 0); /* all three: also fine */
