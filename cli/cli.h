@@ -41,8 +41,13 @@ void cli_error_from(const char *what); /* "okra: WHAT: <okra_errmsg()>" */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "okra: PATH: WHY" where PATH is escaped already (ingest paths): not escaped twice. */
 void cli_error_raw_path(const char *escaped_path, const char *why);
-/* Prints s with control characters and invalid UTF-8 escaped (\n, \xff). */
+/*
+ * Prints s with control characters, bidirectional controls and invalid
+ * UTF-8 escaped (\n, \xe2\x80\xae, \xff): common/text.h's one escaping.
+ */
 void cli_put_safe(FILE *f, const char *s);
+/* The same for text escaped once already (a manifest's source.path): backslashes kept. */
+void cli_put_escaped(FILE *f, const char *s);
 /* "label           value" on stdout (value escaped); nothing when value is empty. */
 void cli_row(const char *label, const char *value);
 /* The same, into a malloc'd string. */
@@ -67,6 +72,11 @@ bool  cli_interactive(struct cli *cli); /* a terminal will be asked, not a file 
  */
 char *cli_ask_secret(struct cli *cli, const char *question, bool confirm);
 void  cli_prompter_close(struct cli *cli);
+/*
+ * Gives the terminal its echo back (input typed meanwhile discarded); echo
+ * stays off between prompts. Async-signal-safe; a no-op when nothing was asked.
+ */
+void  cli_tty_restore(void);
 
 /* The login name for manifests: --operator, else SUDO_USER, else the user. */
 const char *cli_operator(const char *given);

@@ -336,6 +336,9 @@ newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vaul
 {
     unsigned i;
 
+    /* scrypt takes a moment per file: say what the pause is */
+    fprintf(stderr, "okra: writing %u share file%s (scrypt, work factor %d: a moment each)...\n",
+            ns->n, ns->n == 1 ? "" : "s", ns->log_n);
     if (write_files(ns, vault_id) < 0) {
         cli_error_from(NULL);
         newset_remove_files(ns);

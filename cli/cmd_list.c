@@ -21,6 +21,24 @@ struct printer {
     uint64_t n;
 };
 
+static const char *
+str_or(json_t *j, const char *dflt)
+{
+    const char *t = json_string_value(j);
+
+    return t ? t : dflt;
+}
+
+/* A field that came from a manifest, escaped, then padded to width columns. */
+static void
+put_padded(const char *s, int width)
+{
+    char *safe = cli_safe_dup(s);
+
+    printf("%-*s", width, safe ? safe : "?");
+    free(safe);
+}
+
 static int
 print_row(void *ctx, const char *text)
 {
@@ -37,12 +55,14 @@ print_row(void *ctx, const char *text)
         return 0;
     cert = json_object_get(j, "cert");
     what = json_string_value(json_object_get(cert, "subject"));
-    if (what == NULL || !*what)
-        what = json_string_value(json_object_get(json_object_get(j, "source"), "path"));
-    printf("%-16s  %-20s  bundle %-6lld  ", json_string_value(json_object_get(j, "id")),
-           json_string_value(json_object_get(j, "format")),
-           (long long) json_integer_value(json_object_get(j, "bundle")));
-    cli_put_safe(stdout, what ? what : "");
+    cli_put_safe(stdout, str_or(json_object_get(j, "id"), "?"));
+    fputs("  ", stdout);
+    put_padded(str_or(json_object_get(j, "format"), "?"), 20);
+    printf("  bundle %-6lld  ", (long long) json_integer_value(json_object_get(j, "bundle")));
+    if (what && *what)
+        cli_put_safe(stdout, what);
+    else /* a path is recorded escaped once already */
+        cli_put_escaped(stdout, str_or(json_object_get(json_object_get(j, "source"), "path"), ""));
     putchar('\n');
     json_decref(j);
     p->n++;
@@ -147,7 +167,11 @@ show_human(json_t *j)
     snprintf(buf, sizeof buf, "%s, %s", s(j, "format"),
              json_is_true(json_object_get(j, "inspected")) ? "inspected" : "not inspected");
     cli_row("format", buf);
-    cli_row("source", s(src, "path"));
+    if (s(src, "path")) { /* recorded escaped once already */
+        printf("%-16s", "source");
+        cli_put_escaped(stdout, s(src, "path"));
+        putchar('\n');
+    }
     snprintf(buf, sizeof buf, "%lld bytes, modified %s",
              (long long) json_integer_value(json_object_get(src, "size")), s(src, "mtime"));
     cli_row("", buf);

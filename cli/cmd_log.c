@@ -31,8 +31,12 @@ print_bundle(void *ctx, const struct vindex_bundle_row *r)
     } else {
         char *m = cli_media_text(media);
 
-        printf("%8llu  %s  %-13s  ", (unsigned long long) r->seq, r->time ? r->time : "",
-               r->kind ? r->kind : "");
+        char *time = cli_safe_dup(r->time ? r->time : ""), *kind = cli_safe_dup(r->kind ? r->kind : "");
+
+        printf("%8llu  %s  %-13s  ", (unsigned long long) r->seq, time ? time : "?",
+               kind ? kind : "?");
+        free(time);
+        free(kind);
         cli_put_safe(stdout, r->operator_name ? r->operator_name : "-");
         fputs("  ", stdout);
         cli_put_safe(stdout, m ? m : "-");

@@ -139,11 +139,76 @@ on_signal(int sig)
     interrupted = sig;
 }
 
-/* One line from the terminal with echo off; the terminal is restored on every path. */
+/*
+ * Echo stays off from the first secret prompt until okra is done with the
+ * terminal: keys typed ahead during a pause (the scrypt of share files
+ * after "Again, to confirm:") are never shown, and each prompt first
+ * discards them (TCIFLUSH), so they are never taken for an answer either.
+ * The terminal is given back, input discarded, at the end, at exit and on
+ * a fatal signal; then the previous handler (a ceremony's cleanup) runs.
+ */
+static struct {
+    int                   fd;
+    struct termios        saved;
+    volatile sig_atomic_t quiet;
+    struct sigaction      prev[4];
+} tty_state = { .fd = -1 };
+
+static const int restore_signals[4] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+void
+cli_tty_restore(void)
+{
+    if (tty_state.quiet) {
+        tcsetattr(tty_state.fd, TCSAFLUSH, &tty_state.saved);
+        tty_state.quiet = 0;
+    }
+}
+
+static void
+on_fatal_signal(int sig)
+{
+    size_t i;
+
+    cli_tty_restore();
+    for (i = 0; i < 4; i++)
+        if (restore_signals[i] == sig) {
+            sigaction(sig, &tty_state.prev[i], NULL);
+            break;
+        }
+    raise(sig);
+}
+
+/* Echo off (once), with the terminal's own state kept for giving it back. */
+static int
+tty_quiet(struct prompter *p)
+{
+    struct termios   quiet;
+    struct sigaction sa = { .sa_handler = on_fatal_signal };
+    size_t           i;
+
+    if (tty_state.quiet)
+        return 0;
+    if (tcgetattr(p->tty, &tty_state.saved) < 0)
+        return -1;
+    quiet = tty_state.saved;
+    quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+    quiet.c_lflag |= ICANON;
+    tty_state.fd = p->tty;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < 4; i++)
+        sigaction(restore_signals[i], &sa, &tty_state.prev[i]);
+    if (tcsetattr(p->tty, TCSAFLUSH, &quiet) < 0)
+        return -1;
+    tty_state.quiet = 1;
+    atexit(cli_tty_restore);
+    return 0;
+}
+
+/* One line from the terminal with echo off. */
 static char *
 read_tty_line(struct prompter *p, const char *question)
 {
-    struct termios   old, quiet;
     struct sigaction sa = { .sa_handler = on_signal }, oint, oterm;
     char            *buf = secmem_alloc(SECRET_MAX + 2);
     size_t           n = 0;
@@ -151,18 +216,15 @@ read_tty_line(struct prompter *p, const char *question)
 
     if (buf == NULL)
         return NULL;
-    if (tcgetattr(p->tty, &old) < 0) {
+    if (tty_quiet(p) < 0) {
         secmem_free(buf);
         return NULL;
     }
-    quiet = old;
-    quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
-    quiet.c_lflag |= ICANON;
     interrupted = 0;
     sigaction(SIGINT, &sa, &oint);
     sigaction(SIGTERM, &sa, &oterm);
-    /* echo off first, then the question: an answer typed as soon as the question shows is kept */
-    tcsetattr(p->tty, TCSAFLUSH, &quiet);
+    /* what was typed before the question is not its answer */
+    tcflush(p->tty, TCIFLUSH);
     (void) !write(p->tty, question, strlen(question));
     for (;;) {
         char    c;
@@ -180,7 +242,6 @@ read_tty_line(struct prompter *p, const char *question)
             buf[n++] = c;
         sodium_memzero(&c, sizeof c);
     }
-    tcsetattr(p->tty, TCSAFLUSH, &old);
     (void) !write(p->tty, "\n", 1);
     sigaction(SIGINT, &oint, NULL);
     sigaction(SIGTERM, &oterm, NULL);
@@ -234,6 +295,7 @@ cli_prompter_close(struct cli *cli)
 
     if (p == NULL)
         return;
+    cli_tty_restore();
     if (p->tty >= 0)
         close(p->tty);
     secmem_free(p->file);

@@ -25,6 +25,15 @@ cli_put_safe(FILE *f, const char *s)
     free(c);
 }
 
+void
+cli_put_escaped(FILE *f, const char *s)
+{
+    char *c = text_escape_again(s, strlen(s));
+
+    fputs(c ? c : "?", f);
+    free(c);
+}
+
 static void
 vreport(const char *prefix, const char *fmt, va_list ap)
 {

@@ -79,6 +79,17 @@ like "$(cat "$TMP/stdout")" "okra-checkpoint: 1" "the transcript went to stdout"
 is "$(ls "$TMP/shares" | wc -l)" 2 "two share files"
 V=$TMP/vault
 
+# ---- keys typed ahead during the scrypt pause are neither shown nor taken ----
+start "$OK --vault $TMP/vault-ahead ceremony init --custodians 1 --threshold 1 --name dora --share-dir $TMP/shares-ahead --work-factor 16"
+wait_for "Passphrase for custodian 1 (dora): "; answer "Ahead-Secret-1"
+wait_for "Again, to confirm: "; answer "Ahead-Secret-1"
+tm send-keys -t t -l -- "Typed-Ahead-Next"
+wait_for "writing 1 share file "
+_result $? "a line says the share files are being written during the pause"
+wait_for "Roll call: custodian 1 (dora), open share-1-of-1-dora.age with your passphrase: "; answer "Ahead-Secret-1"
+is "$(wait_done)" 0 "the roll call took only what was typed after its question"
+is "$(screen | grep -c -e Typed-Ahead -e Ahead-Secret)" 0 "type-ahead during the pause was not echoed"
+
 # ---- stock age opens a share file with the custodian's passphrase ----
 if command -v age >/dev/null; then
   start "age -d -o $TMP/alice.txt $TMP/shares/share-1-of-2-alice.age"
