@@ -39,7 +39,8 @@ read_header(struct dec *d, struct age_rd *r)
     int            rc;
 
     for (;;) {
-        if ((rc = age_rd_line(r, r->cap - 1, true, &line, &n)) == -EINVAL)
+        /* a malformed line of its own; a source's error (bad armor) keeps its message */
+        if ((rc = age_rd_line(r, r->cap - 1, true, &line, &n)) == -EINVAL && !r->src_failed)
             return okra_fail(
                 -EINVAL, d->hdr_len ? "age header: a line is too long" : "not an age file");
         if (rc < 0)

@@ -156,6 +156,7 @@ struct age_rd {
     uint8_t      *buf;
     size_t        cap, pos, len;
     bool          eof;
+    bool          src_failed; /* the last error came from src (its message stands) */
 };
 
 int  age_rd_init(struct age_rd *r, age_source_fn src, void *ctx, size_t cap);

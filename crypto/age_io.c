@@ -42,8 +42,10 @@ age_rd_fill(struct age_rd *r, size_t want)
     }
     while (age_rd_avail(r) < want && !r->eof) {
         n = r->src(r->ctx, r->buf + r->len, r->cap - r->len);
-        if (n < 0)
+        if (n < 0) {
+            r->src_failed = true;
             return (int)n;
+        }
         if ((size_t)n > r->cap - r->len)
             return okra_fail(-EIO, "age: the source returned more than asked");
         if (n == 0)
