@@ -17,15 +17,17 @@ BUILD    ?= build
 VECTORS  ?= $(abspath tests/vectors)
 VERSION  := 0.1.0
 
-PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount
+PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo libqrencode
 
 # Debian packages: the -dev libraries, then the tools the tests hold okra against.
 DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev \
-             libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config
+             libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config \
+             libcairo2-dev libqrencode-dev fonts-dejavu-core
 DEB_TOOLS := age minisign tmux jq udev e2fsprogs mtools dosfstools util-linux python3 \
-             clang libclang-rt-14-dev valgrind time openssl procps
+             clang libclang-rt-14-dev valgrind time openssl procps poppler-utils zbar-tools
 DEB_OPTIONAL := nodejs npm
-DEB_CMDS  := age minisign tmux jq udevadm mkfs.ext4 mcopy mkfs.vfat losetup clang valgrind prove python3
+DEB_CMDS  := age minisign tmux jq udevadm mkfs.ext4 mcopy mkfs.vfat losetup clang valgrind prove python3 \
+             pdftoppm pdftotext zbarimg
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wformat-security -Wvla -Wno-unused-parameter
@@ -122,6 +124,7 @@ deps:
 	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
 	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -x /usr/bin/time ] || missing=1; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing=1; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing=1; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing Debian packages"; \

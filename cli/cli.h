@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -93,5 +94,17 @@ int cmd_log(struct cli *cli, int argc, char **argv);
 int cmd_reindex(struct cli *cli, int argc, char **argv);
 int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_checkpoint(struct cli *cli, int argc, char **argv);
+int cmd_record(struct cli *cli, int argc, char **argv);
+
+/*
+ * cmd_record.c: the record of bundle seq as a PDF at path (paper "a4",
+ * "letter" or NULL), after the bundle verified; a line on stderr says where.
+ * Returns an exit status (printed why on failure). The ceremonies' --pdf.
+ */
+struct vault;
+int cli_record_pdf(struct cli *cli, struct vault *v, uint64_t seq, const char *path,
+                   const char *paper);
+/* Before a ceremony: --pdf's folder exists and is not the vault's; EXIT_OK or prints why. */
+int cli_record_pdf_check(struct cli *cli, const char *path, const char *paper);
 
 #endif

@@ -264,3 +264,42 @@ fs_mkdirs(const char *path, mode_t mode)
     free(p);
     return rc;
 }
+
+/* Folders walked up at most: deeper than PATH_MAX allows anyway. */
+#define BENEATH_MAX_DEPTH 4096
+
+int
+fs_dir_beneath(int dirfd, int ancestor)
+{
+    struct stat a, cur, up;
+    int         fd, depth, rc = 0;
+
+    if (fstat(ancestor, &a) < 0 || (fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return -errno;
+    for (depth = 0; depth < BENEATH_MAX_DEPTH; depth++) {
+        int parent;
+
+        if (fstat(fd, &cur) < 0) {
+            rc = -errno;
+            break;
+        }
+        if (cur.st_dev == a.st_dev && cur.st_ino == a.st_ino) {
+            rc = 1;
+            break;
+        }
+        if ((parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            rc = -errno;
+            break;
+        }
+        close(fd);
+        fd = parent;
+        if (fstat(fd, &up) < 0) {
+            rc = -errno;
+            break;
+        }
+        if (up.st_dev == cur.st_dev && up.st_ino == cur.st_ino)
+            break; /* the root: ".." is itself */
+    }
+    close(fd);
+    return rc;
+}

@@ -42,6 +42,13 @@ int fs_read_file_secure(int dirfd, const char *name, size_t max, char **ret_data
  */
 int fs_open_beneath(int dirfd, const char *path, int flags);
 
+/*
+ * Whether the opened folder dirfd is the opened folder ancestor or lies
+ * beneath it: 1, 0, or -errno. Walks up from dirfd by "..", comparing device
+ * and inode, so no spelling of a path, symbolic link or bind mount hides it.
+ */
+int fs_dir_beneath(int dirfd, int ancestor);
+
 /* mkdir -p with a mode for the folders it creates. */
 int fs_mkdirs(const char *path, mode_t mode);
 

@@ -15,11 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION "4"
 
 static const char *const stmt_sql[N_STMTS] = {
-    [ST_ADD_BUNDLE] = "INSERT OR REPLACE INTO bundles(seq, sums, prev, kind, time, operator, media, items) "
-                      "VALUES (?,?,?,?,?,?,?,?)",
+    [ST_ADD_BUNDLE] = "INSERT OR REPLACE INTO bundles(seq, sums, prev, kind, time, operator, media, items, "
+                      "summary) VALUES (?,?,?,?,?,?,?,?,?)",
     [ST_ADD_ITEM] = "INSERT OR IGNORE INTO items(id, sha256, seq, pos, format, serial, sha1, subject, "
                     "issuer, not_after, medium, json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_FIND_SHA] = "SELECT seq, id, sha256 FROM items WHERE sha256 = ?1 OR id = ?2",
@@ -30,7 +30,7 @@ static const char *const stmt_sql[N_STMTS] = {
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS bundles(seq INTEGER PRIMARY KEY, sums TEXT NOT NULL, prev TEXT,"
-    " kind TEXT, time TEXT, operator TEXT, media TEXT, items INTEGER);"
+    " kind TEXT, time TEXT, operator TEXT, media TEXT, items INTEGER, summary TEXT);"
     "CREATE TABLE IF NOT EXISTS items(id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE,"
     " seq INTEGER NOT NULL, pos INTEGER NOT NULL, format TEXT, serial TEXT, sha1 TEXT,"
     " subject TEXT, issuer TEXT, not_after TEXT, medium TEXT, json TEXT NOT NULL);"
@@ -217,6 +217,8 @@ vindex_add_bundle(struct vindex *x, const struct vindex_bundle *b)
     sqlite3_stmt *s = x->st[ST_ADD_BUNDLE];
     char         *media = b->media && !json_is_null(b->media)
                               ? json_dumps(b->media, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char         *summary = b->summary && json_object_size(b->summary)
+                                ? json_dumps(b->summary, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     int           rc;
 
     sqlite3_bind_int64(s, 1, (sqlite3_int64) b->seq);
@@ -227,8 +229,10 @@ vindex_add_bundle(struct vindex *x, const struct vindex_bundle *b)
     vindex_bind_text(s, 6, b->operator_name);
     vindex_bind_text(s, 7, media);
     sqlite3_bind_int64(s, 8, b->n_items);
+    vindex_bind_text(s, 9, summary);
     rc = run(x, s, "updating");
     free(media);
+    free(summary);
     return rc;
 }
 

@@ -48,6 +48,12 @@ struct vindex_bundle {
     const char *operator_name;
     json_t     *media;    /* borrowed, may be NULL */
     uint32_t    n_items;
+    /*
+     * What a ceremony record holds beside items (borrowed, may be NULL):
+     * {"recovered": n, "shares": n, "set": {"id", "threshold", "custodians": n},
+     *  "retired": [ids]}, each when the manifest has it.
+     */
+    json_t     *summary;
 };
 int vindex_add_bundle(struct vindex *x, const struct vindex_bundle *b);
 /*
@@ -93,10 +99,10 @@ int vindex_list(struct vindex *x, const struct vindex_filter *f,
 /* How many items were sealed uninspected (no certificate fields to match). */
 int vindex_count_uninspected(struct vindex *x, uint64_t *ret);
 
-/* Bundles in order: seq, time, kind, operator, media (JSON text or NULL), items. */
+/* Bundles in order: seq, time, kind, operator, media and summary (JSON text or NULL), items. */
 struct vindex_bundle_row {
     uint64_t    seq;
-    const char *time, *kind, *operator_name, *media_json, *sums;
+    const char *time, *kind, *operator_name, *media_json, *sums, *summary_json;
     uint32_t    n_items;
 };
 int vindex_bundles(struct vindex *x, int (*each)(void *ctx, const struct vindex_bundle_row *r),

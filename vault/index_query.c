@@ -186,7 +186,7 @@ vindex_bundles(struct vindex *x, int (*each)(void *ctx, const struct vindex_bund
     sqlite3_stmt *s;
     int           rc;
 
-    if (sqlite3_prepare_v2(x->db, "SELECT seq, time, kind, operator, media, items, sums FROM bundles "
+    if (sqlite3_prepare_v2(x->db, "SELECT seq, time, kind, operator, media, items, sums, summary FROM bundles "
                            "ORDER BY seq", -1, &s, NULL) != SQLITE_OK)
         return vindex_db_fail(x, "reading");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -198,6 +198,7 @@ vindex_bundles(struct vindex *x, int (*each)(void *ctx, const struct vindex_bund
             .media_json = (const char *) sqlite3_column_text(s, 4),
             .n_items = (uint32_t) sqlite3_column_int64(s, 5),
             .sums = (const char *) sqlite3_column_text(s, 6),
+            .summary_json = (const char *) sqlite3_column_text(s, 7),
         };
         int r2 = each(ctx, &r);
 

@@ -18,7 +18,24 @@ struct reading {
     char                *medium; /* its --medium words */
     char                *operator_name;
     uint32_t             n_items;
+    json_t              *summary; /* see struct vindex_bundle */
 };
+
+/* The counts 'okra log' shows for a ceremony record, from its manifest's fields. */
+static void
+summarise(json_t *summary, const char *key, json_t *value)
+{
+    if ((!strcmp(key, "recovered") || !strcmp(key, "shares")) && json_is_array(value))
+        json_object_set_new(summary, key, json_integer((json_int_t) json_array_size(value)));
+    else if (!strcmp(key, "retired") && json_is_array(value))
+        json_object_set(summary, key, value);
+    else if (!strcmp(key, "set") && json_is_object(value))
+        json_object_set_new(summary, key,
+                            json_pack("{s:O?, s:O?, s:I}", "id", json_object_get(value, "id"),
+                                      "threshold", json_object_get(value, "threshold"),
+                                      "custodians", (json_int_t) json_array_size(
+                                                        json_object_get(value, "custodians"))));
+}
 
 static int
 on_field(void *ctx, const char *key, json_t *value)
@@ -33,6 +50,8 @@ on_field(void *ctx, const char *key, json_t *value)
     } else if (!strcmp(key, "operator") && json_is_string(value)) {
         free(r->operator_name);
         r->operator_name = strdup(json_string_value(value));
+    } else {
+        summarise(r->summary, key, value);
     }
     return manifest_head_field(&r->head, key, value);
 }
@@ -50,7 +69,7 @@ on_item(void *ctx, json_t *item, uint32_t index)
 int
 vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq)
 {
-    struct reading          r = { .x = x, .seq = seq };
+    struct reading          r = { .x = x, .seq = seq, .summary = json_object() };
     struct manifest_cb      cb = { on_field, on_item, &r };
     struct manifest_reader *mr = NULL;
     struct bundle_reader   *br;
@@ -96,7 +115,7 @@ vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq)
         rc = okra_fail(-EINVAL, "%s/%s lacks MANIFEST.json or SHA256SUMS", v->dir, name);
     if (rc == 0 && (rc = manifest_head_check(&r.head)) == 0) {
         struct vindex_bundle b = { seq, sums, r.head.prev, r.head.kind, r.head.time,
-                                   r.operator_name, r.media, r.n_items };
+                                   r.operator_name, r.media, r.n_items, r.summary };
 
         if (r.head.seq != seq)
             rc = okra_fail(-EINVAL, "%s/%s says it is bundle %llu; run 'okra verify'", v->dir, name,
@@ -105,6 +124,7 @@ vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq)
             rc = vindex_add_bundle(x, &b);
     }
     json_decref(r.media);
+    json_decref(r.summary);
     free(r.medium);
     free(r.operator_name);
     if (rc < 0 && strstr(okra_errmsg(), name) == NULL)

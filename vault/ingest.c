@@ -449,7 +449,7 @@ finish(struct pipeline *p, int rc)
     if (rc == 0 && (p->r->sealed > 0 || o->commit_empty)) {
         struct vindex_bundle b = { bw_seq(p->bw), p->r->sums, bw_prev(p->bw), o->kind,
                                    bw_time(p->bw), o->operator_name, o->media,
-                                   bw_item_count(p->bw) };
+                                   bw_item_count(p->bw), NULL };
 
         rc = bw_commit(p->bw, p->r->sums);
         if (rc >= 0) {

@@ -74,6 +74,8 @@ on_item(void *ctx, json_t *item, uint32_t index)
         s->opened[index / 8] |= (uint8_t) (1u << (index % 8));
     }
     s->c->n_items = index;
+    if (s->c->observe && s->c->observe->on_item)
+        return s->c->observe->on_item(s->c->observe->ctx, item, index);
     return 0;
 }
 
@@ -88,6 +90,12 @@ on_field(void *ctx, const char *key, json_t *value)
         s->c->policy = json_incref(value);
     if (!strcmp(key, "station_key") && json_is_string(value))
         snprintf(s->c->station_key, sizeof s->c->station_key, "%s", json_string_value(value));
+    if (s->c->observe && s->c->observe->on_field) {
+        int rc = s->c->observe->on_field(s->c->observe->ctx, key, value);
+
+        if (rc < 0)
+            return rc;
+    }
     return manifest_head_field(&s->c->head, key, value);
 }
 

@@ -15,6 +15,13 @@ struct bundle_check {
     char                      path[4096];
     char                      display[4200]; /* how messages name it */
     const struct mini_pubkey *key;
+    /*
+     * Optional: handed every manifest field and item as the check reads them,
+     * so that a caller learns a bundle's content in the same pass. What it
+     * keeps may be trusted only once the check ends with ok (a field or item
+     * seen before a failure is not verified).
+     */
+    const struct manifest_cb *observe;
     /* out */
     bool                      ok;
     char                      why[768];

@@ -1,0 +1,212 @@
+/*
+ * okra record N [--pdf FILE]: one bundle's record, from the bundle after it
+ * verified (ceremony/record.h): as text, as JSON, or as a printable PDF for
+ * the witnesses to initial and sign. The ceremonies' --pdf comes here too.
+ */
+#include "cli/cli.h"
+#include "ceremony/record.h"
+#include "common/err.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cmd record_cmd = { "record", NULL, 0,
+                                       "record N [--pdf FILE [--paper a4|letter]]", NULL };
+
+/* ---- text ---- */
+
+static void
+print_heading(const struct cer_record *r)
+{
+    size_t i, w = 0;
+
+    for (i = 0; i < r->n_heading; i++)
+        if (strlen(r->heading[i].label) > w)
+            w = strlen(r->heading[i].label);
+    for (i = 0; i < r->n_heading; i++)
+        printf("%-*s  %s\n", (int) w, r->heading[i].label, r->heading[i].value);
+}
+
+static void
+print_steps(const struct cer_record *r)
+{
+    size_t i, w = 0;
+
+    for (i = 0; i < r->n_steps; i++)
+        if (strlen(r->steps[i].action) > w)
+            w = strlen(r->steps[i].action);
+    printf("\nsteps (each initialled on the printed record):\n");
+    for (i = 0; i < r->n_steps; i++)
+        printf("%4zu  %-*s  %s\n", i + 1, (int) w, r->steps[i].action, r->steps[i].text);
+}
+
+/* The hash as 8 groups of 8 hex digits, each beside its 4 words. */
+static void
+print_hash(const struct cer_record *r)
+{
+    const char *w = r->words;
+    int         g;
+
+    printf("\nSHA256SUMS sha256 %s\nin PGP words, to read aloud:\n", r->sums);
+    for (g = 0; g < 8; g++) {
+        size_t len = strcspn(w, "\n");
+
+        printf("  %d  %.8s  %.*s\n", g + 1, r->sums + 8 * g, (int) len, w);
+        w += len + (w[len] == '\n');
+    }
+}
+
+static void
+print_signers(const struct cer_record *r)
+{
+    size_t i;
+
+    printf("\nsignatures:\n");
+    for (i = 0; i < r->n_signers; i++)
+        printf("  ______________________________  %s%s%s\n",
+               *r->signers[i].name ? r->signers[i].name : "name: ______________________",
+               ", ", r->signers[i].role);
+}
+
+static void
+print_record(const struct cer_record *r)
+{
+    printf("okra record of %s\n\n", r->title);
+    print_heading(r);
+    print_steps(r);
+    print_hash(r);
+    printf("\ncheckpoint (the auditor keeps a copy):\n");
+    if (r->checkpoint_note)
+        printf("(%s)\n", r->checkpoint_note);
+    if (r->checkpoint)
+        fputs(r->checkpoint, stdout);
+    print_signers(r);
+}
+
+/* ---- the PDF ---- */
+
+static int
+parse_paper(const char *s, enum cer_paper *ret)
+{
+    if (!strcmp(s, "a4") || !strcmp(s, "A4"))
+        *ret = CER_PAPER_A4;
+    else if (!strcmp(s, "letter"))
+        *ret = CER_PAPER_LETTER;
+    else
+        return -1;
+    return 0;
+}
+
+int
+cli_record_pdf(struct cli *cli, struct vault *v, uint64_t seq, const char *path,
+               const char *paper)
+{
+    struct cer_record *r;
+    enum cer_paper     p = CER_PAPER_A4;
+    int                pages;
+
+    if (paper && parse_paper(paper, &p) < 0) {
+        cli_error("--paper is a4 or letter");
+        return EXIT_USAGE;
+    }
+    if (cer_record_build(v, seq, &r) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    pages = cer_record_pdf_write(r, p, v->dirfd, path);
+    cer_record_free(r);
+    if (pages < 0) {
+        cli_error_from(path);
+        return EXIT_FAIL;
+    }
+    /* on stderr: stdout may be the record itself, or JSON */
+    fprintf(stderr, "okra: the record of bundle %llu is in %s (%d page%s), to print and sign\n",
+            (unsigned long long) seq, path, pages, pages == 1 ? "" : "s");
+    (void) cli;
+    return EXIT_OK;
+}
+
+static int
+parse_seq(const char *s, uint64_t *ret)
+{
+    char *end;
+
+    if (*s < '0' || *s > '9' || strlen(s) > 19)
+        return -1;
+    *ret = strtoull(s, &end, 10);
+    return *end ? -1 : 0;
+}
+
+int
+cmd_record(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "pdf", required_argument, NULL, 'p' },
+        { "paper", required_argument, NULL, 'P' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char        *pdf = NULL, *paper = NULL;
+    enum cer_paper     p;
+    struct vault      *v;
+    struct cer_record *r;
+    uint64_t           seq;
+    int                ch, rc;
+
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch == 'p')
+            pdf = optarg;
+        else if (ch == 'P')
+            paper = optarg;
+        else
+            return cli_usage(&record_cmd, optopt ? "--pdf and --paper take a value"
+                                                 : "unknown option");
+    }
+    if (optind + 1 != argc || parse_seq(argv[optind], &seq) < 0)
+        return cli_usage(&record_cmd, "name one bundle by its seq (see 'okra log')");
+    if (paper && (pdf == NULL || parse_paper(paper, &p) < 0))
+        return cli_usage(&record_cmd, "--paper goes with --pdf and is a4 or letter");
+    if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (pdf) {
+        rc = cli_record_pdf(cli, v, seq, pdf, paper);
+        vault_close(v);
+        return rc;
+    }
+    if (cer_record_build(v, seq, &r) < 0) {
+        cli_error_from(NULL);
+        vault_close(v);
+        return EXIT_FAIL;
+    }
+    if (cli->json) {
+        json_dumpf(r->json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        putchar('\n');
+    } else {
+        print_record(r);
+    }
+    cer_record_free(r);
+    vault_close(v);
+    return EXIT_OK;
+}
+
+int
+cli_record_pdf_check(struct cli *cli, const char *path, const char *paper)
+{
+    enum cer_paper p;
+
+    if (paper && parse_paper(paper, &p) < 0) {
+        cli_error("--paper is a4 or letter");
+        return EXIT_USAGE;
+    }
+    if (cer_record_pdf_check(path, cli->vault_dir) < 0) {
+        cli_error("--pdf %s: %s", path, okra_errmsg());
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
