@@ -36,7 +36,7 @@ open_folder(const char *path, char **ret_copy, const char **ret_name)
     if (fd < 0) {
         int e = errno;
 
-        okra_fail_errno(e, "cannot open the folder %s for the PDF", dir);
+        okra_fail_errno(e, "cannot open its folder %s", dir);
         free(a), free(b);
         return -e;
     }
@@ -47,15 +47,15 @@ open_folder(const char *path, char **ret_copy, const char **ret_name)
 }
 
 static int
-refuse_in_vault(int folder, int v_dirfd, const char *path)
+refuse_in_vault(int folder, int v_dirfd)
 {
     int rc = fs_dir_beneath(folder, v_dirfd);
 
     if (rc < 0)
-        return okra_fail_errno(-rc, "cannot tell where %s lies", path);
+        return okra_fail_errno(-rc, "cannot tell whether its folder lies inside the vault");
     if (rc == 1)
-        return okra_fail(-EPERM, "%s lies inside the vault folder; a printed record goes "
-                         "elsewhere (the vault holds its bundles and nothing else)", path);
+        return okra_fail(-EPERM, "its folder is the vault folder or lies inside it; a printed "
+                         "record goes elsewhere (the vault holds its bundles and nothing else)");
     return 0;
 }
 
@@ -70,7 +70,7 @@ cer_record_pdf_check(const char *path, const char *vault_dir)
         return folder;
     vfd = open(vault_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (vfd >= 0) {
-        rc = refuse_in_vault(folder, vfd, path);
+        rc = refuse_in_vault(folder, vfd);
         close(vfd);
     } /* no vault folder yet: nothing can lie inside it */
     close(folder);
@@ -103,7 +103,7 @@ cer_record_pdf_write(const struct cer_record *r, enum cer_paper paper, int v_dir
 
     if (folder < 0)
         return folder;
-    if ((pages = refuse_in_vault(folder, v_dirfd, path)) == 0) {
+    if ((pages = refuse_in_vault(folder, v_dirfd)) == 0) {
         snprintf(tmp, sizeof tmp, ".%.200s.okra-%ld", name, (long) getpid());
         pages = write_temp(r, paper, folder, tmp);
         if (pages >= 0 && renameat(folder, tmp, folder, name) < 0)

@@ -106,5 +106,8 @@ int cli_record_pdf(struct cli *cli, struct vault *v, uint64_t seq, const char *p
                    const char *paper);
 /* Before a ceremony: --pdf's folder exists and is not the vault's; EXIT_OK or prints why. */
 int cli_record_pdf_check(struct cli *cli, const char *path, const char *paper);
+/* After a ceremony committed bundle seq: its record as a PDF when pdf is set (a ceremony's --pdf). */
+int cli_ceremony_pdf(struct cli *cli, struct vault *v, uint64_t seq, const char *pdf,
+                     const char *paper);
 
 #endif

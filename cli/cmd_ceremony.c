@@ -20,7 +20,8 @@ static const struct cmd subcommands[] = {
     { "ceremony init", cmd_ceremony_init, CMD_SECRETS,
       "ceremony init --custodians N --threshold M --share-dir DIR [--name NAME]...\n"
       "                     [--show-mnemonic] [--work-factor N] [--home-issuer CA.pem]...\n"
-      "                     [--medium-serial SERIAL]... [--medium-uuid UUID]...",
+      "                     [--medium-serial SERIAL]... [--medium-uuid UUID]...\n"
+      "                     [--pdf FILE [--paper a4|letter]]",
       "Creates the vault (--vault; it must not exist, or be an empty folder), its\n"
       "station key and its recovery identity; splits the identity into N SLIP-0039\n"
       "shares of threshold M; asks one passphrase per custodian (twice on a\n"
@@ -42,9 +43,14 @@ static const struct cmd subcommands[] = {
       "  --medium-serial SERIAL, --medium-uuid UUID\n"
       "                       mediawatch then takes only media with a listed serial\n"
       "                       or filesystem UUID (repeat)\n"
-      "  --operator NAME      who ran the ceremony (default: the login name)\n" },
+      "  --operator NAME      who ran the ceremony (default: the login name)\n"
+      "  --pdf FILE           also write the record as a printable PDF for the\n"
+      "                       witnesses to sign (as 'okra record 0 --pdf FILE');\n"
+      "                       its folder must exist, outside the vault\n"
+      "  --paper a4|letter    the PDF's paper (default a4)\n" },
     { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS,
-      "ceremony recover {--share FILE... | --watch} --out DIR [--repassword [--legacy]] ITEM...",
+      "ceremony recover {--share FILE... | --watch} --out DIR [--repassword [--legacy]]\n"
+      "                     [--pdf FILE [--paper a4|letter]] ITEM...",
       "Asks each share file's passphrase (in the order given; a text file with a\n"
       "bare mnemonic asks none), combines a quorum, checks it against the vault's\n"
       "recipient, and writes each ITEM into DIR (created 0700) as <id>-<name>\n"
@@ -61,7 +67,9 @@ static const struct cmd subcommands[] = {
       "  --watch         read the (further) shares from the custodians' media as they\n"
       "                  plug them in, one after another, until the threshold is met;\n"
       "                  each medium is mounted read-only and unmounted at once\n"
-      "  --match PROP=GLOB, --mount-dir DIR   as for 'okra mediawatch'\n" },
+      "  --match PROP=GLOB, --mount-dir DIR   as for 'okra mediawatch'\n"
+      "  --pdf FILE      also write the recovery's record as a printable PDF (as\n"
+      "                  'okra record N --pdf FILE'); --paper a4|letter as for init\n" },
     { "ceremony check-share", cmd_ceremony_check_share, CMD_SECRETS, "ceremony check-share FILE",
       "A custodian checks their share file alone: asks its passphrase, and checks\n"
       "that it opens, belongs to this vault and to its current share set, and that\n"
@@ -69,13 +77,15 @@ static const struct cmd subcommands[] = {
       "set. Exit 1 when any of it fails.\n" },
     { "ceremony reshare", cmd_ceremony_reshare, CMD_SECRETS,
       "ceremony reshare --share FILE... --custodians N --threshold M --share-dir DIR\n"
-      "                     [--name NAME]... [--show-mnemonic] [--work-factor N]",
+      "                     [--name NAME]... [--show-mnemonic] [--work-factor N]\n"
+      "                     [--pdf FILE [--paper a4|letter]]",
       "A quorum of the current set issues a new set for the same recovery key:\n"
       "asks the given shares' passphrases, combines and checks them, splits the\n"
       "key anew among N custodians with threshold M, asks one passphrase per new\n"
       "custodian, writes and checks the new share files (the roll call), and only\n"
       "then commits the 'reshare' record that retires every earlier set. A failure\n"
-      "before that leaves the old set valid. Options as for 'ceremony init'.\n" },
+      "before that leaves the old set valid. Options as for 'ceremony init',\n"
+      "--pdf and --paper included.\n" },
 };
 
 #define N_SUB (sizeof subcommands / sizeof subcommands[0])
@@ -90,7 +100,8 @@ ceremony_option_takes_value(const char *opt)
 {
     static const char *const with_value[] = { "--custodians", "--threshold", "--share-dir",
                                               "--name",       "--work-factor", "--home-issuer",
-                                              "--operator",   "--share",     "--out" };
+                                              "--operator",   "--share",     "--out",
+                                              "--pdf",        "--paper" };
     size_t                   i;
 
     for (i = 0; i < sizeof with_value / sizeof with_value[0]; i++)

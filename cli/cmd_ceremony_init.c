@@ -36,6 +36,7 @@ struct init_opts {
     const char    *uuids[MAX_HOME_ISSUERS];   /* --medium-uuid */
     unsigned       n_uuids;
     const char    *operator_name;
+    const char    *pdf, *paper;  /* --pdf FILE, --paper: the record, printable */
 };
 
 static int
@@ -52,6 +53,8 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
         { "operator", required_argument, NULL, 'o' },
         { "medium-serial", required_argument, NULL, 'S' },
         { "medium-uuid", required_argument, NULL, 'U' },
+        { "pdf", required_argument, NULL, 'P' },
+        { "paper", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
     };
     unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
@@ -68,6 +71,12 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
             break;
         case 'o':
             o->operator_name = optarg;
+            break;
+        case 'P':
+            o->pdf = optarg;
+            break;
+        case 'A':
+            o->paper = optarg;
             break;
         case 'S':
         case 'U':
@@ -167,6 +176,8 @@ preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **re
                   "with their custodians", o->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
     }
+    if (o->pdf && (rc = cli_record_pdf_check(cli, o->pdf, o->paper)) != EXIT_OK)
+        return rc;
     if (vault_check_new_dir(cli->vault_dir) < 0) {
         cli_error_from(NULL);
         return EXIT_FAIL;
@@ -325,8 +336,9 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
     }
     newset_free(&o->ns);
     transcript(cli, v, o, sums, time);
+    rc = cli_ceremony_pdf(cli, v, 0, o->pdf, o->paper);
     vault_close(v);
-    return EXIT_OK;
+    return rc;
 }
 
 int

@@ -50,6 +50,7 @@ struct rec {
     const char      *out_dir;
     bool             repassword, legacy;
     const char      *operator_name;
+    const char      *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
     char           **queries;
     size_t           n_queries;
     struct rec_item *items;
@@ -76,6 +77,8 @@ parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
         { "watch", no_argument, NULL, 'w' },
         { "match", required_argument, NULL, 'M' },
         { "mount-dir", required_argument, NULL, 'D' },
+        { "pdf", required_argument, NULL, 'P' },
+        { "paper", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -112,6 +115,12 @@ parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
             break;
         case 'D':
             r->media.mount_dir = optarg;
+            break;
+        case 'P':
+            r->pdf = optarg;
+            break;
+        case 'A':
+            r->paper = optarg;
             break;
         default:
             return ceremony_bad_option(c, argc, argv);
@@ -530,6 +539,8 @@ run(struct cli *cli, struct rec *r)
     }
     if (check_targets(r) < 0)
         return EXIT_FAIL;
+    if (r->pdf && (rc = cli_record_pdf_check(cli, r->pdf, r->paper)) != EXIT_OK)
+        return rc;
     if (cer_sets_load(r->v, r->x, &r->sets) < 0) {
         cli_error_from("the vault's ceremony records");
         return EXIT_FAIL;
@@ -549,7 +560,7 @@ run(struct cli *cli, struct rec *r)
         return EXIT_FAIL;
     }
     report(cli, r, seq);
-    return EXIT_OK;
+    return cli_ceremony_pdf(cli, r->v, seq, r->pdf, r->paper);
 }
 
 int

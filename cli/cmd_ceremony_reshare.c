@@ -26,6 +26,7 @@ struct reshare {
     char            **shares;
     size_t            n_shares;
     const char       *operator_name;
+    const char       *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
     struct vault     *v;
     struct vindex    *x;
     struct cer_sets   sets;
@@ -46,6 +47,8 @@ parse_reshare(const struct cmd *c, int argc, char **argv, struct reshare *r)
         { "show-mnemonic", no_argument, NULL, 's' },
         { "work-factor", required_argument, NULL, 'w' },
         { "operator", required_argument, NULL, 'o' },
+        { "pdf", required_argument, NULL, 'P' },
+        { "paper", required_argument, NULL, 'A' },
         { NULL, 0, NULL, 0 },
     };
     unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
@@ -62,6 +65,12 @@ parse_reshare(const struct cmd *c, int argc, char **argv, struct reshare *r)
             break;
         case 'o':
             r->operator_name = optarg;
+            break;
+        case 'P':
+            r->pdf = optarg;
+            break;
+        case 'A':
+            r->paper = optarg;
             break;
         default: {
             struct newset_opts no = { &r->ns, r->names, &r->n_names, &wf };
@@ -102,6 +111,12 @@ preflight(struct cli *cli, const struct cmd *c, struct reshare *r)
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", r->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
+    }
+    if (r->pdf) {
+        int rc = cli_record_pdf_check(cli, r->pdf, r->paper);
+
+        if (rc != EXIT_OK)
+            return rc;
     }
     return newset_prepare(&r->ns, r->names, r->n_names);
 }
@@ -238,7 +253,7 @@ run(struct cli *cli, struct reshare *r)
     ceremony_litter_clear(); /* the share files are recorded now */
     newset_free(&r->ns);
     transcript(cli, r, seq, sums);
-    return EXIT_OK;
+    return cli_ceremony_pdf(cli, r->v, seq, r->pdf, r->paper);
 }
 
 int

@@ -1,25 +1,64 @@
-/* okra checkpoint: the signed checkpoint, for an auditor to keep. */
+/* okra checkpoint: the signed checkpoint, for an auditor to keep; --qr draws it as a QR code. */
 #include "cli/cli.h"
 #include "common/err.h"
+#include "common/qr.h"
 #include "vault/checkpoint.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cmd checkpoint_cmd = { "checkpoint", NULL, 0, "checkpoint", NULL };
+static const struct cmd checkpoint_cmd = { "checkpoint", NULL, 0, "checkpoint [--qr]", NULL };
+
+/*
+ * The code in UTF-8 half blocks, two rows of modules a line, black on a white
+ * background whatever the terminal's colours, with the quiet zone a reader
+ * needs. The printed record (ceremony/record_pdf.c) draws the same code.
+ */
+static int
+print_qr(const char *text)
+{
+    static const char *const glyph[4] = { " ", "\u2584", "\u2580", "\u2588" };
+    struct qr                q;
+    int                      x, y, edge;
+
+    if (qr_encode(text, strlen(text), &q) < 0) {
+        cli_error_from("--qr");
+        return EXIT_FAIL;
+    }
+    edge = q.width + QR_QUIET;
+    for (y = -QR_QUIET; y < edge; y += 2) {
+        fputs("\033[30;47m", stdout);
+        for (x = -QR_QUIET; x < edge; x++)
+            fputs(glyph[qr_dark(&q, x, y) * 2 + qr_dark(&q, x, y + 1)], stdout);
+        fputs("\033[0m\n", stdout);
+    }
+    qr_free(&q);
+    return EXIT_OK;
+}
 
 int
 cmd_checkpoint(struct cli *cli, int argc, char **argv)
 {
+    static const struct option opts[] = { { "qr", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
     struct vault     *v;
     struct checkpoint cp;
     char             *text;
+    bool              qr = false;
+    int               ch, rc = EXIT_OK;
 
-    (void) argv;
-    if (argc != 1)
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (ch != 'q')
+            return cli_usage(&checkpoint_cmd, "unknown option");
+        qr = true;
+    }
+    if (optind != argc)
         return cli_usage(&checkpoint_cmd, "checkpoint takes no operand");
-    if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0 ||
-        checkpoint_export(v, &text) < 0) {
+    if (qr && cli->json)
+        return cli_usage(&checkpoint_cmd, "--qr draws on a terminal; it does not go with --json");
+    if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0 || checkpoint_export(v, &text) < 0) {
         cli_error_from(NULL);
         vault_close(v);
         return EXIT_FAIL;
@@ -33,9 +72,11 @@ cmd_checkpoint(struct cli *cli, int argc, char **argv)
         putchar('\n');
         json_decref(j);
     } else {
+        if (qr)
+            rc = print_qr(text);
         fputs(text, stdout);
     }
     free(text);
     vault_close(v);
-    return EXIT_OK;
+    return rc;
 }

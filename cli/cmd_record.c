@@ -210,3 +210,18 @@ cli_record_pdf_check(struct cli *cli, const char *path, const char *paper)
     }
     return EXIT_OK;
 }
+
+int
+cli_ceremony_pdf(struct cli *cli, struct vault *v, uint64_t seq, const char *pdf,
+                 const char *paper)
+{
+    int rc;
+
+    if (pdf == NULL)
+        return EXIT_OK;
+    if ((rc = cli_record_pdf(cli, v, seq, pdf, paper)) != EXIT_OK)
+        cli_error("the ceremony is recorded in bundle %llu all the same; print its record with "
+                  "'okra record %llu --pdf FILE'", (unsigned long long) seq,
+                  (unsigned long long) seq);
+    return rc;
+}

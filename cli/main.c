@@ -97,8 +97,10 @@ static const struct cmd commands[] = {
       "auditor's saved checkpoint. Exit 0 only when all holds.\n\n"
       "  --key PUBKEY       the station key the auditor pinned (station.pub)\n"
       "  --checkpoint FILE  the output of 'okra checkpoint' the auditor kept\n" },
-    { "checkpoint", cmd_checkpoint, 0, "checkpoint",
-      "Prints the signed checkpoint (last seq and hash) for an auditor to keep.\n" },
+    { "checkpoint", cmd_checkpoint, 0, "checkpoint [--qr]",
+      "Prints the signed checkpoint (last seq and hash) for an auditor to keep.\n\n"
+      "  --qr   draw it first as a QR code on the terminal (UTF-8 half blocks), the\n"
+      "         code the printed record carries; a phone or zbarimg reads it back\n" },
     { "help", cmd_help, 0, "help [COMMAND]", NULL },
     { "version", cmd_version, 0, "version", NULL },
 };
