@@ -17,7 +17,7 @@ BUILD    ?= build
 VECTORS  ?= $(abspath tests/vectors)
 VERSION  := 0.1.0
 
-PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo libqrencode
+PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode
 
 # Debian packages: the -dev libraries, then the tools the tests hold okra against.
 DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev \
