@@ -6,6 +6,7 @@
 #                   two builds in two folders compared byte for byte
 #   make demo       the whole story on a throw-away vault
 #   make bench      okra beside what a user would script with standard tools
+#   make doc        renders doc/record-page1.png, README's picture of a printed record
 #   make fuzz       long fuzz runs (FUZZ_SECONDS per target)
 #   make install    honours PREFIX and DESTDIR
 #   make deps       installs the Debian packages that building and testing need
@@ -79,7 +80,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 TARGET   := $(if $(filter build,$(BUILD)),okra,$(BUILD)/okra)
 
 .PHONY: all tools deps check check-unit check-cli check-asan check-valgrind check-fuzz \
-        check-reproducible demo bench fuzz install uninstall clean
+        check-reproducible demo bench doc fuzz install uninstall clean
 
 all: $(TARGET)
 
@@ -185,6 +186,11 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	tests/bench/bench.sh $(abspath okra)
+
+# README's picture of a printed record (page one of a recovery's)
+doc: deps
+	$(MAKE) all
+	tests/doc-record.sh $(abspath okra) doc/record-page1.png
 
 install: okra
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

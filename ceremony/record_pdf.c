@@ -36,15 +36,34 @@ struct layout {
     double                   y;
     int                      page, pages;   /* pages: 0 while measuring */
     int                      error;
+    cairo_font_face_t       *faces[3];      /* SANS, BOLD, MONO */
 };
 
 static void
 font(struct layout *L, enum font f, double size)
 {
-    cairo_select_font_face(L->cr, f == MONO ? "DejaVu Sans Mono" : "DejaVu Sans",
-                           CAIRO_FONT_SLANT_NORMAL,
-                           f == BOLD ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_face(L->cr, L->faces[f]);
     cairo_set_font_size(L->cr, size);
+}
+
+static void
+faces_open(struct layout *L)
+{
+    L->faces[SANS] = cairo_toy_font_face_create("DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                                                CAIRO_FONT_WEIGHT_NORMAL);
+    L->faces[BOLD] = cairo_toy_font_face_create("DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                                                CAIRO_FONT_WEIGHT_BOLD);
+    L->faces[MONO] = cairo_toy_font_face_create("DejaVu Sans Mono", CAIRO_FONT_SLANT_NORMAL,
+                                                CAIRO_FONT_WEIGHT_NORMAL);
+}
+
+static void
+faces_close(struct layout *L)
+{
+    int i;
+
+    for (i = 0; i < 3; i++)
+        cairo_font_face_destroy(L->faces[i]);
 }
 
 static double
@@ -96,14 +115,22 @@ text_block(struct layout *L, const char *text, double x, double y, double width,
     }
     cairo_font_extents(L->cr, &fe);
     for (p = s; *p || lines == 0;) {
-        size_t end = strcspn(p, "\n"), take = 0, k;
+        size_t end = strcspn(p, "\n"), take = 0, k = 0;
+        char   sp[] = " ";
+        double used = 0, space = width_of(L, sp, 1);
 
-        /* the most whole words of this line that fit */
-        for (k = 0; k <= end; k++)
-            if ((k == end || p[k] == ' ') && k > take && width_of(L, p, k) <= width)
-                take = k;
-            else if ((k == end || p[k] == ' ') && k > take)
+        /* the most whole words of this line that fit, each word measured once */
+        while (k < end) {
+            size_t wl = strcspn(p + k, " \n");
+            double ww = width_of(L, p + k, wl), at = take ? used + space * (double) (k - take) : 0;
+
+            if (at + ww > width)
                 break;
+            used = at + ww;
+            take = k + wl;
+            for (k = take; k < end && p[k] == ' '; k++)
+                ;
+        }
         if (take == 0 && end > 0)
             take = fit_chars(L, p, end, width);
         if (draw) {
@@ -456,10 +483,12 @@ cer_record_pdf(const struct cer_record *r, enum cer_paper paper, int fd)
     /* the bundle's own time, so that the same record prints the same file */
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATE_DATE, r->time);
     L.cr = cairo_create(s);
+    faces_open(&L);
     lay_out(&L);                 /* measuring: how many pages */
     L.pages = pages = L.page;
     lay_out(&L);                 /* drawing */
     cairo_destroy(L.cr);
+    faces_close(&L);
     cairo_surface_finish(s);
     st = cairo_surface_status(s);
     cairo_surface_destroy(s);
