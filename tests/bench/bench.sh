@@ -81,10 +81,10 @@ if [[ ! -f $RV/.ok ]]; then
   echo "bench: making a vault with a recovery of 1000 items (once)..."
   rm -rf "$RV"; mkdir -p "$RV"; printf 'pw-1\npw-2\n' >"$RV/pw"
   "$OKRA" --vault "$RV/v" --passphrase-file "$RV/pw" ceremony init --custodians 2 --threshold 2 \
-    --name alice --name bob --share-dir "$RV/shares" --work-factor 10 >/dev/null &&
-  "$OKRA" --vault "$RV/v" scan "$F/in" >/dev/null &&
+    --name alice --name bob --share-dir "$RV/shares" --work-factor 10 >/dev/null 2>&1 &&
+  "$OKRA" --vault "$RV/v" scan "$F/in" >/dev/null 2>&1 &&
   "$OKRA" --vault "$RV/v" --passphrase-file "$RV/pw" ceremony recover --share "$RV"/shares/share-1-* \
-    --share "$RV"/shares/share-2-* --out "$RV/out" $("$OKRA" --vault "$RV/v" --json list | jq -r '.[].id') >/dev/null &&
+    --share "$RV"/shares/share-2-* --out "$RV/out" $("$OKRA" --vault "$RV/v" --json list | jq -r '.[].id') >/dev/null 2>&1 &&
   touch "$RV/.ok"
 fi
 best "$OKRA" --vault "$RV/v" record 2 --pdf "$T/record.pdf"
