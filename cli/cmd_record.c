@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "ceremony/record.h"
 #include "common/err.h"
+#include "common/fsutil.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -13,8 +14,34 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct cmd record_cmd = { "record", NULL, 0,
-                                       "record N [--pdf FILE [--paper a4|letter]]", NULL };
+static const struct cmd record_cmd = {
+    "record", NULL, 0, "record N [--key PUBKEY] [--pdf FILE [--paper a4|letter]]", NULL
+};
+
+/*
+ * --key: an auditor's pinned station key stands in for the vault's own
+ * station.pub (which a tamperer could have replaced) in every check.
+ */
+static int
+pin_key(struct vault *v, const char *path)
+{
+    char  *text;
+    size_t len;
+    int    rc = fs_read_file(AT_FDCWD, path, 4096, &text, &len);
+
+    if (rc < 0) {
+        cli_error("%s: cannot read the station key (%s)", path, strerror(-rc));
+        return -1;
+    }
+    rc = mini_pubkey_parse(text, len, &v->station_pub);
+    free(text);
+    if (rc < 0) {
+        cli_error("%s: not a minisign public key: %s", path, okra_errmsg());
+        return -1;
+    }
+    mini_keyid_hex(v->station_pub.keyid, v->station_keyid);
+    return 0;
+}
 
 /* ---- text ---- */
 
@@ -146,9 +173,10 @@ cmd_record(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         { "pdf", required_argument, NULL, 'p' },
         { "paper", required_argument, NULL, 'P' },
+        { "key", required_argument, NULL, 'k' },
         { NULL, 0, NULL, 0 },
     };
-    const char        *pdf = NULL, *paper = NULL;
+    const char        *pdf = NULL, *paper = NULL, *key = NULL;
     enum cer_paper     p;
     struct vault      *v;
     struct cer_record *r;
@@ -162,8 +190,10 @@ cmd_record(struct cli *cli, int argc, char **argv)
             pdf = optarg;
         else if (ch == 'P')
             paper = optarg;
+        else if (ch == 'k')
+            key = optarg;
         else
-            return cli_usage(&record_cmd, optopt ? "--pdf and --paper take a value"
+            return cli_usage(&record_cmd, optopt ? "--pdf, --paper and --key take a value"
                                                  : "unknown option");
     }
     if (optind + 1 != argc || parse_seq(argv[optind], &seq) < 0)
@@ -172,6 +202,10 @@ cmd_record(struct cli *cli, int argc, char **argv)
         return cli_usage(&record_cmd, "--paper goes with --pdf and is a4 or letter");
     if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
         cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (key && pin_key(v, key) < 0) {
+        vault_close(v);
         return EXIT_FAIL;
     }
     if (pdf) {

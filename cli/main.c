@@ -80,7 +80,7 @@ static const struct cmd commands[] = {
       "of a protected file.\n" },
     { "log", cmd_log, 0, "log",
       "The vault's history, one line per bundle: seq, time, kind, operator, medium, items.\n" },
-    { "record", cmd_record, 0, "record N [--pdf FILE [--paper a4|letter]]",
+    { "record", cmd_record, 0, "record N [--key PUBKEY] [--pdf FILE [--paper a4|letter]]",
       "One bundle's record, read from the bundle after it verified: what was sealed\n"
       "or recovered, by whom, with which shares and custodians, which share sets\n"
       "were issued or retired, the medium; the SHA256SUMS hash in hex and in PGP\n"
@@ -88,7 +88,9 @@ static const struct cmd commands[] = {
       "--json prints the same as one object.\n\n"
       "  --pdf FILE          write it as a printable PDF instead, with the checkpoint\n"
       "                      as a QR code (mode 0600, atomically; never inside the vault)\n"
-      "  --paper a4|letter   the PDF's paper (default a4)\n" },
+      "  --paper a4|letter   the PDF's paper (default a4)\n"
+      "  --key PUBKEY        check the signatures with the station key the auditor\n"
+      "                      pinned (station.pub), not the vault's own copy\n" },
     { "reindex", cmd_reindex, 0, "reindex",
       "Rebuilds index.sqlite from the bundles.\n" },
     { "verify", cmd_verify, 0, "verify [--key PUBKEY] [--checkpoint FILE] [BUNDLE...]",

@@ -164,6 +164,14 @@ like "$ERR" "does not verify" "and says so"
 run_okra --vault "$TMP/tampered" record 2
 is "$RC" 1 "nor does a recovery whose items' bundle does not verify"
 
+# an auditor's pinned key: the right one passes, another is refused
+run_okra --vault "$V" record 2 --key "$V/station.pub"
+is "$RC" 0 "--key with the pinned station key"
+minisign -G -W -p "$TMP/other.pub" -s "$TMP/other.key" >/dev/null 2>&1
+run_okra --vault "$V" record 2 --key "$TMP/other.pub"
+is "$RC" 1 "--key with another station's key: no record"
+like "$ERR" "does not verify" "the signature is named"
+
 # ---- checkpoint --qr ----
 run_okra --vault "$V" checkpoint --qr
 is "$RC" 0 "checkpoint --qr"
