@@ -44,9 +44,9 @@ like "$ERR" "legacy.pfx: .*wrong password" "naming the file and the cause"
 is "$(vault_snapshot "$V")" "$before" "the vault is unchanged"
 
 # a locked vault
-flock "$V/lock" sleep 3 & sleep 0.3
+hold_lock "$V/lock"
 refused "a vault locked by another writer" "in use by another okra" 1 --vault "$V" import "$TMP/k/modern.pfx"
-wait
+release_lock
 
 # a full disk: the vault on a small filesystem, a file larger than what is left
 if [[ $(id -u) == 0 ]] && mkdir -p "$TMP/small" && mount -t tmpfs -o size=600k tmpfs "$TMP/small" 2>/dev/null; then

@@ -136,11 +136,11 @@ is "$RC" 1 "--out that is a file is refused"
 unchanged "usage errors"
 
 # a locked vault: refused at once
-( exec 9>"$V/lock"; flock 9; sleep 3 ) & sleep 0.5
+hold_lock "$V/lock"
 run_okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-2)" ceremony recover --share "${SHARE[1]}" --share "${SHARE[2]}" --out "$TMP/o10" "$idp"
 is "$RC" 1 "a vault another okra holds is refused"
 like "$ERR" "in use by another okra process" "and says why"
-wait
+release_lock
 is "$(n_bundles)" "$(( nb + 1 ))" "only the one good recovery after the snapshot was recorded"
 
 done_testing

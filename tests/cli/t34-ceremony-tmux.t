@@ -52,26 +52,33 @@ wait_gone() {
     { [[ -s $TMP/rc ]] || ! tm has-session -t t 2>/dev/null; } && return 0
     sleep 0.1
   done
+  echo "# okra is still running after Ctrl-C:"; screen 2>/dev/null | sed 's/^/#   /'; return 1
 }
+# reach TEXT [N]: wait_for, remembering a prompt that never came; reached WHAT then fails
+# unless every one since the last reached came (so a step cannot pass without its prompts)
+MISSED=
+reach() { wait_for "$@" || MISSED+="${MISSED:+, }'$1'"; }
+reached() { is "$MISSED" "" "$1: every prompt came"; MISSED=; }
 OK="${OKRA_WRAP:-} $OKRA"
 
 # ---- init at a terminal ----
 start "$OK --vault $TMP/vault ceremony init --custodians 2 --threshold 2 --share-dir $TMP/shares --name alice --name bob --work-factor $WF"
-wait_for "Passphrase for custodian 1 (alice): "; answer "Tmux-Secret-Alice-7"
-wait_for "Again, to confirm: "; answer "Tmux-Secret-Alice-7"
-wait_for "Passphrase for custodian 2 (bob): "; answer "Tmux-Secret-Bob-8"
-wait_for "Again, to confirm: " 2; answer "Not-The-Same"
+reach "Passphrase for custodian 1 (alice): "; answer "Tmux-Secret-Alice-7"
+reach "Again, to confirm: "; answer "Tmux-Secret-Alice-7"
+reach "Passphrase for custodian 2 (bob): "; answer "Tmux-Secret-Bob-8"
+reach "Again, to confirm: " 2; answer "Not-The-Same"
 wait_for "They differ; once more."
 _result $? "two entries that differ are asked again"
-wait_for "Passphrase for custodian 2 (bob): " 2; answer "Tmux-Secret-Bob-8"
-wait_for "Again, to confirm: " 3; answer "Tmux-Secret-Bob-8"
+reach "Passphrase for custodian 2 (bob): " 2; answer "Tmux-Secret-Bob-8"
+reach "Again, to confirm: " 3; answer "Tmux-Secret-Bob-8"
 wait_for "Roll call: custodian 1 (alice), open share-1-of-2-alice.age with your passphrase: "
 _result $? "the roll call asks each custodian by name to open their own file"
 answer "Tmux-Secret-Bob-8"
 wait_for "that passphrase does not open share-1-of-2-alice.age; 2 tries left"
 _result $? "a wrong roll-call passphrase gets another try"
-wait_for "open share-1-of-2-alice.age with your passphrase: " 2; answer "Tmux-Secret-Alice-7"
-wait_for "Roll call: custodian 2 (bob), open share-2-of-2-bob.age with your passphrase: "; answer "Tmux-Secret-Bob-8"
+reach "open share-1-of-2-alice.age with your passphrase: " 2; answer "Tmux-Secret-Alice-7"
+reach "Roll call: custodian 2 (bob), open share-2-of-2-bob.age with your passphrase: "; answer "Tmux-Secret-Bob-8"
+reached "init at a terminal"
 is "$(wait_done)" 0 "init at a terminal succeeds"
 s=$(screen)
 is "$(grep -c -e Tmux-Secret -e Not-The-Same <<<"$s")" 0 "no passphrase was echoed to the screen"
@@ -81,23 +88,25 @@ V=$TMP/vault
 
 # ---- keys typed ahead during the scrypt pause are neither shown nor taken ----
 start "$OK --vault $TMP/vault-ahead ceremony init --custodians 1 --threshold 1 --name dora --share-dir $TMP/shares-ahead --work-factor 16"
-wait_for "Passphrase for custodian 1 (dora): "; answer "Ahead-Secret-1"
-wait_for "Again, to confirm: "; answer "Ahead-Secret-1"
+reach "Passphrase for custodian 1 (dora): "; answer "Ahead-Secret-1"
+reach "Again, to confirm: "; answer "Ahead-Secret-1"
 tm send-keys -t t -l -- "Typed-Ahead-Next"
 wait_for "writing 1 share file "
 _result $? "a line says the share files are being written during the pause"
-wait_for "Roll call: custodian 1 (dora), open share-1-of-1-dora.age with your passphrase: "; answer "Ahead-Secret-1"
+reach "Roll call: custodian 1 (dora), open share-1-of-1-dora.age with your passphrase: "; answer "Ahead-Secret-1"
+reached "type-ahead"
 is "$(wait_done)" 0 "the roll call took only what was typed after its question"
 is "$(screen | grep -c -e Typed-Ahead -e Ahead-Secret)" 0 "type-ahead during the pause was not echoed"
 
 # ---- stock age opens a share file with the custodian's passphrase ----
 if command -v age >/dev/null; then
   start "age -d -o $TMP/alice.txt $TMP/shares/share-1-of-2-alice.age"
-  wait_for "passphrase"; answer "Tmux-Secret-Alice-7"
+  reach "passphrase"; answer "Tmux-Secret-Alice-7"
+  reached "stock age"
   is "$(wait_done)" 0 "stock age -d opens alice's share file"
   like "$(cat "$TMP/alice.txt" 2>/dev/null)" "custodian: alice"$'\n'"share: 1 of 2, threshold 2"$'\n'"mnemonic: " "and finds her share in it"
 else
-  skip "stock age is not installed"; skip "stock age is not installed"
+  skip "stock age is not installed"; skip "stock age is not installed"; skip "stock age is not installed"
 fi
 
 # ---- recover at a terminal, with a new export password asked twice ----
@@ -110,10 +119,11 @@ _result $? "recover asks the first share's passphrase, naming the file"
 answer "Tmux-Secret-Alice-7"
 wait_for "that passphrase does not open it; 2 tries left"
 _result $? "a wrong share passphrase gets another try"
-wait_for "Passphrase for share file share-2-of-2-bob.age: " 2; answer "Tmux-Secret-Bob-8"
-wait_for "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
-wait_for "New export password for $id.pfx: "; answer "Fresh-Pfx-Pw-9"
-wait_for "Again, to confirm: "; answer "Fresh-Pfx-Pw-9"
+reach "Passphrase for share file share-2-of-2-bob.age: " 2; answer "Tmux-Secret-Bob-8"
+reach "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
+reach "New export password for $id.pfx: "; answer "Fresh-Pfx-Pw-9"
+reach "Again, to confirm: "; answer "Fresh-Pfx-Pw-9"
+reached "recover at a terminal"
 is "$(wait_done)" 0 "recover at a terminal succeeds"
 is "$(screen | grep -c -e Tmux-Secret -e Fresh-Pfx)" 0 "no passphrase or password was echoed"
 ok "the new PKCS #12 opens with the new password" openssl pkcs12 -in "$TMP/out/$id.pfx" -passin pass:Fresh-Pfx-Pw-9 -noout
@@ -123,36 +133,41 @@ okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
 id2=$(okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id')
 nb=$(ls "$V/bundles" | wc -l)
 start "$OK --vault $V ceremony recover --share $TMP/shares/share-1-of-2-alice.age --share $TMP/shares/share-2-of-2-bob.age --out $TMP/int --repassword $id $id2"
-wait_for "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
-wait_for "Passphrase for share file share-2-of-2-bob.age: "; answer "Tmux-Secret-Bob-8"
-wait_for "New export password for $id.pfx: "; answer "P1"
-wait_for "Again, to confirm: "; answer "P1"
-wait_for "New export password for $id2.pfx: "
+reach "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
+reach "Passphrase for share file share-2-of-2-bob.age: "; answer "Tmux-Secret-Bob-8"
+reach "New export password for $id.pfx: "; answer "P1"
+reach "Again, to confirm: "; answer "P1"
+reach "New export password for $id2.pfx: "
+reached "recover up to the second new password"
 tm send-keys -t t C-c
 wait_gone
+_result $? "Ctrl-C at the second new password ends okra"
 is "$(ls -A "$TMP/int" 2>/dev/null | wc -l)" 0 "Ctrl-C at a prompt leaves no recovered file, staged or not"
 is "$(ls "$V/bundles" | wc -l)" "$nb" "and no recovery record"
 start "$OK --vault $TMP/vi ceremony init --custodians 2 --threshold 1 --share-dir $TMP/si --work-factor $WF"
-wait_for "Passphrase for custodian 1: "; answer "One-1"
-wait_for "Again, to confirm: "; answer "One-1"
-wait_for "Passphrase for custodian 2: "; answer "Two-2"
-wait_for "Again, to confirm: " 2; answer "Two-2"
-wait_for "Roll call: custodian 1"
+reach "Passphrase for custodian 1: "; answer "One-1"
+reach "Again, to confirm: "; answer "One-1"
+reach "Passphrase for custodian 2: "; answer "Two-2"
+reach "Again, to confirm: " 2; answer "Two-2"
+reach "Roll call: custodian 1"
+reached "init up to the roll call"
 tm send-keys -t t C-c
 wait_gone
+_result $? "Ctrl-C at the roll call ends okra"
 is "$(ls -A "$TMP/si" 2>/dev/null | wc -l)" 0 "Ctrl-C at the roll call removes the new share files"
 ok "and no vault appears" test ! -e "$TMP/vi"
 
 # ---- a custodian who cannot open their file: the ceremony is undone ----
 start "$OK --vault $TMP/v2 ceremony init --custodians 2 --threshold 1 --share-dir $TMP/s2 --work-factor $WF"
-wait_for "Passphrase for custodian 1: "; answer "One-1"
-wait_for "Again, to confirm: "; answer "One-1"
-wait_for "Passphrase for custodian 2: "; answer "Two-2"
-wait_for "Again, to confirm: " 2; answer "Two-2"
-wait_for "Roll call: custodian 1, open share-1-of-2-custodian_1.age"; answer "One-1"
-wait_for "Roll call: custodian 2, open share-2-of-2-custodian_2.age"; answer "x"
-wait_for "2 tries left"; answer "y"
-wait_for "1 try left"; answer "z"
+reach "Passphrase for custodian 1: "; answer "One-1"
+reach "Again, to confirm: "; answer "One-1"
+reach "Passphrase for custodian 2: "; answer "Two-2"
+reach "Again, to confirm: " 2; answer "Two-2"
+reach "Roll call: custodian 1, open share-1-of-2-custodian_1.age"; answer "One-1"
+reach "Roll call: custodian 2, open share-2-of-2-custodian_2.age"; answer "x"
+reach "2 tries left"; answer "y"
+reach "1 try left"; answer "z"
+reached "a roll call with three wrong tries"
 is "$(wait_done)" 1 "three failed tries end the ceremony"
 like "$(screen)" "custodian 2 could not open share-2-of-2-custodian_2.age" "naming the custodian"
 ok "no vault was created" test ! -e "$TMP/v2"
@@ -161,12 +176,13 @@ is "$(ls -a "$TMP" | grep -c '^\.okra-new')" 0 "no staging folder is left"
 
 # ---- --show-mnemonic: the words for a paper backup, then a clear screen ----
 start "$OK --vault $TMP/v3 ceremony init --custodians 1 --threshold 1 --share-dir $TMP/s3 --work-factor $WF --show-mnemonic"
-wait_for "Passphrase for custodian 1: "; answer "Only-1"
-wait_for "Again, to confirm: "; answer "Only-1"
-wait_for "Roll call: custodian 1"; answer "Only-1"
-wait_for "the words of your share, for a paper backup"
+reach "Passphrase for custodian 1: "; answer "Only-1"
+reach "Again, to confirm: "; answer "Only-1"
+reach "Roll call: custodian 1"; answer "Only-1"
+reach "the words of your share, for a paper backup"
 words=$(share_mnemonic "$TMP/s3/share-1-of-1-custodian_1.age" Only-1)
 first=$(cut -d' ' -f1 <<<"$words"); last=$(awk '{print $NF}' <<<"$words")
+reached "--show-mnemonic"
 like "$(screen)" " 1 $first .* 33 $last" "--show-mnemonic shows the 33 numbered words"
 answer ""
 is "$(wait_done)" 0 "the ceremony ends after Enter"

@@ -79,5 +79,16 @@ make_keys() {
   openssl pkcs8 -topk8 -nocrypt -in "$d/ec.key" -out "$d/plain.pem"
 }
 
+# hold_lock FILE: another process takes flock(2) on FILE (as a second okra would hold the
+# vault's lock) and keeps it until release_lock; returns once the lock is held, or fails the
+# test after 30 s.
+hold_lock() {
+  coproc LOCKER { flock "$1" sh -c 'echo held; read -r _'; }
+  local line=
+  read -r -t 30 -u "${LOCKER[0]}" line
+  [[ $line == held ]] || { echo "Bail out! could not take the lock on $1 within 30 s"; exit 1; }
+}
+release_lock() { echo >&"${LOCKER[1]}"; wait "$LOCKER_PID"; }
+
 # Snapshot of a vault's files (not the cache or the lock), to show nothing changed.
 vault_snapshot() { (cd "$1" && find . -type f ! -name 'index.sqlite*' ! -name lock -exec sha256sum {} + | sort); }
