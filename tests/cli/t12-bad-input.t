@@ -2,7 +2,7 @@
 # Bad input: one clear line naming the file and the fix, exit 1 or 2, the vault unchanged (issue 2).
 source "$(dirname "$0")/../lib/tap.sh"
 test_vault; make_keys "$TMP/k"
-okra --vault "$V" import "$TMP/k/legacy.pfx" >/dev/null
+must_okra --vault "$V" import "$TMP/k/legacy.pfx" >/dev/null
 before=$(vault_snapshot "$V")
 
 refused() { # NAME WORD WANT_RC COMMAND...: refused with one line naming WORD, vault unchanged

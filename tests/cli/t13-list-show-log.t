@@ -3,8 +3,8 @@
 source "$(dirname "$0")/../lib/tap.sh"
 test_vault; make_keys "$TMP/k"
 printf 'pw-legacy\npw-modern\n' >"$TMP/pw"
-okra --vault "$V" --passphrase-file "$TMP/pw" import --inspect --operator alice "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" >/dev/null
-okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
+must_okra --vault "$V" --passphrase-file "$TMP/pw" import --inspect --operator alice "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" >/dev/null
+must_okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
 
 run_okra --vault "$V" --json list
 is "$RC" 0 "list --json"

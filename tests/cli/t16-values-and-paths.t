@@ -66,7 +66,7 @@ run_okra --vault "$V" list --format pem-pkcs8
 is "$ERR" "" "no note for a filter that is not on certificate fields"
 
 printf 'pw-modern\n' >"$TMP/pw"
-okra --vault "$V" --passphrase-file "$TMP/pw" import --inspect "$TMP/k/modern.pfx" >/dev/null
+must_okra --vault "$V" --passphrase-file "$TMP/pw" import --inspect "$TMP/k/modern.pfx" >/dev/null
 run_okra --vault "$V" --json list --subject "test curve"
 is "$(jq length <<<"$OUT")" 1 "an inspected item is found by subject"
 is "$ERR" "" "and no note when something matched"

@@ -2,17 +2,17 @@
 # okra verify catches every alteration of a vault (issue 2), and passes the untouched one.
 source "$(dirname "$0")/../lib/tap.sh"
 test_vault; make_keys "$TMP/k"
-for f in legacy.pfx modern.pfx plain.pem rsa.key; do okra --vault "$V" import "$TMP/k/$f" >/dev/null; done
+for f in legacy.pfx modern.pfx plain.pem rsa.key; do must_okra --vault "$V" import "$TMP/k/$f" >/dev/null; done
 mkdir -p "$TMP/cp3"; cp "$V"/CHECKPOINT* "$TMP/cp3/"          # the vault's own state at seq 4
 openssl genpkey -algorithm ed25519 -out "$TMP/k/ed1.pem" 2>/dev/null
 openssl genpkey -algorithm ed25519 -out "$TMP/k/ed2.pem" 2>/dev/null
-okra --vault "$V" import "$TMP/k/ed1.pem" >/dev/null
-okra --vault "$V" import "$TMP/k/ed2.pem" >/dev/null           # bundles 0..6
+must_okra --vault "$V" import "$TMP/k/ed1.pem" >/dev/null
+must_okra --vault "$V" import "$TMP/k/ed2.pem" >/dev/null           # bundles 0..6
 cp "$V/station.pub" "$TMP/pinned.pub"
-okra --vault "$V" checkpoint >"$TMP/checkpoint"
+must_okra --vault "$V" checkpoint >"$TMP/checkpoint"
 R=$(jq -r .recipient "$V/okra.json")
 # another vault, for a bundle from elsewhere
-V0=$V; test_vault "$TMP/other"; okra --vault "$TMP/other" import "$TMP/k/ed1.pem" >/dev/null; VB=$TMP/other; V=$V0
+V0=$V; test_vault "$TMP/other"; must_okra --vault "$TMP/other" import "$TMP/k/ed1.pem" >/dev/null; VB=$TMP/other; V=$V0
 
 run_okra --vault "$V" verify --key "$TMP/pinned.pub" --checkpoint "$TMP/checkpoint"
 is "$RC" 0 "the untouched vault verifies against the pinned key and the saved checkpoint"

@@ -2,7 +2,7 @@
 # An auditor with nothing but tar, minisign and sha256sum: exactly the steps README gives.
 source "$(dirname "$0")/../lib/tap.sh"
 test_vault; make_keys "$TMP/k"
-for f in legacy.pfx modern.pfx plain.pem; do okra --vault "$V" import "$TMP/k/$f" >/dev/null; done
+for f in legacy.pfx modern.pfx plain.pem; do must_okra --vault "$V" import "$TMP/k/$f" >/dev/null; done
 cp "$V/station.pub" "$TMP/station.pub"
 prev=""
 for b in "$V"/bundles/*.tar; do
@@ -19,7 +19,7 @@ for b in "$V"/bundles/*.tar; do
   cd "$TMP"
 done
 # the checkpoint names the newest bundle the same way
-okra --vault "$V" checkpoint >"$TMP/cp"
+must_okra --vault "$V" checkpoint >"$TMP/cp"
 is "$(sed -n 's/^sums: //p' "$TMP/cp")" "$prev" "the checkpoint's sums is that of the newest SHA256SUMS"
 sed -n '1,5p' "$TMP/cp" >"$TMP/cp.txt"; sed -n '6,$p' "$TMP/cp" >"$TMP/cp.txt.minisig"
 ok "the checkpoint's signature verifies with stock minisign" minisign -VHm "$TMP/cp.txt" -p "$TMP/station.pub" -q

@@ -7,8 +7,8 @@ source "$TESTS_LIB/ceremony.sh"
 
 new_ceremony 3 2 "$TMP/vault" "$TMP/shares" --name alice --name bob --name carol || exit 1
 make_keys "$TMP/k"
-okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" "$TMP/k/plain.pem" >/dev/null
-list=$(okra --vault "$V" --json list)
+must_okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" "$TMP/k/plain.pem" >/dev/null
+list=$(must_okra --vault "$V" --json list)
 idl=$(jq -r '.[] | select(.source.path | endswith("legacy.pfx")) | .id' <<<"$list")
 idm=$(jq -r '.[] | select(.source.path | endswith("modern.pfx")) | .id' <<<"$list")
 idp=$(jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id' <<<"$list")
@@ -37,7 +37,7 @@ is "$(jq -r '[.shares[].set] | unique | .[0]' <<<"$m")" "$(jq -r .set.id <(tar -
 is "$(jq -r .set_issued_here <<<"$m")" true "a set this vault issued"
 run_okra --vault "$V" verify
 is "$RC" 0 "the vault verifies after the recovery"
-is "$(okra --vault "$V" --json log | jq -r '.[-1].kind')" recovery "log shows the recovery"
+is "$(must_okra --vault "$V" --json log | jq -r '.[-1].kind')" recovery "log shows the recovery"
 
 # three shares: more than the threshold
 run_okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-2 pw-3)" ceremony recover \

@@ -10,8 +10,8 @@ OLD=("${SHARE[@]}")
 old_id=$(tar -xOf "$V/bundles/00000000.tar" MANIFEST.json | jq -r .set.id)
 rcpt=$(jq -r .recipient "$V/okra.json")
 make_keys "$TMP/k"
-okra --vault "$V" import "$TMP/k/plain.pem" "$TMP/k/modern.pfx" >/dev/null
-id=$(okra --vault "$V" --json list | jq -r '.[0].id')
+must_okra --vault "$V" import "$TMP/k/plain.pem" "$TMP/k/modern.pfx" >/dev/null
+id=$(must_okra --vault "$V" --json list | jq -r '.[0].id')
 
 # ---- failures first: each leaves the old set valid and writes no new share file ----
 before=$(vault_snapshot "$V")
@@ -88,7 +88,7 @@ run_okra --vault "$V" --passphrase-file "$(pwfile n-1 n-2 n-4)" ceremony recover
 is "$RC" 1 "the first new set is now refused too"
 run_okra --vault "$V" verify
 is "$RC" 0 "the vault verifies at the end"
-okra --vault "$V" reindex >/dev/null
+must_okra --vault "$V" reindex >/dev/null
 run_okra --vault "$V" --passphrase-file "$(pwfile n-1 n-2 n-4)" ceremony recover --share "${NEW[1]}" --share "${NEW[2]}" --share "${NEW[4]}" --out "$TMP/o5" "$id"
 is "$RC" 1 "after a reindex the retired sets are still refused (the records are read from the bundles)"
 

@@ -111,8 +111,8 @@ fi
 
 # ---- recover at a terminal, with a new export password asked twice ----
 make_keys "$TMP/k"
-okra --vault "$V" --passphrase-file "$(pwfile pw-modern)" import --inspect "$TMP/k/modern.pfx" >/dev/null
-id=$(okra --vault "$V" --json list | jq -r '.[0].id')
+must_okra --vault "$V" --passphrase-file "$(pwfile pw-modern)" import --inspect "$TMP/k/modern.pfx" >/dev/null
+id=$(must_okra --vault "$V" --json list | jq -r '.[0].id')
 start "$OK --vault $V ceremony recover --share $TMP/shares/share-2-of-2-bob.age --share $TMP/shares/share-1-of-2-alice.age --out $TMP/out --repassword $id"
 wait_for "Passphrase for share file share-2-of-2-bob.age: "
 _result $? "recover asks the first share's passphrase, naming the file"
@@ -129,8 +129,8 @@ is "$(screen | grep -c -e Tmux-Secret -e Fresh-Pfx)" 0 "no passphrase or passwor
 ok "the new PKCS #12 opens with the new password" openssl pkcs12 -in "$TMP/out/$id.pfx" -passin pass:Fresh-Pfx-Pw-9 -noout
 
 # ---- Ctrl-C in the middle: nothing staged is left behind ----
-okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
-id2=$(okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id')
+must_okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
+id2=$(must_okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id')
 nb=$(ls "$V/bundles" | wc -l)
 start "$OK --vault $V ceremony recover --share $TMP/shares/share-1-of-2-alice.age --share $TMP/shares/share-2-of-2-bob.age --out $TMP/int --repassword $id $id2"
 reach "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"

@@ -55,8 +55,8 @@ slip() { (cd "$NODE_TOOLS" && node okra-slip39.mjs "$@"); }
 
 new_ceremony 5 3 "$TMP/vault" "$TMP/shares" || exit 1
 make_keys "$TMP/k"
-okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" "$TMP/k/plain.pem" >/dev/null
-okra --vault "$V" import "$TMP/k/rsa.key" >/dev/null
+must_okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" "$TMP/k/modern.pfx" "$TMP/k/plain.pem" >/dev/null
+must_okra --vault "$V" import "$TMP/k/rsa.key" >/dev/null
 rcpt=$(jq -r .recipient "$V/okra.json")
 
 # ---- okra's shares, without okra ----
@@ -93,7 +93,7 @@ is "$p12" 3 "and every opened key, a PKCS #12 with no password that stock OpenSS
 hex=$(slip combine --hex <"$TMP/mnemonics")
 mkdir -p "$TMP/paper"; slip split "$hex" 2 3 "$TMP/paper"
 is "$(ls "$TMP/paper" | wc -l)" 3 "slip39 re-splits the key 2-of-3 (paper backups)"
-id=$(okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("rsa.key")) | .id')
+id=$(must_okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("rsa.key")) | .id')
 run_okra --vault "$V" --passphrase-file "$(pwfile)" ceremony recover --share "$TMP/paper/paper3.txt" --share "$TMP/paper/paper1.txt" --out "$TMP/out" "$id"
 is "$RC" 0 "two of slip39's paper shares recover in okra, asking nothing"
 ok "byte for byte" cmp -s "$TMP/out/$id-rsa.key" "$TMP/k/rsa.key"

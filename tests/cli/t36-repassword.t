@@ -11,8 +11,8 @@ source "$TESTS_LIB/exports.sh"
 X=$TMP/x
 make_exports "$X" 2>/dev/null || exit 1
 new_ceremony 3 2 "$TMP/vault" "$TMP/shares" || exit 1
-okra --vault "$V" --passphrase-file "$(pwfile "$(head -n 11 "$X/passwords")")" import --inspect "$X"/files/* >/dev/null
-list=$(okra --vault "$V" --json list)
+must_okra --vault "$V" --passphrase-file "$(pwfile "$(head -n 11 "$X/passwords")")" import --inspect "$X"/files/* >/dev/null
+list=$(must_okra --vault "$V" --json list)
 is "$(jq '[.[] | select(.opened != null)] | length' <<<"$list")" 13 "13 export files sealed inspected"
 
 # ids in file order, one new password each
@@ -75,8 +75,8 @@ is "$(last_manifest | jq -r '.recovered[0].as')" pfx-legacy "recorded as pfx-leg
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/u.key" -out "$TMP/u.crt" -subj "/CN=Uninspected User" -days 30 2>/dev/null
 openssl pkcs12 -export -legacy -in "$TMP/u.crt" -inkey "$TMP/u.key" -out "$TMP/u.pfx" -passout pass:Old-U-pw
 openssl pkcs8 -topk8 -v2 aes-256-cbc -in "$TMP/u.key" -out "$TMP/u8.pem" -passout pass:Old-U8-pw
-okra --vault "$V" import "$TMP/u.pfx" "$TMP/u8.pem" >/dev/null
-ul=$(okra --vault "$V" --json list)
+must_okra --vault "$V" import "$TMP/u.pfx" "$TMP/u8.pem" >/dev/null
+ul=$(must_okra --vault "$V" --json list)
 iu=$(jq -r '.[] | select(.source.path | endswith("u.pfx")) | .id' <<<"$ul")
 iu8=$(jq -r '.[] | select(.source.path | endswith("u8.pem")) | .id' <<<"$ul")
 is "$(jq -r --arg i "$iu" '.[] | select(.id == $i) | .opened // "none"' <<<"$ul")" none "u.pfx is sealed uninspected"
@@ -103,7 +103,7 @@ is "$(vault_snapshot "$V")" "$before" "the vault is unchanged"
 # an opaque format cannot be re-exported: refused before any share is asked for
 printf 'not a key' >"$TMP/blob.epf"
 if okra --vault "$V" import --as epf "$TMP/blob.epf" >/dev/null 2>&1; then
-  ie=$(okra --vault "$V" --json list | jq -r '.[] | select(.format == "epf") | .id' | head -n 1)
+  ie=$(must_okra --vault "$V" --json list | jq -r '.[] | select(.format == "epf") | .id' | head -n 1)
   run_okra --vault "$V" --passphrase-file "$(pwfile)" ceremony recover --share "${SHARE[1]}" --out "$TMP/e" --repassword "$ie"
   is "$RC" 1 "--repassword refuses an opaque epf item"
   like "$ERR" "opaque epf file" "before asking for any share"

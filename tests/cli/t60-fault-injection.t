@@ -62,7 +62,8 @@ counts() { # COMMAND...: how many calls of each kind a clean run makes on the va
   fresh; rm -f "$TMP/report"
   LD_PRELOAD=$PRELOAD FAULT_COUNT=1 FAULT_PATH=$W FAULT_REPORT=$TMP/report \
     ASAN_OPTIONS=${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}verify_asan_link_order=0 \
-    okra --vault "$W" "$@" >/dev/null 2>&1
+    okra --vault "$W" "$@" >/dev/null 2>"$TMP/count.err" ||
+    fatal "okra $* fails under the shim with no fault: $(tail -n 1 "$TMP/count.err")"
   cat "$TMP/report" 2>/dev/null
 }
 
@@ -88,7 +89,9 @@ trial() { # OPNAME WANT N_NEW KIND N: one injected fault and every check after i
   lines=$(grep -c . <<<"$err")
   ids=$(manifest_ids | sort)
   local got; got=$(grep -c . <<<"$ids")
-  listed=$(okra --vault "$W" --json list 2>/dev/null | jq length)
+  okra --vault "$W" --json list >"$TMP/list.json" 2>"$TMP/list.err" ||
+    why+=" list fails after the fault: $(head -n 1 "$TMP/list.err");"
+  listed=$(jq length <"$TMP/list.json" 2>/dev/null)
   if ! okra --vault "$W" verify >/dev/null 2>"$TMP/verify.err"; then
     why+=" verify fails after the fault: $(head -n 1 "$TMP/verify.err");"
   fi

@@ -28,12 +28,12 @@ if [[ -n ${OKRA_VALGRIND:-} ]]; then
 fi
 : "${CRASH_KILLS:=100}" "${CRASH_POINTS:=4}"
 [[ $CRASH_KILLS =~ ^[0-9]+$ && $CRASH_POINTS =~ ^[1-9][0-9]*$ ]] ||
-  { echo "Bail out! CRASH_KILLS must be a number and CRASH_POINTS a number from 1"; exit 1; }
+  fatal "CRASH_KILLS must be a number and CRASH_POINTS a number from 1"
 if [[ -z ${CRASH_DIR:-} ]]; then
   CRASH_DIR=$TMP
   [[ $(stat -f -c %T /dev/shm 2>/dev/null) == tmpfs && -w /dev/shm ]] && CRASH_DIR=/dev/shm
 fi
-WORK=$(mktemp -d "$CRASH_DIR/okra-crash.XXXXXX") || { echo "Bail out! cannot use CRASH_DIR=$CRASH_DIR"; exit 1; }
+WORK=$(mktemp -d "$CRASH_DIR/okra-crash.XXXXXX") || fatal "cannot use CRASH_DIR=$CRASH_DIR"
 trap 'rm -rf "$TMP" "$WORK"' EXIT
 : "${CRASH_SEED:=$(( $(date +%s%N) % 1000000 ))}"
 RANDOM=$CRASH_SEED
@@ -42,18 +42,19 @@ diag "CRASH_KILLS=$CRASH_KILLS CRASH_SEED=$CRASH_SEED CRASH_DIR=$CRASH_DIR ($(st
 # ---- the material ----
 test_vault "$TMP/t-ingest"
 make_keys "$TMP/k"
-"$OKRA_TOOLS/gen-keys" "$TMP/keys" 200 || { echo "Bail out! gen-keys failed"; exit 1; }
+"$OKRA_TOOLS/gen-keys" "$TMP/keys" 200 || fatal "gen-keys failed"
 mapfile -t FILES < <(find "$TMP/keys" -type f | sort)
 openssl genpkey -algorithm ed25519 -out "$TMP/later.pem" 2>/dev/null   # a commit after the next writer
 NKEYS=${#FILES[@]}
 # a ceremony vault with two items; custodian I's passphrase is pw-I
-new_ceremony 3 2 "$TMP/t-ceremony" "$TMP/shares" || { echo "Bail out! ceremony init failed"; exit 1; }
+new_ceremony 3 2 "$TMP/t-ceremony" "$TMP/shares" || fatal "ceremony init failed"
 okra --vault "$TMP/t-ceremony" import "$TMP/k/legacy.pfx" "$TMP/k/plain.pem" >/dev/null ||
-  { echo "Bail out! import into the ceremony vault failed"; exit 1; }
-mapfile -t RIDS < <(okra --vault "$TMP/t-ceremony" --json list | jq -r '.[].id')
+  fatal "import into the ceremony vault failed"
+must_okra --vault "$TMP/t-ceremony" --json list >"$TMP/rids.json"
+mapfile -t RIDS < <(jq -r '.[].id' "$TMP/rids.json")
 declare -A ORIG=([${RIDS[0]}]=$TMP/k/legacy.pfx [${RIDS[1]}]=$TMP/k/plain.pem)
 PW2=$(pwfile pw-1 pw-2)
-okra --vault "$TMP/t-ceremony" reindex >/dev/null 2>&1   # the index exists, as in a vault in use
+must_okra --vault "$TMP/t-ceremony" reindex >/dev/null   # the index exists, as in a vault in use
 
 W=$WORK/w OUT=$WORK/out OUT2=$WORK/out2  # one trial's vault and --out folders (FAULT_PATH=$WORK)
 args() { # OP: okra's arguments for that command on $W
@@ -94,7 +95,9 @@ check_ingest() { # OP RC: after a killed (or finished) scan or import
   okra --vault "$W" verify >/dev/null 2>"$TMP/v.err" || bad verify "verify fails: $(head -n 1 "$TMP/v.err")"
   [[ $n == 0 || $n == "$NKEYS" ]] || bad atomic "$n of $NKEYS items sealed (all or nothing)"
   [[ $rc != 0 || $n == "$NKEYS" ]] || bad atomic "exit 0 but $n of $NKEYS items sealed"
-  listed=$(okra --vault "$W" --json list 2>/dev/null | jq length)
+  okra --vault "$W" --json list >"$TMP/list.json" 2>"$TMP/list.err" ||
+    bad atomic "list fails: $(head -n 1 "$TMP/list.err")"
+  listed=$(jq length <"$TMP/list.json" 2>/dev/null)
   [[ $listed == "$n" ]] || bad atomic "list shows $listed items, the bundles hold $n"
   # the next writer, at once: the dead process's lock must not stop it
   okra --vault "$W" $(args "$op") >/dev/null 2>"$TMP/again.err"; again=$?
@@ -180,7 +183,7 @@ declare -A DUR=()
 for op in scan import recover; do
   for ((i = 0; i < 3; i++)); do
     fresh $op; t0=$(now_us)
-    okra --vault "$W" $(args $op) >/dev/null 2>"$TMP/clean.err" || { echo "Bail out! a clean $op fails: $(head -n 1 "$TMP/clean.err")"; exit 1; }
+    okra --vault "$W" $(args $op) >/dev/null 2>"$TMP/clean.err" || fatal "a clean $op fails: $(head -n 1 "$TMP/clean.err")"
     t=$(( $(now_us) - t0 )); (( ${DUR[$op]:-t + 1} > t )) && DUR[$op]=$t
   done
 done
@@ -233,7 +236,7 @@ if cc -shared -fPIC -DFAULTFS_SO -o "$SO" "$ROOT/tests/tools/faultfs.c" -ldl 2>/
   PKILLS=0 PHELD=0 PVERIFIED=0
   for op in scan import recover; do
     fresh $op; rm -f "$TMP/report"
-    FAULT_COUNT=1 shim --vault "$W" $(args $op) >/dev/null 2>&1 || { echo "Bail out! $op under the shim fails"; exit 1; }
+    FAULT_COUNT=1 shim --vault "$W" $(args $op) >/dev/null 2>&1 || fatal "$op under the shim fails"
     counts=$(cat "$TMP/report" 2>/dev/null)
     opk=0 opwant=0 kinds=0 missed=""
     for kind in fsync renameat renameat2 write pwrite close openat fdatasync; do

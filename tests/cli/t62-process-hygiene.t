@@ -181,15 +181,19 @@ else
   # the rest still needs a vault and shares
   printf '%s\n' "$PASS1" "$PASS2" >"$TMP/pw"; chmod 644 "$TMP/pw"
   (umask 000; cd "$H" && as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" --passphrase-file "$TMP/pw" ceremony init --custodians 2 \
-     --threshold 2 --share-dir "$S" --work-factor 10 >/dev/null 2>&1)
+     --threshold 2 --share-dir "$S" --work-factor 10 >/dev/null 2>"$TMP/init.err") ||
+    fatal "ceremony init as the test user fails: $(tail -n 1 "$TMP/init.err")"
 fi
 is "$(stat -c %a "$V" 2>/dev/null)" 700 "the vault folder is 0700 (made under umask 000)"
 is "$(stat -c %a "$V/station.key" 2>/dev/null)" 600 "station.key is 0600"
 is "$(stat -c %a "$S" 2>/dev/null)" 700 "the share folder okra made is 0700"
 is "$(stat -c %a "$S"/*.age 2>/dev/null | sort -u | tr '\n' ' ')" "600 " "share files are 0600"
 
-(cd "$H" && as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" import "$H/legacy.pfx" "$H/plain.pem" >/dev/null 2>&1)
-mapfile -t IDS < <(as_user "$OKRA" --vault "$V" --json list 2>/dev/null | jq -r '.[].id')
+(cd "$H" && as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" import "$H/legacy.pfx" "$H/plain.pem" >/dev/null 2>"$TMP/import.err") ||
+  fatal "import as the test user fails: $(tail -n 1 "$TMP/import.err")"
+(cd "$H" && as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" --json list >"$TMP/ids.json" 2>"$TMP/list.err") ||
+  fatal "list as the test user fails: $(tail -n 1 "$TMP/list.err")"
+mapfile -t IDS < <(jq -r '.[].id' "$TMP/ids.json")
 share1=$(ls "$S"/share-1-of-2*.age 2>/dev/null) share2=$(ls "$S"/share-2-of-2*.age 2>/dev/null)
 if ((TERMINAL)); then
   drive recover --vault "$V" ceremony recover --share "$share1" --share "$share2" --out "$H/out" "${IDS[@]}"
@@ -197,7 +201,8 @@ if ((TERMINAL)); then
 else
   printf '%s\n' "$PASS1" "$PASS2" >"$TMP/pw"
   (umask 000; cd "$H" && as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" --passphrase-file "$TMP/pw" ceremony recover \
-     --share "$share1" --share "$share2" --out "$H/out" "${IDS[@]}" >/dev/null 2>&1)
+     --share "$share1" --share "$share2" --out "$H/out" "${IDS[@]}" >/dev/null 2>"$TMP/recover.err")
+  _result $? "ceremony recover as the test user succeeds"
 fi
 is "$(ls "$H/out" 2>/dev/null | wc -l)" 2 "both items recovered"
 is "$(stat -c %a "$H/out"/* 2>/dev/null | sort -u | tr '\n' ' ')" "600 " "recovered files are 0600 (made under umask 000)"
@@ -209,7 +214,9 @@ if ((TERMINAL)); then
   like "$PANE" "Test Curve" "inspect on a terminal shows the opened certificate"
   drive import --vault "$V" import --inspect "$H/modern.pfx" "$H/legacy.pfx"
   report "import --inspect"
-  [[ $(as_user "$OKRA" --vault "$V" --json list | jq '[.[] | select(.source.path | endswith("modern.pfx"))] | length') == 1 ]]
+  as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" --json list >"$TMP/after.json" 2>"$TMP/list.err" ||
+    fatal "list as the test user fails: $(tail -n 1 "$TMP/list.err")"
+  [[ $(jq '[.[] | select(.source.path | endswith("modern.pfx"))] | length' "$TMP/after.json") == 1 ]]
   _result $? "import --inspect on a terminal sealed the new file"
 fi
 

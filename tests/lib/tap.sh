@@ -61,6 +61,25 @@ run_okra() {
   OUT=$(cat "$TMP/.out"); ERR=$(cat "$TMP/.err")
 }
 
+# fatal MESSAGE: a failure the test cannot go on from; it fails, and ends at once, also when
+# called inside $(...) (the line goes to the test's own stdout, and the test is stopped).
+exec {TAP_OUT}>&1
+fatal() {
+  echo "not ok - $*" >&"$TAP_OUT"
+  ((BASH_SUBSHELL == 0)) || kill -TERM $$
+  exit 1
+}
+
+# must_okra ARGS...: an okra run the test stands on (filling a vault, listing its ids), stdout
+# where the caller sends it. Its failure, valgrind's and the sanitizers' exit codes included,
+# is fatal, with its last lines of stderr.
+must_okra() {
+  okra "$@" 2>"$TMP/.must.err" && return 0
+  local rc=$?
+  sed 's/^/# /' "$TMP/.must.err" | tail -n 20 >&"$TAP_OUT"
+  fatal "okra $* failed (exit $rc): $(tail -n 1 "$TMP/.must.err")"
+}
+
 # A test vault made through the internal API (no ceremony): $V, identity $ID.
 : "${OKRA_TOOLS:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/tools}"
 test_vault() {
@@ -86,7 +105,7 @@ hold_lock() {
   coproc LOCKER { flock "$1" sh -c 'echo held; read -r _'; }
   local line=
   read -r -t 30 -u "${LOCKER[0]}" line
-  [[ $line == held ]] || { echo "Bail out! could not take the lock on $1 within 30 s"; exit 1; }
+  [[ $line == held ]] || fatal "could not take the lock on $1 within 30 s"
 }
 release_lock() { echo >&"${LOCKER[1]}"; wait "$LOCKER_PID"; }
 
