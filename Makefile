@@ -140,7 +140,13 @@ deps:
 	  echo "deps: node/npm could not be installed; the escape-hatch test will say it skips"; \
 	fi
 
+# Every skipped test is logged here and counted at the end of make check (tests/lib/skips).
+SKIP_LOG := $(abspath build/skips.log)
+export OKRA_SKIP_LOG ?= $(SKIP_LOG)
+SKIP_MODE = $(if $(filter 1,$(SANITIZE)),asan,plain)
+
 check: deps
+	@mkdir -p build && rm -f $(SKIP_LOG)
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-cli
@@ -148,26 +154,28 @@ check: deps
 	$(MAKE) check-valgrind
 	$(MAKE) check-fuzz
 	$(MAKE) check-reproducible
+	@tests/lib/skips $(SKIP_LOG)
 	@echo "make check: all passed"
 
 # the outside vectors as upstream wrote them first, so that a changed file fails here, by name
 check-unit: $(UNIT_BIN)
 	@cd $(VECTORS) && sha256sum --quiet --strict -c SHA256SUMS
-	@OKRA_VECTORS=$(VECTORS) tests/lib/run-unit $(UNIT_BIN)
+	@OKRA_VECTORS=$(VECTORS) OKRA_SKIP_MODE=$(SKIP_MODE) tests/lib/run-unit $(UNIT_BIN)
 
 check-cli: $(TARGET) $(TOOL_BIN)
-	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(VECTORS) prove -j2 tests/cli/
+	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(VECTORS) \
+	  OKRA_SKIP_MODE=$(SKIP_MODE) prove -j2 tests/cli/
 
 check-asan: deps
 	$(MAKE) BUILD=build/asan SANITIZE=1 all tools check-unit
-	OKRA=$(abspath build/asan/okra) OKRA_TOOLS=$(abspath build/asan/tools) OKRA_VECTORS=$(VECTORS) \
+	OKRA=$(abspath build/asan/okra) OKRA_TOOLS=$(abspath build/asan/tools) OKRA_VECTORS=$(VECTORS) OKRA_SKIP_MODE=asan \
 	  ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 prove -j2 tests/cli/
 
 # memcheck over the command-line tests that do not run minutes of scrypt
 check-valgrind: $(TARGET) $(TOOL_BIN)
 	OKRA=$(abspath $(TARGET)) OKRA_TOOLS=$(abspath $(BUILD)/tools) OKRA_VECTORS=$(VECTORS) \
 	  OKRA_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" \
-	  OKRA_VALGRIND=1 prove tests/cli/
+	  OKRA_VALGRIND=1 OKRA_SKIP_MODE=valgrind prove tests/cli/
 
 # two builds of the committed tree in two folders: the same bytes, and --version names the commit
 check-reproducible:

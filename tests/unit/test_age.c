@@ -1157,10 +1157,8 @@ test_stock_age(void **state)
     struct age_identities ids = ids_one((const uint8_t(*)[AGE_KEY_LEN])sk);
     size_t                i, len;
 
-    if (!have_tools()) {
-        print_message("stock age not on PATH: interop skipped\n");
-        skip();
-    }
+    if (!have_tools())
+        unit_skip("stock age and age-keygen are not on PATH: interop not checked");
     assert_non_null(mkdtemp(dir));
     snprintf(cmd, sizeof cmd, "age-keygen -o %s/key 2>/dev/null", dir);
     assert_int_equal(system(cmd), 0);
@@ -1275,10 +1273,8 @@ test_stock_age_scrypt(void **state)
     char                *back;
     size_t               len;
 
-    if (!have_tools()) {
-        print_message("stock age missing: scrypt interop skipped\n");
-        skip();
-    }
+    if (!have_tools())
+        unit_skip("stock age is not on PATH: scrypt interop not checked");
     assert_non_null(mkdtemp(dir));
     assert_int_equal(age_encrypt_scrypt("hunter2 hunter2", 10, msg, sizeof msg, buf_sink, &c), 0);
     spit(strcat(strcpy(in, dir), "/share.age"), c.p, c.len);
