@@ -33,32 +33,59 @@ forge() { # replace the first payload with another key sealed to the same recipi
   openssl genpkey -algorithm ed25519 2>/dev/null | age -r "$R" -o "$d/payload/0001.age"
   (cd "$d" && tar --format=pax --no-recursion -cf "$f" $(tar -tf "$f")); resign "$f" "$W/station.key"
 }
-tamper() { # NAME COMMAND: on a copy, the command damages; verify must fail and say something
-  local name=$1; shift
+field_off() { # BUNDLE MEMBER TEXT: the offset in the bundle of the byte after TEXT in MEMBER
+  python3 -c 'import tarfile,sys
+t=tarfile.open(sys.argv[1]); m=[x for x in t.getmembers() if x.name == sys.argv[2]][0]
+print(m.offset_data + t.extractfile(m).read().index(sys.argv[3].encode()) + len(sys.argv[3]))' "$1" "$2" "$3"; }
+tamper() { # NAME REASON COMMAND: on a copy, the command damages; verify must fail, and one of its
+  # lines must give REASON (a regex), the check that must catch this damage, not just any
+  local name=$1 reason=$2; shift 2
   rm -rf "$TMP/w"; cp -a "$V" "$TMP/w"; W=$TMP/w
   eval "$@"
   okra --vault "$W" verify --key "$TMP/pinned.pub" --checkpoint "$TMP/checkpoint" >"$TMP/v.out" 2>"$TMP/v.err"; local rc=$?
-  if [[ $rc == 1 && -s $TMP/v.err ]]; then _result 0 "caught: $name"; else _result 1 "caught: $name (exit $rc)"; fi
+  if [[ $rc == 1 ]] && grep -qE -- "$reason" "$TMP/v.err"; then _result 0 "caught: $name"; else
+    _result 1 "caught: $name, by: $reason (exit $rc)"; sed 's/^/#   /' "$TMP/v.err"
+  fi
 }
-tamper "a payload byte flipped"            'f=$(b 3); flip $f $(member_off $f payload/ 100)'
-tamper "a manifest byte flipped"           'f=$(b 3); flip $f $(member_off $f MANIFEST.json 20)'
-tamper "a SHA256SUMS byte flipped"         'f=$(b 3); flip $f $(member_off $f SHA256SUMS 3)'
-tamper "a signature byte flipped"          'f=$(b 3); flip $f $(member_off $f SHA256SUMS.minisig $(( $(tar -xOf $f SHA256SUMS.minisig | head -n 1 | wc -c) + 20 )))'
-tamper "a middle bundle removed"           'rm $(b 3)'
-tamper "two bundles swapped"               'mv $(b 2) $TMP/x.tar; mv $(b 3) $(b 2); mv $TMP/x.tar $(b 3)'
-tamper "the newest bundle removed"         'rm $(b 6)'
-tamper "a bundle from another vault"       'cp $VB/bundles/00000001.tar $(b 6)'
-tamper "a bundle replayed as a later seq"  'cp $(b 2) $(b 6)'
-tamper "a member appended"                 'echo junk >$TMP/payload-x; (cd $TMP && tar --append -f $(b 4) payload-x)'
-tamper "a member removed"                  'd=$TMP/rm; rm -rf $d; mkdir $d; tar -xf $(b 4) -C $d; (cd $d && tar --format=pax -cf $(b 4) MANIFEST.json SHA256SUMS SHA256SUMS.minisig)'
-tamper "a truncated bundle"                'f=$(b 5); truncate -s $(( $(stat -c %s $f) / 2 )) $f'
-tamper "re-signed under a new station key" 'minisign -G -W -f -p $W/station.pub -s $W/station.key >/dev/null; for f in $W/bundles/*.tar; do resign $f $W/station.key; done'
-tamper "a middle payload forged with the station key" 'forge $(b 3)'
-tamper "the newest payload forged with the station key" 'forge $(b 6)'
-tamper "rolled back behind the saved checkpoint" 'rm $(b 6) $(b 5) && cp $TMP/cp3/CHECKPOINT* $W/'
-tamper "CHECKPOINT pointing past the bundles" 'rm $(b 6); cp $V/CHECKPOINT* $W/'
-tamper "okra.json policy edited"          'jq ".policy.home_issuers = [{\"der\": \"AAAA\"}]" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
-tamper "okra.json recipient replaced"      'jq --arg r "$(age-keygen 2>/dev/null | age-keygen -y)" ".recipient = \$r" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
+OPERATOR_KEY='"operator": "'   # a byte of the operator's name: the JSON stays valid, only the checksum tells
+tamper "a payload byte flipped" 'bundles/00000003.tar: payload/0001.age does not match its checksum in SHA256SUMS' \
+  'f=$(b 3); flip $f $(member_off $f payload/ 100)'
+tamper "a manifest byte flipped" 'bundles/00000003.tar: MANIFEST.json does not match its checksum in SHA256SUMS' \
+  'f=$(b 3); flip $f $(field_off $f MANIFEST.json "$OPERATOR_KEY")'
+tamper "a SHA256SUMS byte flipped" 'bundles/00000003.tar: MANIFEST.json does not match its checksum in SHA256SUMS' \
+  'f=$(b 3); flip $f $(member_off $f SHA256SUMS 3)'
+tamper "a signature byte flipped" 'bundles/00000003.tar: the signature does not verify' \
+  'f=$(b 3); flip $f $(member_off $f SHA256SUMS.minisig $(( $(tar -xOf $f SHA256SUMS.minisig | head -n 1 | wc -c) + 20 )))'
+tamper "a middle bundle removed" 'bundle 3 is missing' \
+  'rm $(b 3)'
+tamper "two bundles swapped" 'bundles/00000002.tar: is bundle 3 of its vault, stored as 2' \
+  'mv $(b 2) $TMP/x.tar; mv $(b 3) $(b 2); mv $TMP/x.tar $(b 3)'
+tamper "the newest bundle removed" 'CHECKPOINT names bundle 6, but the newest bundle is 5' \
+  'rm $(b 6)'
+tamper "a bundle from another vault" 'bundles/00000006.tar: the signature does not verify: signed by another key' \
+  'cp $VB/bundles/00000001.tar $(b 6)'
+tamper "a bundle replayed as a later seq" 'bundles/00000006.tar: is bundle 2 of its vault, stored as 6' \
+  'cp $(b 2) $(b 6)'
+tamper "a member appended" 'bundles/00000004.tar: member .payload-x. after the signature' \
+  'echo junk >$TMP/payload-x; (cd $TMP && tar --append -f $(b 4) payload-x)'
+tamper "a member removed" 'bundles/00000004.tar: member payload/0001.age is missing' \
+  'd=$TMP/rm; rm -rf $d; mkdir $d; tar -xf $(b 4) -C $d; (cd $d && tar --format=pax -cf $(b 4) MANIFEST.json SHA256SUMS SHA256SUMS.minisig)'
+tamper "a truncated bundle" 'bundles/00000005.tar: .*damaged or truncated' \
+  'f=$(b 5); truncate -s $(( $(stat -c %s $f) / 2 )) $f'
+tamper "re-signed under a new station key" 'bundles/00000000.tar: the signature does not verify: signed by another key' \
+  'minisign -G -W -f -p $W/station.pub -s $W/station.key >/dev/null; for f in $W/bundles/*.tar; do resign $f $W/station.key; done'
+tamper "a middle payload forged with the station key" 'bundles/00000004.tar: its prev does not match bundle 3' \
+  'forge $(b 3)'
+tamper "the newest payload forged with the station key" 'bundle 6 is not the one the saved checkpoint names' \
+  'forge $(b 6)'
+tamper "rolled back behind the saved checkpoint" 'bundle 6, which the saved checkpoint names, is gone' \
+  'rm $(b 6) $(b 5) && cp $TMP/cp3/CHECKPOINT* $W/'
+tamper "CHECKPOINT pointing past the bundles" 'CHECKPOINT names bundle 6, but the newest bundle is 5' \
+  'rm $(b 6); cp $V/CHECKPOINT* $W/'
+tamper "okra.json policy edited" 'okra.json: the policy is not the one the ceremony recorded' \
+  'jq ".policy.home_issuers = [{\"der\": \"AAAA\"}]" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
+tamper "okra.json recipient replaced" 'okra.json: recipient .* is not the one the ceremony created' \
+  'jq --arg r "$(age-keygen 2>/dev/null | age-keygen -y)" ".recipient = \$r" $W/okra.json >$TMP/o.json && mv $TMP/o.json $W/okra.json'
 
 # without the pinned key, a rollback to a self-consistent state is caught only by the saved checkpoint
 rm -rf "$TMP/w"; cp -a "$V" "$TMP/w"; rm "$TMP/w/bundles/00000006.tar"; cp "$TMP/cp3"/CHECKPOINT* "$TMP/w/"
