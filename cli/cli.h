@@ -55,6 +55,8 @@ void cli_row(const char *label, const char *value);
 char *cli_safe_dup(const char *s);
 int  cli_usage(const struct cmd *c, const char *why); /* prints, returns EXIT_USAGE */
 void cli_help(const struct cmd *c);
+/* Flushes stdout, then dies of sig as if it had not been caught (Ctrl-C: the shell sees it). */
+_Noreturn void cli_die_of_signal(int sig);
 /* Checks stdout was written completely (a full disk is a failure). */
 int cli_finish_stdout(int status);
 

@@ -5,8 +5,11 @@
 #include "common/err.h"
 #include "vault/vault.h"
 
-static const struct cmd import_cmd = { "import", NULL, 0,
-                                       "import [--inspect] [--foreign] [--operator NAME] [--as kms|epf] FILE...", NULL };
+static const struct cmd import_cmd = {
+    "import", NULL, 0,
+    "import [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--as kms|epf] "
+    "[--quiet|--progress] FILE...", NULL
+};
 
 int
 cmd_import(struct cli *cli, int argc, char **argv)
@@ -25,9 +28,12 @@ cmd_import(struct cli *cli, int argc, char **argv)
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    ingest_report_init(&rep, cli, &o);
+    ingest_report_init(&rep, cli, v, &o, "import");
+    cli_progress_total(&rep.progress, (uint64_t) (argc - first));
     rc = ingest_files(v, argv + first, (size_t) (argc - first), &o, &r);
     rc = ingest_report_finish(&rep, rc, &r, true);
     vault_close(v);
+    if (ingest_report_interrupted())
+        cli_die_of_signal(ingest_report_interrupted());
     return rc;
 }

@@ -148,10 +148,11 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_p
     }
     o.media = media_json(m);
     o.abort = abort;
-    ingest_report_init(&rep, w->cli, &o);
+    ingest_report_init(&rep, w->cli, v, &o, "mediawatch");
     rep.also = to_syslog;
     rc = ingest_tree(v, root_fd, &o, &r);
     if (r.aborted || (abort && *abort)) {
+        ingest_report_discard(&rep);
         say(MW_ERROR, "medium %s was removed during the scan: no bundle was committed; put it "
                       "back to scan it again", m->devname ? m->devname : "?");
         rc = -ECANCELED;

@@ -1,9 +1,12 @@
 /* okra reindex: index.sqlite rebuilt from the bundles. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/vault_access.h"
 #include "common/err.h"
 
-static const struct cmd reindex_cmd = { "reindex", NULL, 0, "reindex", NULL };
+#include <getopt.h>
+
+static const struct cmd reindex_cmd = { "reindex", NULL, 0, "reindex [--quiet|--progress]", NULL };
 
 static int
 count(void *ctx, const struct vindex_bundle_row *r)
@@ -18,13 +21,24 @@ count(void *ctx, const struct vindex_bundle_row *r)
 int
 cmd_reindex(struct cli *cli, int argc, char **argv)
 {
+    static const struct option opts[] = {
+        { "quiet", no_argument, NULL, 'q' },
+        { "progress", no_argument, NULL, 'p' },
+        { NULL, 0, NULL, 0 },
+    };
     struct vault  *v;
     struct vindex *x;
     uint64_t       n[2] = { 0, 0 };
-    int            rc;
+    int            rc, ch;
 
-    (void) argv;
-    if (argc != 1)
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch != 'q' && ch != 'p')
+            return cli_usage(&reindex_cmd, "unknown option");
+        cli_progress_mode(ch == 'q' ? CLI_PROGRESS_OFF : CLI_PROGRESS_ON);
+    }
+    if (optind != argc)
         return cli_usage(&reindex_cmd, "reindex takes no operand");
     /* the writer's lock: an ingest must not add a bundle halfway through */
     if (vault_open(cli->vault_dir, VAULT_WRITE, &v) < 0) {
@@ -32,7 +46,7 @@ cmd_reindex(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     if ((rc = vindex_open(v, &x)) == 0) {
-        rc = vindex_rebuild(x, v, cli_progress, "reindexing");
+        rc = vindex_rebuild(x, v, cli_progress, "reindex");
         cli_progress_end();
         if (rc == 0)
             vindex_bundles(x, count, n);

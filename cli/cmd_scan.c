@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 static const struct cmd scan_cmd = {
-    "scan", NULL, 0, "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] DIR", NULL
+    "scan", NULL, 0,
+    "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
+    NULL
 };
 
 int
@@ -37,10 +39,12 @@ cmd_scan(struct cli *cli, int argc, char **argv)
         close(fd);
         return EXIT_FAIL;
     }
-    ingest_report_init(&rep, cli, &o);
+    ingest_report_init(&rep, cli, v, &o, "scan");
     rc = ingest_tree(v, fd, &o, &r);
     rc = ingest_report_finish(&rep, rc, &r, false);
     close(fd);
     vault_close(v);
+    if (ingest_report_interrupted())
+        cli_die_of_signal(ingest_report_interrupted());
     return rc;
 }

@@ -1,5 +1,6 @@
 /* okra verify: what an auditor runs. Exit 0 only when everything holds. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "cli/vault_access.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -12,12 +13,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const struct cmd verify_cmd = { "verify", NULL, 0,
-                                       "verify [--key PUBKEY] [--checkpoint FILE] [BUNDLE...]", NULL };
+static const struct cmd verify_cmd = {
+    "verify", NULL, 0, "verify [--key PUBKEY] [--checkpoint FILE] [--quiet|--progress] [BUNDLE...]",
+    NULL
+};
 
 struct verify_out {
-    json_t *problems; /* --json */
+    json_t             *problems; /* --json */
+    struct cli_progress progress;
 };
+
+static void
+on_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct verify_out *out = ctx;
+
+    cli_progress_total(&out->progress, total);
+    cli_progress_update(&out->progress, done, NULL);
+}
 
 static void
 problem(void *ctx, const char *fmt, ...)
@@ -29,7 +42,6 @@ problem(void *ctx, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    cli_progress_end();
     if (out->problems)
         json_array_append_new(out->problems, json_string(line));
     cli_error("verify: %s", line);
@@ -110,11 +122,13 @@ cmd_verify(struct cli *cli, int argc, char **argv)
     static const struct option opts[] = {
         { "key", required_argument, NULL, 'k' },
         { "checkpoint", required_argument, NULL, 'c' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     struct verify_opts   o = { .problem = problem };
     struct verify_result r;
-    struct verify_out    out = { cli->json ? json_array() : NULL };
+    struct verify_out    out = { .problems = cli->json ? json_array() : NULL };
     struct mini_pubkey   key;
     struct vault        *v = NULL;
     const char          *keyfile = NULL, *cpfile = NULL;
@@ -129,11 +143,12 @@ cmd_verify(struct cli *cli, int argc, char **argv)
             keyfile = optarg;
         else if (ch == 'c')
             cpfile = optarg;
+        else if (ch == 'q' || ch == 'p')
+            cli_progress_mode(ch == 'q' ? CLI_PROGRESS_OFF : CLI_PROGRESS_ON);
         else
             return cli_usage(&verify_cmd, "unknown option");
     }
-    o.ctx = &out;
-    o.progress = cli_progress;
+    o.progress = on_progress;
     o.ctx = &out;
     if (keyfile && load_key(keyfile, &key) < 0)
         return EXIT_FAIL;
@@ -154,8 +169,9 @@ cmd_verify(struct cli *cli, int argc, char **argv)
         free(cp);
         return EXIT_FAIL;
     }
+    cli_progress_start(&out.progress, "verify", "bundles", 0);
     rc = vault_verify(v, &o, &r);
-    cli_progress_end();
+    cli_progress_finish(&out.progress);
     if (rc < 0)
         cli_error_from("verify");
     else

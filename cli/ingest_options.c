@@ -1,4 +1,5 @@
 #include "cli/ingest_options.h"
+#include "cli/progress.h"
 #include "cli/values.h"
 #include "formats/formats.h"
 
@@ -18,6 +19,8 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
         { "operator", required_argument, NULL, 'o' },
         { "max-size", required_argument, NULL, 'm' },
         { "as", required_argument, NULL, 'a' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
@@ -32,6 +35,10 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
             break;
         case 'f':
             o->foreign = true;
+            break;
+        case 'q':
+        case 'p':
+            cli_progress_mode(ch == 'q' ? CLI_PROGRESS_OFF : CLI_PROGRESS_ON);
             break;
         case 'o':
             if (!*optarg)

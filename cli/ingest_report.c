@@ -1,11 +1,26 @@
-/* ingest_report.c: one line per file, then one line for the bundle. */
+/* ingest_report.c: one line per file, printed once the bundle is committed, then one for the bundle. */
 #include "cli/ingest_report.h"
 #include "common/err.h"
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+int
+ingest_report_interrupted(void)
+{
+    return interrupted;
+}
 
 const char *
 ingest_line_word(enum ingest_line what)
@@ -33,45 +48,69 @@ json_word(enum ingest_line what)
     return w[what];
 }
 
-static void print_line(FILE *out, enum ingest_line what, const char *path, const char *detail);
+/* ---- the held lines: records of (what, path, detail) in an unnamed file ---- */
+
+static FILE *
+spool_open(struct vault *v)
+{
+    char  dir[4096];
+    int   fd = -1;
+    FILE *f;
+
+    if (v && snprintf(dir, sizeof dir, "%s/tmp", v->dir) < (int) sizeof dir)
+        fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 && (f = fdopen(fd, "w+")) != NULL)
+        return f;
+    if (fd >= 0)
+        close(fd);
+    return tmpfile(); /* the lines hold names and subjects, no secret */
+}
 
 static void
-on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
+spool_put(FILE *f, enum ingest_line what, const char *path, const char *detail)
 {
-    struct ingest_report *rep = ctx;
+    uint32_t lp = (uint32_t) strlen(path), ld = detail ? (uint32_t) strlen(detail) : UINT32_MAX;
+    uint8_t  w = (uint8_t) what;
 
-    if (rep->also)
-        rep->also(rep->also_ctx, what, path, detail);
-    if (rep->files) {
-        json_t *f = json_pack("{s:s, s:s}", "path", path, "status", json_word(what));
+    fwrite(&w, 1, 1, f);
+    fwrite(&lp, sizeof lp, 1, f);
+    fwrite(path, 1, lp, f);
+    fwrite(&ld, sizeof ld, 1, f);
+    if (detail)
+        fwrite(detail, 1, ld, f);
+}
 
-        if (detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
-            const char *sp = strchr(detail, ' ');
+static char *
+spool_string(FILE *f, uint32_t len)
+{
+    char *s = malloc((size_t) len + 1);
 
-            json_object_set_new(f, "id", json_stringn(detail, sp ? (size_t) (sp - detail) : strlen(detail)));
-            if (sp && sp[1])
-                json_object_set_new(f, "detail", json_string(sp + 1));
-        } else if (detail) {
-            json_object_set_new(f, "detail", json_string(detail));
-        }
-        json_array_append_new(rep->files, f);
-        if (what == INGEST_FAILED)
-            cli_error_raw_path(path, detail ? detail : "cannot be sealed");
-        return;
+    if (s == NULL || fread(s, 1, len, f) != len) {
+        free(s);
+        return NULL;
     }
-    if (rep->progress)
-        fputs("\r\033[K", stderr);
-    if (what == INGEST_FAILED) {
-        cli_error_raw_path(path, detail ? detail : "cannot be sealed");
-        return;
-    }
-    if (rep->quiet_ok && what != INGEST_SKIPPED && what != INGEST_UNINSPECTED)
-        return;
-    {
-        FILE *out = rep->held ? rep->held : stdout;
+    s[len] = '\0';
+    return s;
+}
 
-        print_line(out, what, path, detail);
+/* Reads the next record; 1, 0 at the end, -1 when the spool cannot be read back. */
+static int
+spool_get(FILE *f, enum ingest_line *what, char **path, char **detail)
+{
+    uint8_t  w;
+    uint32_t lp, ld;
+
+    *path = *detail = NULL;
+    if (fread(&w, 1, 1, f) != 1)
+        return feof(f) ? 0 : -1;
+    if (fread(&lp, sizeof lp, 1, f) != 1 || (*path = spool_string(f, lp)) == NULL ||
+        fread(&ld, sizeof ld, 1, f) != 1 ||
+        (ld != UINT32_MAX && (*detail = spool_string(f, ld)) == NULL)) {
+        free(*path);
+        return -1;
     }
+    *what = (enum ingest_line) w;
+    return 1;
 }
 
 /* One file's line, as a person reads it. */
@@ -98,6 +137,100 @@ print_line(FILE *out, enum ingest_line what, const char *path, const char *detai
     fputc('\n', out);
 }
 
+/* Prints the held lines, in order: the bundle is committed, or nothing in them says sealed. */
+static void
+spool_flush(struct ingest_report *rep)
+{
+    enum ingest_line what;
+    char            *path, *detail;
+    int              rc;
+
+    if (rep->spool == NULL)
+        return;
+    rewind(rep->spool);
+    while ((rc = spool_get(rep->spool, &what, &path, &detail)) > 0) {
+        print_line(stdout, what, path, detail);
+        if (rep->also)
+            rep->also(rep->also_ctx, what, path, detail);
+        free(path);
+        free(detail);
+    }
+    if (rc < 0)
+        cli_warn("the lines of each file cannot be read back from the vault's tmp/ folder; "
+                 "'okra list' shows what was sealed");
+}
+
+void
+ingest_report_discard(struct ingest_report *rep)
+{
+    if (rep->spool)
+        fclose(rep->spool);
+    rep->spool = NULL;
+    json_decref(rep->files);
+    rep->files = NULL;
+    cli_progress_finish(&rep->progress);
+}
+
+/* ---- the callbacks the ingest calls ---- */
+
+static json_t *
+json_line(enum ingest_line what, const char *path, const char *detail)
+{
+    json_t *f = json_pack("{s:s, s:s}", "path", path, "status", json_word(what));
+
+    if (detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
+        const char *sp = strchr(detail, ' ');
+
+        json_object_set_new(f, "id", json_stringn(detail, sp ? (size_t) (sp - detail) : strlen(detail)));
+        if (sp && sp[1])
+            json_object_set_new(f, "detail", json_string(sp + 1));
+    } else if (detail) {
+        json_object_set_new(f, "detail", json_string(detail));
+    }
+    return f;
+}
+
+static void
+count(struct ingest_report *rep, enum ingest_line what)
+{
+    char extra[160];
+
+    rep->n_files++;
+    switch (what) {
+    case INGEST_SEALED:
+    case INGEST_UNINSPECTED: rep->n_staged++; break;
+    case INGEST_ALREADY: rep->n_already++; break;
+    case INGEST_SKIPPED: rep->n_skipped++; break;
+    case INGEST_FAILED: rep->n_failed++; break;
+    }
+    if (!cli_progress_due(&rep->progress, rep->n_files))
+        return;
+    /* "staged": nothing is sealed before the commit */
+    snprintf(extra, sizeof extra, "%llu staged, %llu already sealed, %llu skipped%s",
+             (unsigned long long) rep->n_staged, (unsigned long long) rep->n_already,
+             (unsigned long long) rep->n_skipped, rep->n_failed ? ", some not sealable" : "");
+    cli_progress_show(&rep->progress, extra);
+}
+
+static void
+on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
+{
+    struct ingest_report *rep = ctx;
+
+    count(rep, what);
+    if (what == INGEST_FAILED) {
+        /* true whatever happens next; after Ctrl-C, the one line says it all */
+        if (!interrupted)
+            cli_error_raw_path(path, detail ? detail : "cannot be sealed");
+    }
+    if (rep->files) {
+        json_array_append_new(rep->files, json_line(what, path, detail));
+        return;
+    }
+    if (what != INGEST_FAILED && rep->spool)
+        spool_put(rep->spool, what, path, detail);
+}
+
 static char *
 on_password(void *ctx, const char *path, const char *format)
 {
@@ -106,98 +239,144 @@ on_password(void *ctx, const char *path, const char *format)
 
     snprintf(q, sizeof q, "Export password for %s (%s): ", safe ? safe : path, format);
     free(safe);
-    if (rep->progress)
-        fputs("\r\033[K", stderr);
+    cli_progress_clear();
     return cli_ask_secret(rep->cli, q, false);
 }
 
-static void
-on_progress(void *ctx, uint64_t files, uint64_t sealed)
-{
-    struct ingest_report *rep = ctx;
-
-    if (rep->progress)
-        fprintf(stderr, "\r\033[K%llu files read, %llu sealed...", (unsigned long long) files,
-                (unsigned long long) sealed);
-}
-
 void
-ingest_report_init(struct ingest_report *rep, struct cli *cli, struct ingest_opts *o)
+ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
+                   struct ingest_opts *o, const char *what)
 {
     memset(rep, 0, sizeof *rep);
     rep->cli = cli;
     if (cli->json)
         rep->files = json_array();
-    rep->progress = !cli->json && isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO);
-    /* all or nothing: "sealed" is only true once the bundle is committed */
-    if (o->all_or_nothing && !cli->json)
-        rep->held = open_memstream(&rep->held_text, &rep->held_len);
+    else if ((rep->spool = spool_open(v)) == NULL)
+        cli_warn("no room to hold each file's line until the commit: only the summary will be "
+                 "printed");
+    cli_progress_start(&rep->progress, what, "files", 0);
     o->line = on_line;
     o->ask_password = on_password;
-    o->progress = on_progress;
     o->ctx = rep;
+    if (o->abort == NULL) {
+        struct sigaction sa = { .sa_handler = on_signal };
+
+        interrupted = 0;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, &rep->old_int);
+        sigaction(SIGTERM, &sa, &rep->old_term);
+        sigaction(SIGHUP, &sa, &rep->old_hup);
+        rep->own_signals = true;
+        o->abort = &interrupted;
+    }
 }
 
+/* --json: the files and the counts; a run that committed nothing seals nothing. */
 static void
-summary_json(struct ingest_report *rep, const struct ingest_result *r, int rc)
+summary_json(struct ingest_report *rep, const struct ingest_result *r, int rc, int status)
 {
-    json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:o}", "bundle",
-                          r->committed ? json_integer((json_int_t) r->seq) : json_null(), "sealed",
-                          (json_int_t) r->sealed, "uninspected", (json_int_t) r->uninspected,
-                          "already", (json_int_t) r->already, "skipped", (json_int_t) r->skipped,
-                          "failed", (json_int_t) r->failed, "ok", rc == 0, "files", rep->files);
+    uint64_t staged = r->sealed, unopened = r->uninspected;
+    json_t  *j, *f;
+    size_t   i;
 
+    json_array_foreach (rep->files, i, f) {
+        const char *s = json_string_value(json_object_get(f, "status"));
+
+        if (r->committed || s == NULL)
+            break;
+        if (strcmp(s, "sealed") == 0 || strcmp(s, "uninspected") == 0)
+            json_object_set_new(f, "status", json_string(strcmp(s, "sealed") == 0
+                                                             ? "would-seal"
+                                                             : "would-seal-uninspected"));
+    }
+    j = json_pack("{s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:o}", "committed", r->committed,
+                  "bundle", r->committed ? json_integer((json_int_t) r->seq) : json_null(),
+                  "sealed", (json_int_t) (r->committed ? staged : 0), "uninspected",
+                  (json_int_t) (r->committed ? unopened : 0), "already", (json_int_t) r->already,
+                  "skipped", (json_int_t) r->skipped, "failed", (json_int_t) r->failed, "ok",
+                  status == 0, "files", rep->files);
     rep->files = NULL;
+    if (!r->committed && staged)
+        json_object_set_new(j, "would_seal", json_integer((json_int_t) staged));
+    if (interrupted)
+        json_object_set_new(j, "interrupted", json_true());
+    if (interrupted || rc < 0)
+        json_object_set_new(j, "error", json_string(interrupted ? "interrupted: nothing was sealed"
+                                                                : okra_errmsg()));
     json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');
     json_decref(j);
 }
 
+static void
+summary_line(const struct ingest_result *r)
+{
+    printf("bundle %llu committed: %llu sealed", (unsigned long long) r->seq,
+           (unsigned long long) r->sealed);
+    if (r->uninspected)
+        printf(" (%llu uninspected)", (unsigned long long) r->uninspected);
+    if (r->already)
+        printf(", %llu already sealed", (unsigned long long) r->already);
+    if (r->skipped)
+        printf(", %llu skipped", (unsigned long long) r->skipped);
+    if (r->failed)
+        printf(", %llu not sealed", (unsigned long long) r->failed);
+    putchar('\n');
+}
+
+/* Why nothing was sealed, on stderr: the engine's reason, and what would have been. */
+static void
+refusal(const struct ingest_result *r, bool import)
+{
+    /* one bad file named alone already has its line */
+    if (import && r->failed == 1 && r->seen == 1)
+        return;
+    if (r->sealed)
+        cli_error("%s (%llu other file%s would have been)", okra_errmsg(),
+                  (unsigned long long) r->sealed, r->sealed == 1 ? "" : "s");
+    else
+        cli_error_from(NULL);
+}
+
 int
 ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r, bool import)
 {
-    int status = EXIT_OK;
+    int status = rc < 0 || r->failed ? EXIT_FAIL : EXIT_OK;
 
-    if (rep->progress)
-        fputs("\r\033[K", stderr);
-    if (rep->held) {
-        fclose(rep->held);
-        rep->held = NULL;
-        if (rc == 0 && !r->failed && rep->held_text)
-            fputs(rep->held_text, stdout);
-        free(rep->held_text);
-        rep->held_text = NULL;
+    cli_progress_finish(&rep->progress);
+    if (rep->own_signals) {
+        sigaction(SIGINT, &rep->old_int, NULL);
+        sigaction(SIGTERM, &rep->old_term, NULL);
+        sigaction(SIGHUP, &rep->old_hup, NULL);
     }
+    if (interrupted && r->committed)
+        interrupted = 0; /* too late to stop: the bundle is in, and reported as such */
     if (r->warning)
         cli_warn("bundle %llu is committed, but: %s", (unsigned long long) r->seq, r->warning_text);
-    if (rc < 0) {
-        /* one bad file already has its line; with several, say that none went in */
-        if (!(import && r->failed == 1 && r->seen == 1))
-            cli_error_from(NULL);
-        status = EXIT_FAIL;
-    } else if (r->failed) {
-        status = EXIT_FAIL;
+    if (interrupted) {
+        cli_error("interrupted: nothing was sealed");
+        if (rep->files)
+            summary_json(rep, r, rc, EXIT_FAIL);
+        ingest_report_discard(rep);
+        return EXIT_FAIL;
     }
-    if (rep->cli->json) {
-        summary_json(rep, r, status);
+    if (rep->files) {
+        if (rc < 0)
+            refusal(r, import);
+        summary_json(rep, r, rc, status);
         return status;
     }
+    if (r->committed || (rc == 0 && r->sealed == 0))
+        spool_flush(rep);
+    ingest_report_discard(rep);
     if (r->committed) {
-        printf("bundle %llu committed: %llu sealed", (unsigned long long) r->seq,
-               (unsigned long long) r->sealed);
-        if (r->uninspected)
-            printf(" (%llu uninspected)", (unsigned long long) r->uninspected);
-        if (r->already)
-            printf(", %llu already sealed", (unsigned long long) r->already);
-        if (r->skipped)
-            printf(", %llu skipped", (unsigned long long) r->skipped);
-        if (r->failed)
-            printf(", %llu not sealed", (unsigned long long) r->failed);
-        putchar('\n');
-    } else if (rc == 0 && !r->failed) {
+        summary_line(r);
+    } else if (rc < 0) {
+        refusal(r, import);
+    } else if (!r->failed) {
         printf("nothing new to seal; no bundle committed (%llu already sealed, %llu skipped)\n",
                (unsigned long long) r->already, (unsigned long long) r->skipped);
-    } else if (rc == 0 && r->failed && !import) {
+    } else if (!import) {
         cli_error("%llu export files could not be sealed; no bundle committed",
                   (unsigned long long) r->failed);
     }

@@ -1,30 +1,52 @@
-/* ingest_report.h: how import, scan and mediawatch report each file, and run an ingest. */
+/*
+ * ingest_report.h: how import, scan and mediawatch report each file.
+ *
+ * A file's line says "sealed" only once its bundle is committed: the lines
+ * are held (in an unnamed file in the vault's tmp/, so a medium of 100,000
+ * files costs no memory) and printed, in order, after the commit. A line for
+ * a file that cannot be sealed goes to stderr at once. A run that commits
+ * nothing prints no "sealed" line; with --json, such files are "would-seal",
+ * never "sealed". import and scan stop on SIGINT, SIGTERM or SIGHUP with one
+ * line, "interrupted: nothing was sealed", and the vault as it was.
+ */
 #ifndef OKRA_INGEST_REPORT_H
 #define OKRA_INGEST_REPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "vault/ingest.h"
 
 struct ingest_report {
-    struct cli *cli;
-    json_t     *files;     /* --json: one object per file */
-    bool        progress;  /* a progress line on stderr (a terminal, stdout redirected) */
-    bool        quiet_ok;  /* print only problems (mediawatch logs elsewhere) */
-    bool        hold;      /* import: the lines of what went well wait for the commit */
-    FILE       *held;
-    char       *held_text;
-    size_t      held_len;
+    struct cli         *cli;
+    json_t             *files;    /* --json: one object per file */
+    FILE               *spool;    /* the held lines */
+    struct cli_progress progress;
+    uint64_t            n_files, n_staged, n_skipped, n_already, n_failed;
+    bool                own_signals; /* import, scan: Ctrl-C stops the run cleanly */
+    struct sigaction    old_int, old_term, old_hup;
     void (*also)(void *ctx, enum ingest_line what, const char *path, const char *detail);
-    void       *also_ctx;
+    void               *also_ctx;
 };
 
-/* Fills the callbacks of o with the report's. */
-void ingest_report_init(struct ingest_report *rep, struct cli *cli, struct ingest_opts *o);
-/* The closing line (or JSON), and the exit status. rc is what ingest_* returned. */
+/*
+ * Fills the callbacks of o with the report's. v: the vault being written (its
+ * tmp/ holds the spool). Unless o->abort is set already (mediawatch), SIGINT,
+ * SIGTERM and SIGHUP stop the run until ingest_report_finish.
+ */
+void ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
+                        struct ingest_opts *o, const char *what);
+/* The held lines (when committed) and the closing line (or JSON); the exit status.
+   rc is what ingest_* returned. */
 int ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r,
                          bool import);
+/* Drops what is held without a word (mediawatch: a medium pulled out). */
+void ingest_report_discard(struct ingest_report *rep);
+/* After finish: the signal that interrupted the run (then re-raise it), or 0. */
+int ingest_report_interrupted(void);
 
 const char *ingest_line_word(enum ingest_line what);
 

@@ -33,7 +33,8 @@ static const struct cmd commands[] = {
       "  check-share  a custodian checks their share file and passphrase\n"
       "  reshare      a quorum issues a new share set; the old one is retired\n" },
     { "import", cmd_import, CMD_SECRETS,
-      "import [--inspect] [--foreign] [--operator NAME] [--as kms|epf] FILE...",
+      "import [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--as kms|epf]\n"
+      "            [--quiet|--progress] FILE...",
       "Seals the files into one new bundle, all or nothing: a missing, empty or\n"
       "unrecognised file (or, with --inspect, a wrong password) seals nothing.\n\n"
       "  --inspect        open each file (asks each password-protected file's export\n"
@@ -45,14 +46,28 @@ static const struct cmd commands[] = {
       "  --operator NAME  who brought the files (default: the login name)\n"
       "  --as kms|epf     declare the files Exchange KMS exports or Entrust/Outlook\n"
       "                   profiles: sealed as they are (no public specification exists\n"
-      "                   to recognise or open them)\n" },
+      "                   to recognise or open them)\n"
+      "  --max-size BYTES refuse files larger than this (default 256M)\n"
+      "  --quiet          no progress line (by default one is shown on stderr when it is\n"
+      "                   a terminal)\n"
+      "  --progress       the progress line even when stderr is not a terminal\n\n"
+      "Each file's line is printed once the bundle is committed; Ctrl-C before that\n"
+      "seals nothing.\n" },
     { "scan", cmd_scan, CMD_SECRETS,
-      "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] DIR",
+      "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES]\n"
+      "            [--quiet|--progress] DIR",
       "Walks DIR without following links, finds export files by their content,\n"
       "and seals what it can as one bundle; a line per file sealed or skipped.\n\n"
       "  --inspect        as for import; a file that cannot be opened is sealed\n"
       "                   uninspected, with a line saying why\n"
-      "  --max-size BYTES skip files larger than this (default 256 MiB)\n" },
+      "  --foreign        as for import\n"
+      "  --operator NAME  as for import\n"
+      "  --max-size BYTES skip files larger than this (default 256M)\n"
+      "  --quiet          no progress line (by default one is shown on stderr when it is\n"
+      "                   a terminal)\n"
+      "  --progress       the progress line even when stderr is not a terminal\n\n"
+      "Each file's line is printed once the bundle is committed; Ctrl-C before that\n"
+      "seals nothing.\n" },
     { "mediawatch", cmd_mediawatch, CMD_SECRETS,
       "mediawatch [--match PROP=GLOB]... [--mount-dir DIR] [--once]",
       "Waits for block devices whose udev properties match every --match (default\n"
@@ -91,14 +106,21 @@ static const struct cmd commands[] = {
       "  --paper a4|letter   the PDF's paper (default a4)\n"
       "  --key PUBKEY        check the signatures with the station key the auditor\n"
       "                      pinned (station.pub), not the vault's own copy\n" },
-    { "reindex", cmd_reindex, 0, "reindex",
-      "Rebuilds index.sqlite from the bundles.\n" },
-    { "verify", cmd_verify, 0, "verify [--key PUBKEY] [--checkpoint FILE] [BUNDLE...]",
+    { "reindex", cmd_reindex, 0, "reindex [--quiet|--progress]",
+      "Rebuilds index.sqlite from the bundles.\n\n"
+      "  --quiet     no progress line (by default one is shown on stderr when it is\n"
+      "              a terminal)\n"
+      "  --progress  the progress line even when stderr is not a terminal\n" },
+    { "verify", cmd_verify, 0,
+      "verify [--key PUBKEY] [--checkpoint FILE] [--quiet|--progress] [BUNDLE...]",
       "Checks every bundle (or those named, by seq or as bundle files): signatures,\n"
       "checksums, members, the chain, CHECKPOINT, and that the vault still reaches an\n"
       "auditor's saved checkpoint. Exit 0 only when all holds.\n\n"
       "  --key PUBKEY       the station key the auditor pinned (station.pub)\n"
-      "  --checkpoint FILE  the output of 'okra checkpoint' the auditor kept\n" },
+      "  --checkpoint FILE  the output of 'okra checkpoint' the auditor kept\n"
+      "  --quiet            no progress line (by default one is shown on stderr when\n"
+      "                     it is a terminal)\n"
+      "  --progress         the progress line even when stderr is not a terminal\n" },
     { "checkpoint", cmd_checkpoint, 0, "checkpoint [--qr]",
       "Prints the signed checkpoint (last seq and hash) for an auditor to keep.\n\n"
       "  --qr   draw it first as a QR code on the terminal (UTF-8 half blocks), the\n"

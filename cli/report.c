@@ -1,9 +1,11 @@
 /* report.c: every line okra prints about a failure goes through here. */
 #include "cli/cli.h"
+#include "cli/progress.h"
 #include "common/err.h"
 #include "common/text.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ vreport(const char *prefix, const char *fmt, va_list ap)
 
     vsnprintf(line, sizeof line, fmt, ap);
     safe = cli_safe_dup(line);
+    cli_progress_clear();
     fflush(stdout);
     fprintf(stderr, "okra: %s%s\n", prefix, safe ? safe : line);
     free(safe);
@@ -72,6 +75,7 @@ cli_error_raw_path(const char *escaped_path, const char *why)
 {
     char *safe = cli_safe_dup(why);
 
+    cli_progress_clear();
     fflush(stdout);
     fprintf(stderr, "okra: %s: %s\n", escaped_path, safe ? safe : why);
     free(safe);
@@ -109,6 +113,15 @@ bool
 cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+void
+cli_die_of_signal(int sig)
+{
+    fflush(stdout);
+    signal(sig, SIG_DFL);
+    raise(sig);
+    _exit(128 + sig);
 }
 
 int

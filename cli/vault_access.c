@@ -1,4 +1,5 @@
 #include "cli/vault_access.h"
+#include "cli/progress.h"
 #include "common/err.h"
 
 #include <stdio.h>
@@ -6,26 +7,26 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool progress_shown;
+static struct cli_progress bulk;
 
 void
 cli_progress(void *ctx, uint64_t done, uint64_t total)
 {
     const char *what = ctx ? ctx : "working";
 
-    if (!isatty(STDERR_FILENO) || total < 32)
-        return;
-    fprintf(stderr, "\r\033[K%s: %llu of %llu bundles", what, (unsigned long long) done,
-            (unsigned long long) total);
-    progress_shown = true;
+    if (bulk.what != what) {
+        cli_progress_finish(&bulk);
+        cli_progress_start(&bulk, what, "bundles", total);
+    }
+    cli_progress_total(&bulk, total);
+    cli_progress_update(&bulk, done, NULL);
 }
 
 void
 cli_progress_end(void)
 {
-    if (progress_shown)
-        fputs("\r\033[K", stderr);
-    progress_shown = false;
+    cli_progress_finish(&bulk);
+    bulk.what = NULL;
 }
 
 int

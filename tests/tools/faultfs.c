@@ -7,13 +7,17 @@
  *
  * Environment:
  *   FAULT_CALL    the kind of call to fail: fsync, fdatasync, rename, renameat,
- *                 renameat2, write, pwrite, pwrite64, close, openat
- *                 ("openat" covers open, open64, openat and openat64)
+ *                 renameat2, write, pwrite, pwrite64, close, openat, openat2
+ *                 ("openat" covers open, open64, openat and openat64; "openat2"
+ *                 is the raw syscall(SYS_openat2, ...) okra's safe walk makes);
+ *                 any: every kind (with FAULT_ACTION=delay)
  *   FAULT_AT      fail the Nth call of that kind (from 1); 0 or unset: none
  *   FAULT_STICKY  1: fail that call and every later one of the kind (a dead disk)
  *   FAULT_ERRNO   EIO (default), ENOSPC, EDQUOT, EROFS, or a number
  *   FAULT_ACTION  kill: instead of failing the call, the process dies of SIGKILL
- *                 just before it is made (a crash at exactly that point)
+ *                 just before it is made (a crash at exactly that point);
+ *                 delay: the call is made, FAULT_DELAY_MS milliseconds late (a
+ *                 slow disk, so that long work can be watched as it runs)
  *   FAULT_PATH    count only calls on files at or under this path (the vault);
  *                 the file is found through /proc/self/fd or the path given
  *   FAULT_COUNT   1: at exit, print "KIND COUNT" for every kind
@@ -58,14 +62,17 @@ main(void)
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 enum kind { K_FSYNC, K_FDATASYNC, K_RENAME, K_RENAMEAT, K_RENAMEAT2, K_WRITE, K_PWRITE,
-            K_PWRITE64, K_CLOSE, K_OPENAT, K_N };
+            K_PWRITE64, K_CLOSE, K_OPENAT, K_OPENAT2, K_N };
+
+#define K_ANY (-2)
 
 static const char *const kind_names[K_N] = { "fsync", "fdatasync", "rename", "renameat",
                                              "renameat2", "write", "pwrite", "pwrite64",
-                                             "close", "openat" };
+                                             "close", "openat", "openat2" };
 
 static struct {
     int           target;   /* the kind to fail, or -1 */
@@ -74,6 +81,7 @@ static struct {
     int           err;
     int           count;
     int           kill;
+    long          delay_ms; /* FAULT_ACTION=delay */
     char          path[PATH_MAX];
     size_t        path_len;
     char          report[PATH_MAX];
@@ -139,12 +147,16 @@ faultfs_init(void)
         for (i = 0; i < K_N; i++)
             if (strcmp(s, kind_names[i]) == 0)
                 F.target = i;
+    if (s != NULL && strcmp(s, "any") == 0)
+        F.target = K_ANY;
     if ((s = getenv("FAULT_AT")) != NULL)
         F.at = strtoul(s, NULL, 10);
     F.sticky = (s = getenv("FAULT_STICKY")) != NULL && *s == '1';
     F.err = parse_errno(getenv("FAULT_ERRNO"));
     F.count = (s = getenv("FAULT_COUNT")) != NULL && *s == '1';
     F.kill = (s = getenv("FAULT_ACTION")) != NULL && strcmp(s, "kill") == 0;
+    if ((s = getenv("FAULT_ACTION")) != NULL && strcmp(s, "delay") == 0)
+        F.delay_ms = (s = getenv("FAULT_DELAY_MS")) != NULL && atol(s) > 0 ? atol(s) : 100;
     if ((s = getenv("FAULT_PATH")) != NULL && *s && strlen(s) < sizeof F.path) {
         if (realpath(s, F.path) == NULL)
             snprintf(F.path, sizeof F.path, "%s", s);
@@ -253,8 +265,16 @@ hit(enum kind k, const char *where)
     if (!__atomic_load_n(&F.ready, __ATOMIC_ACQUIRE))
         return 0;
     n = __atomic_add_fetch(&F.calls[k], 1, __ATOMIC_RELAXED);
-    if ((int) k != F.target || F.at == 0 || n < F.at || (n > F.at && !F.sticky))
+    if (((int) k != F.target && F.target != K_ANY) || F.at == 0 || n < F.at ||
+        (n > F.at && !F.sticky))
         return 0;
+    if (F.delay_ms) {
+        struct timespec ts = { F.delay_ms / 1000, (F.delay_ms % 1000) * 1000000L };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+            ;
+        return 0;
+    }
     if (F.kill) {
         snprintf(line, sizeof line, "killed before %s #%lu on %s\n", kind_names[k], n, where);
         say(line);
@@ -433,6 +453,34 @@ openat64(int dirfd, const char *path, int flags, ...)
     if (open_hit(dirfd, path))
         return fail(-1);
     return REAL(openat64)(dirfd, path, flags, mode);
+}
+
+/*
+ * openat2 has no libc wrapper: okra calls syscall(SYS_openat2, dirfd, path,
+ * how, size). Every other syscall goes straight through.
+ */
+long
+syscall(long nr, ...)
+{
+    static long (*real_syscall)(long, ...);
+    va_list      ap;
+    long         a[6];
+    int          i;
+
+    va_start(ap, nr);
+    for (i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if (real_syscall == NULL)
+        real_syscall = (long (*)(long, ...)) dlsym(RTLD_NEXT, "syscall");
+    if (nr == SYS_openat2) {
+        char where[PATH_MAX];
+
+        if (F.ready && at_under((int) a[0], (const char *) a[1], where, sizeof where) &&
+            hit(K_OPENAT2, where))
+            return fail(-1);
+    }
+    return real_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
 #endif /* FAULTFS_SO */
