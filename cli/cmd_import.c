@@ -7,8 +7,8 @@
 
 static const struct cmd import_cmd = {
     "import", NULL, 0,
-    "import [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--as kms|epf] "
-    "[--quiet|--progress] FILE...", NULL
+    "import [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES] "
+    "[--as kms|epf] [--quiet|--progress] FILE...", NULL
 };
 
 int
@@ -30,6 +30,7 @@ cmd_import(struct cli *cli, int argc, char **argv)
     }
     ingest_report_init(&rep, cli, v, &o, "import");
     cli_progress_total(&rep.progress, (uint64_t) (argc - first));
+    ingest_report_count_files(&rep, &o, argv + first, (size_t) (argc - first));
     rc = ingest_files(v, argv + first, (size_t) (argc - first), &o, &r);
     rc = ingest_report_finish(&rep, rc, &r, true);
     vault_close(v);

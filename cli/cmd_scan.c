@@ -10,7 +10,7 @@
 
 static const struct cmd scan_cmd = {
     "scan", NULL, 0,
-    "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
+    "scan [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
     NULL
 };
 
@@ -40,6 +40,7 @@ cmd_scan(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     ingest_report_init(&rep, cli, v, &o, "scan");
+    ingest_report_count_tree(&rep, &o, fd);
     rc = ingest_tree(v, fd, &o, &r);
     rc = ingest_report_finish(&rep, rc, &r, false);
     close(fd);

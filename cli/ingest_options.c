@@ -19,6 +19,7 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
         { "operator", required_argument, NULL, 'o' },
         { "max-size", required_argument, NULL, 'm' },
         { "as", required_argument, NULL, 'a' },
+        { "same-password", no_argument, NULL, 'S' },
         { "quiet", no_argument, NULL, 'q' },
         { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
@@ -35,6 +36,9 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
             break;
         case 'f':
             o->foreign = true;
+            break;
+        case 'S':
+            o->same_password = true;
             break;
         case 'q':
         case 'p':
@@ -69,6 +73,9 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
         }
         }
     }
+    if (o->same_password && !o->inspect)
+        return cli_usage(c, "--same-password goes with --inspect (only inspection asks "
+                            "passwords)"), -1;
     o->operator_name = cli_operator(o->operator_name);
     return optind;
 }

@@ -1,6 +1,7 @@
 /* ingest_report.c: one line per file, printed once the bundle is committed, then one for the bundle. */
 #include "cli/ingest_report.h"
 #include "common/err.h"
+#include "common/secmem.h"
 
 #include <fcntl.h>
 #include <stdarg.h>
@@ -163,6 +164,8 @@ spool_flush(struct ingest_report *rep)
 void
 ingest_report_discard(struct ingest_report *rep)
 {
+    secmem_free(rep->shared);
+    rep->shared = NULL;
     if (rep->spool)
         fclose(rep->spool);
     rep->spool = NULL;
@@ -231,16 +234,59 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
         spool_put(rep->spool, what, path, detail);
 }
 
+/* "Export password for alice.pfx (pkcs12), 3 of 20: " */
+static void
+question(struct ingest_report *rep, const char *path, const char *format, char *q, size_t size)
+{
+    char  *safe = cli_safe_dup(path);
+    int    n;
+
+    n = snprintf(q, size, "Export password for %s (%s)", safe ? safe : path, format);
+    free(safe);
+    if (n < 0 || (size_t) n >= size)
+        return;
+    if (rep->n_protected >= rep->n_asked)
+        n += snprintf(q + n, size - (size_t) n, ", %llu of %llu", (unsigned long long) rep->n_asked,
+                      (unsigned long long) rep->n_protected);
+    if ((size_t) n < size && rep->same_password)
+        n += snprintf(q + n, size - (size_t) n, ", to be used for every file (--same-password)");
+    if ((size_t) n < size)
+        snprintf(q + n, size - (size_t) n, ": ");
+}
+
 static char *
 on_password(void *ctx, const char *path, const char *format)
 {
     struct ingest_report *rep = ctx;
-    char                  q[1024], *safe = cli_safe_dup(path);
+    char                  q[1024], *answer;
 
-    snprintf(q, sizeof q, "Export password for %s (%s): ", safe ? safe : path, format);
-    free(safe);
+    rep->n_asked++;
+    /* --same-password: the first answer, again, for every later file */
+    if (rep->shared)
+        return secmem_strndup(rep->shared, strlen(rep->shared));
+    question(rep, path, format, q, sizeof q);
     cli_progress_clear();
-    return cli_ask_secret(rep->cli, q, false);
+    answer = cli_ask_secret(rep->cli, q, false);
+    if (answer && rep->same_password)
+        rep->shared = secmem_strndup(answer, strlen(answer));
+    return answer;
+}
+
+void
+ingest_report_count_files(struct ingest_report *rep, const struct ingest_opts *o,
+                          char *const *paths, size_t n)
+{
+    if (o->inspect && cli_interactive(rep->cli) &&
+        ingest_count_passwords_files(paths, n, o, &rep->n_protected) < 0)
+        rep->n_protected = 0;
+}
+
+void
+ingest_report_count_tree(struct ingest_report *rep, const struct ingest_opts *o, int root_fd)
+{
+    if (o->inspect && cli_interactive(rep->cli) &&
+        ingest_count_passwords_tree(root_fd, o, &rep->n_protected) < 0)
+        rep->n_protected = 0;
 }
 
 void
@@ -249,6 +295,7 @@ ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
 {
     memset(rep, 0, sizeof *rep);
     rep->cli = cli;
+    rep->same_password = o->same_password;
     if (cli->json)
         rep->files = json_array();
     else if ((rep->spool = spool_open(v)) == NULL)
@@ -364,6 +411,7 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
         if (rc < 0)
             refusal(r, import);
         summary_json(rep, r, rc, status);
+        ingest_report_discard(rep);
         return status;
     }
     if (r->committed || (rc == 0 && r->sealed == 0))

@@ -26,6 +26,10 @@ struct ingest_report {
     FILE               *spool;    /* the held lines */
     struct cli_progress progress;
     uint64_t            n_files, n_staged, n_skipped, n_already, n_failed;
+    uint64_t            n_asked;     /* passwords asked so far */
+    uint64_t            n_protected; /* files that will ask one (0: not known) */
+    bool                same_password;
+    char               *shared;      /* secret: --same-password's one answer */
     bool                own_signals; /* import, scan: Ctrl-C stops the run cleanly */
     struct sigaction    old_int, old_term, old_hup;
     void (*also)(void *ctx, enum ingest_line what, const char *path, const char *detail);
@@ -43,6 +47,14 @@ void ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault
    rc is what ingest_* returned. */
 int ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r,
                          bool import);
+/*
+ * Counts ahead the files whose password will be asked, for the "3 of 20" in
+ * each prompt: only when a person answers at a terminal (with a passphrase
+ * file the prompts are not shown). A count that cannot be made is left out.
+ */
+void ingest_report_count_files(struct ingest_report *rep, const struct ingest_opts *o,
+                               char *const *paths, size_t n);
+void ingest_report_count_tree(struct ingest_report *rep, const struct ingest_opts *o, int root_fd);
 /* Drops what is held without a word (mediawatch: a medium pulled out). */
 void ingest_report_discard(struct ingest_report *rep);
 /* After finish: the signal that interrupted the run (then re-raise it), or 0. */

@@ -33,14 +33,18 @@ static const struct cmd commands[] = {
       "  check-share  a custodian checks their share file and passphrase\n"
       "  reshare      a quorum issues a new share set; the old one is retired\n" },
     { "import", cmd_import, CMD_SECRETS,
-      "import [--inspect] [--foreign] [--operator NAME] [--max-size BYTES] [--as kms|epf]\n"
-      "            [--quiet|--progress] FILE...",
+      "import [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES]\n"
+      "            [--as kms|epf] [--quiet|--progress] FILE...",
       "Seals the files into one new bundle, all or nothing: a missing, empty or\n"
       "unrecognised file (or, with --inspect, a wrong password) seals nothing.\n\n"
       "  --inspect        open each file (asks each password-protected file's export\n"
       "                   password, in order) and record its certificate; the key is\n"
       "                   sealed a second time as opened, so that recovery can\n"
-      "                   re-export it without the old password\n"
+      "                   re-export it without the old password; each prompt counts\n"
+      "                   the files (\"3 of 20\")\n"
+      "  --same-password  with --inspect: ask one password, and use it for every file\n"
+      "                   (never by default; with --passphrase-file, one line for all);\n"
+      "                   a file it does not open is named as with a wrong password\n"
       "  --foreign        accept keys whose certificate a CA outside the vault's\n"
       "                   home issuers issued\n"
       "  --operator NAME  who brought the files (default: the login name)\n"
@@ -54,12 +58,13 @@ static const struct cmd commands[] = {
       "Each file's line is printed once the bundle is committed; Ctrl-C before that\n"
       "seals nothing.\n" },
     { "scan", cmd_scan, CMD_SECRETS,
-      "scan [--inspect] [--foreign] [--operator NAME] [--max-size BYTES]\n"
+      "scan [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES]\n"
       "            [--quiet|--progress] DIR",
       "Walks DIR without following links, finds export files by their content,\n"
       "and seals what it can as one bundle; a line per file sealed or skipped.\n\n"
       "  --inspect        as for import; a file that cannot be opened is sealed\n"
       "                   uninspected, with a line saying why\n"
+      "  --same-password  as for import: one password for every file\n"
       "  --foreign        as for import\n"
       "  --operator NAME  as for import\n"
       "  --max-size BYTES skip files larger than this (default 256M)\n"

@@ -36,6 +36,8 @@ struct ingest_opts {
     json_t     *media;         /* borrowed, NULL when none */
     bool        inspect;
     bool        foreign;
+    bool        same_password;  /* --same-password: one answer for every file (the callee
+                                   asks once); a file it does not open says so */
     bool        all_or_nothing; /* import: any failure seals nothing */
     bool        commit_empty;   /* mediawatch: a bundle even with no new item */
     uint64_t    max_size;
@@ -73,5 +75,14 @@ int ingest_files(struct vault *v, char *const *paths, size_t n, const struct ing
 /* scan and mediawatch: the regular files beneath root_fd, safely, in sorted path order. */
 int ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o,
                 struct ingest_result *ret);
+
+/*
+ * How many files an inspecting import (of these paths) or scan (beneath
+ * root_fd) will ask a password for, read ahead from each file's first bytes:
+ * the total in each prompt's "3 of 20". A guess if files change meanwhile.
+ */
+int ingest_count_passwords_files(char *const *paths, size_t n, const struct ingest_opts *o,
+                                 uint64_t *ret);
+int ingest_count_passwords_tree(int root_fd, const struct ingest_opts *o, uint64_t *ret);
 
 #endif

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define STREAM_CHUNK (64 * 1024)
+#define SHARED_NOTE ", with the password given for every file (--same-password)"
 
 void
 slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
@@ -163,11 +164,14 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
     rc = fmt_inspect(s->data, s->len, &s->det, s->password ? s->password : "", info, opened);
     if (rc == 0)
         return 1;
+    /* a wrong password that was the one given for every file: say so */
     if (o->all_or_nothing) {
-        slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
+        slot_set(s, INGEST_FAILED, "%s%s", okra_errmsg(),
+                 rc == -EBADMSG && o->same_password ? SHARED_NOTE : "");
         return -1;
     }
-    slot_set(s, INGEST_UNINSPECTED, "%s; sealed uninspected", okra_errmsg());
+    slot_set(s, INGEST_UNINSPECTED, "%s%s; sealed uninspected", okra_errmsg(),
+             rc == -EBADMSG && o->same_password ? SHARED_NOTE : "");
     return 0;
 }
 

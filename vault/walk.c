@@ -99,6 +99,8 @@ push(struct walk *w, int fd, size_t prefix_len)
         close(fd);
         return okra_fail_errno(errno, "cannot read a folder");
     }
+    /* the duplicate shares the position: a folder walked before is read from its start again */
+    rewinddir(d);
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
