@@ -57,6 +57,19 @@ is "$(jq -r '.vault' <<<"$OUT")" "$(jq -r .vault_id "$TMP/vj/okra.json")" "--jso
 is "$(jq -r '.share_files | length' <<<"$OUT")" 2 "and the share files"
 like "$(jq -r '.checkpoint' <<<"$OUT")" "^okra-checkpoint: 1" "and the checkpoint"
 
+# ---- the default work factor: what a ceremony without --work-factor writes (2^18, age's own) ----
+if [[ -n ${OKRA_VALGRIND:-} ]]; then
+  for i in 1 2 3 4; do skip_na "scrypt at 2^18 (256 MiB, twice) under valgrind would take many minutes"; done
+else
+  run_okra --vault "$TMP/vd" --passphrase-file "$(pwfile default-wf)" ceremony init --custodians 1 --threshold 1 --share-dir "$TMP/sd"
+  is "$RC" 0 "init with the default work factor succeeds (the roll call opened the share at 2^18)"
+  sd=$(ls "$TMP/sd"/*.age)
+  is "$(sed -n 's/^-> scrypt [^ ]* \([0-9]*\)$/\1/p' "$sd")" 18 "its share file's scrypt stanza has work factor 18"
+  run_okra --vault "$TMP/vd" --passphrase-file "$(pwfile default-wf)" ceremony check-share "$sd"
+  is "$RC" 0 "check-share opens it"
+  like "$(share_plain "$sd" default-wf)" "^okra-share: 1" "and okra's age, through the test tool, reads its lines"
+fi
+
 # ---- refusals: nothing is created ----
 before=$(vault_snapshot "$V")
 run_okra --vault "$V" --passphrase-file "$(pwfile a b c)" ceremony init --custodians 3 --threshold 2 --share-dir "$TMP/s2" --work-factor "$WF"
