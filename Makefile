@@ -182,10 +182,10 @@ check-reproducible:
 	tests/reproducible.sh
 
 check-fuzz: deps
-	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} VECTORS=$(VECTORS) run
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} VECTORS=$(VECTORS) PKGS="$(PKGS)" run
 
 fuzz: deps
-	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} VECTORS=$(VECTORS) run
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} VECTORS=$(VECTORS) PKGS="$(PKGS)" run
 
 demo: deps
 	$(MAKE) all

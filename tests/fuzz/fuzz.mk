@@ -9,7 +9,8 @@ VECTORS      ?= $(abspath tests/vectors)
 FUZZ_SECONDS ?= 4
 FB           := build/fuzz
 FCC          := clang
-PKGS         := openssl libsodium libarchive libudev jansson sqlite3 blkid mount
+# the Makefile passes its own list, so the two never drift apart
+PKGS         ?= openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode
 FCFLAGS      := -std=c17 -g -O1 -fno-omit-frame-pointer -I. -D_GNU_SOURCE -DOKRA_VERSION='"fuzz"' \
                 -DOKRA_FUZZING -pthread $(shell pkg-config --cflags $(PKGS))
 FLIBS        := $(shell pkg-config --libs $(PKGS)) -lm
