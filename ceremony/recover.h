@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "crypto/age.h"
 #include "vault/vault.h"
 
@@ -36,6 +37,7 @@
  * streaming, to sink. A failure after some plaintext reached the sink is
  * still a failure: the caller discards what the sink got.
  */
+OKRA_MUST_CHECK
 int cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
                         const uint8_t identity[AGE_KEY_LEN], age_sink_fn sink, void *ctx);
 
@@ -67,6 +69,7 @@ struct cer_out {
  * Opens the output folder, creating it (and missing parents) 0700 when it
  * does not exist. Refuses a path that is not a folder.
  */
+OKRA_MUST_CHECK
 int cer_out_open(const char *path, struct cer_out *ret);
 /* -EEXIST (with a reason naming it) when name exists in the folder. */
 int cer_out_check_free(const struct cer_out *o, const char *name);

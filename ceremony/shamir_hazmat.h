@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "ceremony/slip39.h"
+#include "common/err.h"
 
 #define SHAMIR_DIGEST_INDEX 254
 #define SHAMIR_SECRET_INDEX 255
@@ -71,6 +72,7 @@ int shamir_recover_secret(uint8_t threshold, size_t m, const uint8_t *xs, const 
  */
 int slip39_encrypt(const uint8_t *ms, size_t len, const char *passphrase,
     uint8_t iteration_exponent, uint16_t identifier, bool extendable, uint8_t *ret_ems);
+OKRA_MUST_CHECK
 int slip39_decrypt(const uint8_t *ems, size_t len, const char *passphrase,
     uint8_t iteration_exponent, uint16_t identifier, bool extendable, uint8_t *ret_ms);
 
@@ -79,6 +81,7 @@ int slip39_decrypt(const uint8_t *ems, size_t len, const char *passphrase,
  * the encrypted master secret (caller's secure memory of SLIP39_MAX_SECRET).
  * Costs no key derivation, so fuzzers and share checks can call it freely.
  */
+OKRA_MUST_CHECK
 int slip39_combine_ems(
     const struct slip39_share *shares, size_t n, uint8_t *ret_ems, size_t *ret_len);
 

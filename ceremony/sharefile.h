@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "ceremony/slip39.h"
+#include "common/err.h"
 #include "common/secmem.h"
 #include "crypto/age.h"
 
@@ -83,6 +84,7 @@ int sharefile_seal(const struct share_text *s, const char *passphrase, int log_n
  * passphrase file, or the plaintext is not a share. A bare mnemonic is
  * refused here (-EINVAL): call sharefile_parse_text for text files.
  */
+OKRA_MUST_CHECK
 int sharefile_open(const uint8_t *file, size_t len, const char *passphrase,
                    struct share_text *ret);
 

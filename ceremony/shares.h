@@ -23,6 +23,7 @@
 #include "ceremony/sets.h"
 #include "ceremony/sharefile.h"
 #include "ceremony/slip39.h"
+#include "common/err.h"
 
 #define CER_WHY_MAX 320
 
@@ -61,6 +62,7 @@ void cer_shares_screen(struct cer_share *s, size_t n, const char *vault_id,
  * the threshold are given and not all agree, any threshold of them that
  * opens the recipient is taken, and those left out get a reason.
  */
+OKRA_MUST_CHECK
 int cer_shares_combine(struct cer_share *s, size_t n, const uint8_t recipient[AGE_KEY_LEN],
                        uint8_t *ret_identity);
 

@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 #define SLIP39_MAX_SECRET 32
 #define SLIP39_MAX_SHARES 16
 #define SLIP39_MNEMONIC_MAX 512 /* 33 words of at most 8 letters, spaces, NUL */
@@ -89,10 +91,12 @@ int slip39_split(const uint8_t *secret, size_t len, const char *passphrase,
  * of PBKDF2 at 2500 << iteration_exponent iterations (exponent 15 takes
  * minutes). slip39_combine_ems (shamir_hazmat.h) stops before that.
  */
+OKRA_MUST_CHECK
 int slip39_combine(const struct slip39_share *shares, size_t n, const char *passphrase,
                    uint8_t *ret_secret, size_t *ret_len);
 
 /* Convenience: decode each mnemonic, then combine. */
+OKRA_MUST_CHECK
 int slip39_combine_mnemonics(const char *const *mnemonics, size_t n, const char *passphrase,
                              uint8_t *ret_secret, size_t *ret_len);
 

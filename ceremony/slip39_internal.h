@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ceremony/slip39.h"
+#include "common/err.h"
 
 #define SLIP39_WORDS 1024
 #define SLIP39_WORD_MAX 8 /* letters in the longest word */
@@ -35,6 +36,7 @@ void rs1024_create_checksum(
     bool extendable, const uint16_t *data, size_t n, uint16_t ret[SLIP39_CHECKSUM_WORDS]);
 
 /* True when the last three of the n words are the checksum of the others. */
+OKRA_MUST_CHECK
 bool rs1024_verify_checksum(bool extendable, const uint16_t *data, size_t n);
 
 /*

@@ -3,10 +3,12 @@
 #define OKRA_VAULT_ACCESS_H
 
 #include "cli/cli.h"
+#include "common/err.h"
 #include "vault/index.h"
 #include "vault/vault.h"
 
 /* Opens the vault (read) and its index, brought up to date; prints why on failure. */
+OKRA_MUST_CHECK
 int cli_open_indexed(struct cli *cli, struct vault **ret_v, struct vindex **ret_x);
 
 /* A progress line on stderr when it is a terminal (reindex, verify, sync). */

@@ -20,6 +20,13 @@
 
 #include <errno.h>
 
+/*
+ * On every function whose result decides what is trusted: each verify, open,
+ * decrypt and combine. Ignoring its result is a compile error (-Werror), so
+ * a caller cannot act on what did not verify or decrypt.
+ */
+#define OKRA_MUST_CHECK __attribute__((warn_unused_result))
+
 /* Sets the reason and returns code (which should be negative). */
 int okra_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

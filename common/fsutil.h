@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/err.h"
+
 int fs_fsync_dir(int dirfd);
 
 /* Writes data to dirfd/name atomically and durably with the given mode. */
@@ -40,6 +42,7 @@ int fs_read_file_secure(int dirfd, const char *name, size_t max, char **ret_data
  * crossing mounts, no escaping dirfd. Falls back to O_NOFOLLOW per
  * component checks only where openat2 is missing (ENOSYS).
  */
+OKRA_MUST_CHECK
 int fs_open_beneath(int dirfd, const char *path, int flags);
 
 /*

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 #define AGE_KEY_LEN 32
 #define AGE_RECIPIENT_MAX 128 /* "age1" + bech32 of 32 bytes, with room */
 #define AGE_IDENTITY_MAX 128
@@ -87,6 +89,7 @@ struct age_identities {
     const char   *passphrase; /* secret; NULL when none */
     int           max_log_n;  /* 0: AGE_SCRYPT_MAX_LOG_N */
 };
+OKRA_MUST_CHECK
 int age_decrypt(const struct age_identities *ids, const uint8_t *in, size_t len, age_sink_fn sink,
                 void *ctx);
 
@@ -95,6 +98,7 @@ int age_decrypt(const struct age_identities *ids, const uint8_t *in, size_t len,
  * read(ctx, buf, cap) returns bytes read, 0 at end, or a negative code.
  */
 typedef long (*age_source_fn)(void *ctx, uint8_t *buf, size_t cap);
+OKRA_MUST_CHECK
 int age_decrypt_stream(const struct age_identities *ids, age_source_fn source, void *src_ctx,
                        age_sink_fn sink, void *sink_ctx);
 

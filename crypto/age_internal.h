@@ -12,6 +12,7 @@
 #ifndef OKRA_AGE_INTERNAL_H
 #define OKRA_AGE_INTERNAL_H
 
+#include "common/err.h"
 #include "crypto/age.h"
 
 #include <sodium.h>
@@ -72,7 +73,8 @@ int age_hkdf(uint8_t out[32], const uint8_t *ikm, size_t ikm_len, const uint8_t 
 /* Body of an X25519 or scrypt stanza: the file key sealed under wrap_key, zero nonce. */
 #define AGE_BODY_LEN (AGE_FILE_KEY_LEN + AGE_TAG_LEN)
 void age_wrap_file_key(struct age_keys *k, uint8_t body[AGE_BODY_LEN]);
-int  age_unwrap_file_key(struct age_keys *k, const uint8_t body[AGE_BODY_LEN]);
+OKRA_MUST_CHECK
+int age_unwrap_file_key(struct age_keys *k, const uint8_t body[AGE_BODY_LEN]);
 
 /*
  * A fresh ephemeral X25519 key pair: a random clamped secret and its share
@@ -90,6 +92,7 @@ int age_x25519_wrap(struct age_keys *k, const uint8_t pub[AGE_KEY_LEN], uint8_t 
  * X25519 unwrap with identity secret (and its public key): 0 and k->file_key
  * set; -EBADMSG when not addressed to it; -EINVAL for a low-order share.
  */
+OKRA_MUST_CHECK
 int age_x25519_unwrap(struct age_keys *k, const uint8_t secret[AGE_KEY_LEN],
     const uint8_t pub[AGE_KEY_LEN], const uint8_t share[AGE_KEY_LEN],
     const uint8_t body[AGE_BODY_LEN]);

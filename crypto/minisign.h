@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 #define MINI_KEYID_LEN 8
 #define MINI_PK_LEN 32
 #define MINI_SK_LEN 64
@@ -92,8 +94,10 @@ int mini_sig_parse(const char *text, size_t len, struct mini_sig *ret);
  * trusted comment signature), -EINVAL for a legacy signature when
  * !allow_legacy.
  */
+OKRA_MUST_CHECK
 int mini_verify_prehashed(const struct mini_pubkey *pk, const struct mini_sig *sig,
                           const uint8_t hash[MINI_HASH_LEN]);
+OKRA_MUST_CHECK
 int mini_verify(const struct mini_pubkey *pk, const struct mini_sig *sig, const uint8_t *msg,
                 size_t len, bool allow_legacy);
 

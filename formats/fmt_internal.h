@@ -20,6 +20,7 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
+#include "common/err.h"
 #include "formats/formats.h"
 
 /* Limits on what outside files may make us do. */
@@ -79,6 +80,7 @@ int fmt_contents_cert_for(const struct fmt_contents *c, const EVP_PKEY *key);
 int fmt_contents_info(const struct fmt_contents *c, struct fmt_info *info);
 
 /* The opened PKCS #12 of c (no password, no encryption, no MAC) into out (replaced). */
+OKRA_MUST_CHECK
 int fmt_contents_opened(const struct fmt_contents *c, struct secbuf *out);
 
 /* ---- opaque.c: Entrust/Outlook .epf and Exchange KMS exports ---- */
@@ -92,6 +94,7 @@ bool fmt_detect_opaque(const uint8_t *data, size_t len, uint64_t file_size, stru
 /* ---- pkcs12.c ---- */
 
 /* Opens a PKCS #12 with password (NULL or "" tries both empty forms) into c. */
+OKRA_MUST_CHECK
 int fmt_p12_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
 
 /* A fresh PKCS #12 of c under password; see fmt_reexport for the algorithms. */
@@ -106,7 +109,9 @@ int fmt_fail_within(int code, const char *what);
 
 /* ---- pem_der.c ---- */
 
+OKRA_MUST_CHECK
 int fmt_pem_open(const uint8_t *data, size_t len, const char *password, struct fmt_contents *c);
+OKRA_MUST_CHECK
 int fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
     struct fmt_contents *c);
 

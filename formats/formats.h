@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "common/secmem.h"
 
 enum fmt_kind {
@@ -118,6 +119,7 @@ struct fmt_info {
  * is always safe; ret_opened's contents are replaced, and left alone on
  * failure. d may be NULL (detection is then done here). Thread-safe.
  */
+OKRA_MUST_CHECK
 int fmt_inspect(const uint8_t *data, size_t len, const struct fmt_detect *d, const char *password,
                 struct fmt_info *ret_info, struct secbuf *ret_opened);
 

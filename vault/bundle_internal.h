@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common/err.h"
 #include "common/sha256.h"
 #include "vault/bundle.h"
 
@@ -71,7 +72,8 @@ struct bundle_writer {
     uint32_t          n_stagers;
 };
 
-int  bw_body_open(struct bundle_writer *bw);
+OKRA_MUST_CHECK
+int bw_body_open(struct bundle_writer *bw);
 void bw_body_discard(struct bundle_writer *bw); /* closes and removes the staging file */
 int  bw_body_flush(struct body *b);
 

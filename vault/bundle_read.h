@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "vault/vault.h"
 
 struct bundle_reader;
 
 /* dirfd may be AT_FDCWD for a path. */
+OKRA_MUST_CHECK
 int bundle_open(int dirfd, const char *path, struct bundle_reader **ret);
 /* Next member: 1 with name and size set, 0 at the end, negative on damage. */
 int bundle_next(struct bundle_reader *r, const char **ret_name, uint64_t *ret_size);

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "crypto/minisign.h"
 #include "vault/vault.h"
 
@@ -38,12 +39,14 @@ int checkpoint_write(struct vault *v, uint64_t seq, const char *sums_hex);
  * Reads the vault's CHECKPOINT pair and checks its signature with key
  * (the station key, or the auditor's pinned one). -ENOENT when there is none.
  */
+OKRA_MUST_CHECK
 int checkpoint_read(struct vault *v, const struct mini_pubkey *key, struct checkpoint *ret);
 
 /*
  * Parses 'okra checkpoint' output (text then signature lines) and checks it
  * with key. -EINVAL malformed, -EBADMSG bad signature.
  */
+OKRA_MUST_CHECK
 int checkpoint_parse_signed(const char *text, size_t len, const struct mini_pubkey *key,
                             struct checkpoint *ret);
 

@@ -14,13 +14,15 @@
 
 #include <jansson.h>
 
+#include "common/err.h"
 #include "vault/vault.h"
 
 struct vindex;
 
 /* Opens (creating when missing) the index of a vault. A damaged or foreign
    index file is replaced. */
-int  vindex_open(struct vault *v, struct vindex **ret);
+OKRA_MUST_CHECK
+int vindex_open(struct vault *v, struct vindex **ret);
 void vindex_close(struct vindex *x);
 
 /*

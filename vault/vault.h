@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "common/err.h"
 #include "crypto/age.h"
 #include "crypto/minisign.h"
 
@@ -55,7 +56,8 @@ enum vault_open_flags {
  * -ENOENT "no vault at DIR (create one with 'okra ceremony init')",
  * -EAGAIN "DIR is in use by another okra process; wait for it to finish".
  */
-int  vault_open(const char *dir, int flags, struct vault **ret);
+OKRA_MUST_CHECK
+int vault_open(const char *dir, int flags, struct vault **ret);
 void vault_close(struct vault *v);
 
 /*

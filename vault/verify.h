@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "crypto/minisign.h"
 #include "vault/vault.h"
 
@@ -48,6 +49,7 @@ struct verify_result {
  * Returns 0 when everything holds, 1 when something does not (each reported
  * through problem), negative when verification could not run.
  */
+OKRA_MUST_CHECK
 int vault_verify(struct vault *v, const struct verify_opts *o, struct verify_result *ret);
 
 #endif
