@@ -24,6 +24,13 @@ enum state {
     S_DONE,
 };
 
+/*
+ * What step() did with a character, when it did not fail (a negative errno):
+ * took it, or ended a scalar value on it, so that the character must be seen
+ * again in the state that follows (the ',' or '}' after `"seq": 3`).
+ */
+enum step_result { STEP_TAKEN = 0, STEP_AGAIN = 1 };
+
 struct manifest_reader {
     struct manifest_cb cb;
     enum state         st;
@@ -133,19 +140,19 @@ deliver(struct manifest_reader *r, bool item)
 }
 
 /* A scalar top-level value ends at the first delimiter outside a string. */
-static int
+static int /* enum step_result, or a negative errno */
 value_char(struct manifest_reader *r, char c)
 {
     int rc;
 
     if (r->len == 0 && is_space(c))
-        return 0;
+        return STEP_TAKEN;
     if (!r->in_string && r->depth == 0 && (c == ',' || c == '}' || is_space(c)) && r->len > 0 &&
         r->buf[0] != '"' && r->buf[0] != '{' && r->buf[0] != '[') {
         if ((rc = deliver(r, false)) < 0)
             return rc;
         r->st = S_AFTER_VALUE;
-        return -1000; /* reprocess c */
+        return STEP_AGAIN;
     }
     if ((rc = put(r, c)) < 0)
         return rc;
@@ -158,7 +165,7 @@ value_char(struct manifest_reader *r, char c)
             r->st = S_AFTER_VALUE;
         }
     }
-    return 0;
+    return STEP_TAKEN;
 }
 
 static int
@@ -171,43 +178,44 @@ key_char(struct manifest_reader *r, char c)
     } else if (c == '"') {
         r->key[r->keylen] = '\0';
         r->st = S_COLON;
-        return 0;
+        return STEP_TAKEN;
     }
     if (r->keylen + 1 >= sizeof r->key)
         return bad("a key is too long");
     r->key[r->keylen++] = c;
-    return 0;
+    return STEP_TAKEN;
 }
 
+/* One character of the manifest: enum step_result, or a negative errno. */
 static int
 step(struct manifest_reader *r, char c)
 {
     switch (r->st) {
     case S_START:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c != '{')
             return bad("it is not a JSON object");
         r->st = S_KEY_OR_END;
-        return 0;
+        return STEP_TAKEN;
     case S_KEY_OR_END:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c == '}') {
             r->st = S_DONE;
-            return 0;
+            return STEP_TAKEN;
         }
         if (c != '"')
             return bad("expected a key");
         r->keylen = 0;
         r->escape = false;
         r->st = S_KEY;
-        return 0;
+        return STEP_TAKEN;
     case S_KEY:
         return key_char(r, c);
     case S_COLON:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c != ':')
             return bad("expected ':'");
         if (strcmp(r->key, "items") == 0) {
@@ -221,22 +229,22 @@ step(struct manifest_reader *r, char c)
             r->depth = 0;
             r->in_string = r->escape = false;
         }
-        return 0;
+        return STEP_TAKEN;
     case S_VALUE:
         return value_char(r, c);
     case S_ITEMS_OPEN:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c != '[')
             return bad("\"items\" is not an array");
         r->st = S_ITEM_OR_END;
-        return 0;
+        return STEP_TAKEN;
     case S_ITEM_OR_END:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c == ']' && r->n_items == 0) {
             r->st = S_AFTER_VALUE;
-            return 0;
+            return STEP_TAKEN;
         }
         if (c != '{')
             return bad("an item is not an object");
@@ -256,34 +264,33 @@ step(struct manifest_reader *r, char c)
                 return rc;
             r->st = S_AFTER_ITEM;
         }
-        return 0;
+        return STEP_TAKEN;
     }
     case S_AFTER_ITEM:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c == ',') {
             r->st = S_ITEM_OR_END;
-            r->n_items += 0;
-            return 0;
+            return STEP_TAKEN;
         }
         if (c != ']')
             return bad("expected ',' or ']' after an item");
         r->st = S_AFTER_VALUE;
-        return 0;
+        return STEP_TAKEN;
     case S_AFTER_VALUE:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         if (c == ',') {
             r->st = S_KEY_OR_END;
-            return 0;
+            return STEP_TAKEN;
         }
         if (c != '}')
             return bad("expected ',' or '}'");
         r->st = S_DONE;
-        return 0;
+        return STEP_TAKEN;
     case S_DONE:
         if (is_space(c))
-            return 0;
+            return STEP_TAKEN;
         return bad("text after the object");
     }
     return bad("internal state");
@@ -297,7 +304,7 @@ manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n)
     for (i = 0; i < n; i++) {
         int rc = step(r, (char) p[i]);
 
-        if (rc == -1000)
+        if (rc == STEP_AGAIN)
             rc = step(r, (char) p[i]);
         if (rc < 0)
             return rc;
