@@ -30,19 +30,17 @@ vectors_dir(void)
     return d;
 }
 
-/* Reads VECTORS/rel into malloc'd memory (NUL-terminated); the test fails if it cannot. */
+/* Reads a file into malloc'd memory (NUL-terminated); the test fails if it cannot. */
 static inline uint8_t *
-read_vector(const char *rel, size_t *len)
+unit_read_file(const char *path, size_t *len)
 {
-    char     path[4096];
     FILE    *f;
     uint8_t *buf;
     long     n;
 
-    snprintf(path, sizeof path, "%s/%s", vectors_dir(), rel);
     f = fopen(path, "rb");
     if (f == NULL)
-        fail_msg("cannot open vector %s", path);
+        fail_msg("cannot open %s", path);
     fseek(f, 0, SEEK_END);
     n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -54,6 +52,16 @@ read_vector(const char *rel, size_t *len)
     if (len)
         *len = (size_t) n;
     return buf;
+}
+
+/* Reads VECTORS/rel likewise. */
+static inline uint8_t *
+read_vector(const char *rel, size_t *len)
+{
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/%s", vectors_dir(), rel);
+    return unit_read_file(path, len);
 }
 
 /*
