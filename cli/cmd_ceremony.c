@@ -21,7 +21,7 @@ static const struct cmd subcommands[] = {
       "ceremony init --custodians N --threshold M --share-dir DIR [--name NAME]...\n"
       "                     [--show-mnemonic] [--work-factor N] [--home-issuer CA.pem]...\n"
       "                     [--medium-serial SERIAL]... [--medium-uuid UUID]...\n"
-      "                     [--pdf FILE [--paper a4|letter]]",
+      "                     [--allow-signing-keys] [--pdf FILE [--paper a4|letter]]",
       "Creates the vault (--vault; it must not exist, or be an empty folder), its\n"
       "station key and its recovery identity; splits the identity into N SLIP-0039\n"
       "shares of threshold M; asks one passphrase per custodian (twice on a\n"
@@ -43,6 +43,9 @@ static const struct cmd subcommands[] = {
       "  --medium-serial SERIAL, --medium-uuid UUID\n"
       "                       mediawatch then takes only media with a listed serial\n"
       "                       or filesystem UUID (repeat)\n"
+      "  --allow-signing-keys the vault archives keys whose certificate is for signing\n"
+      "                       only (by default each import or scan refuses them unless\n"
+      "                       given --allow-signing-keys); kept in the signed policy\n"
       "  --operator NAME      who ran the ceremony (default: the login name)\n"
       "  --pdf FILE           also write the record as a printable PDF for the\n"
       "                       witnesses to sign (as 'okra record 0 --pdf FILE');\n"

@@ -37,6 +37,7 @@ struct init_opts {
     unsigned       n_uuids;
     const char    *operator_name;
     const char    *pdf, *paper;  /* --pdf FILE, --paper: the record, printable */
+    bool           allow_signing_keys; /* policy.signing_keys: "allow", else "refuse" */
 };
 
 static int
@@ -55,6 +56,7 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
         { "medium-uuid", required_argument, NULL, 'U' },
         { "pdf", required_argument, NULL, 'P' },
         { "paper", required_argument, NULL, 'A' },
+        { "allow-signing-keys", no_argument, NULL, 'K' },
         { NULL, 0, NULL, 0 },
     };
     unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
@@ -77,6 +79,9 @@ parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
             break;
         case 'A':
             o->paper = optarg;
+            break;
+        case 'K':
+            o->allow_signing_keys = true;
             break;
         case 'S':
         case 'U':
@@ -140,7 +145,9 @@ home_issuers(const struct init_opts *o, json_t **ret)
         free(b64);
         fmt_cert_free(&cert);
     }
-    *ret = json_pack("{s:o}", "home_issuers", list);
+    /* the vault's standing answer on signature keys, in the signed record like the rest */
+    *ret = json_pack("{s:o, s:s}", "home_issuers", list, "signing_keys",
+                     o->allow_signing_keys ? "allow" : "refuse");
     if (o->n_serials || o->n_uuids) {
         /* mediawatch takes only media whose serial or filesystem UUID is listed */
         json_t *serials = json_array(), *uuids = json_array();

@@ -195,6 +195,12 @@ show_human(json_t *j)
         cli_row("key", buf);
     }
     cli_row("friendly name", s(j, "friendly_name"));
+    if (json_is_true(json_object_get(j, "signing_only"))) {
+        snprintf(buf, sizeof buf, "yes (key usage %s); sealed as allowed by %s",
+                 s(cert, "key_usage") ? s(cert, "key_usage") : "?",
+                 s(j, "signing_allowed_by") ? s(j, "signing_allowed_by") : "?");
+        cli_row("signing only", buf);
+    }
     if (json_object_get(j, "foreign"))
         cli_row("foreign", json_is_true(json_object_get(j, "foreign")) ? "yes (issued by another CA)" : "no");
     cli_row("payload", s(j, "payload"));

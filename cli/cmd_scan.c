@@ -10,7 +10,8 @@
 
 static const struct cmd scan_cmd = {
     "scan", NULL, 0,
-    "scan [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
+    "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME] "
+    "[--max-size BYTES] [--quiet|--progress] DIR",
     NULL
 };
 

@@ -20,6 +20,7 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
         { "max-size", required_argument, NULL, 'm' },
         { "as", required_argument, NULL, 'a' },
         { "same-password", no_argument, NULL, 'S' },
+        { "allow-signing-keys", no_argument, NULL, 'K' },
         { "quiet", no_argument, NULL, 'q' },
         { "progress", no_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 },
@@ -39,6 +40,9 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
             break;
         case 'S':
             o->same_password = true;
+            break;
+        case 'K':
+            o->allow_signing_keys = true;
             break;
         case 'q':
         case 'p':

@@ -33,8 +33,8 @@ static const struct cmd commands[] = {
       "  check-share  a custodian checks their share file and passphrase\n"
       "  reshare      a quorum issues a new share set; the old one is retired\n" },
     { "import", cmd_import, CMD_SECRETS,
-      "import [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES]\n"
-      "            [--as kms|epf] [--quiet|--progress] FILE...",
+      "import [--inspect [--same-password]] [--foreign] [--allow-signing-keys]\n"
+      "            [--operator NAME] [--max-size BYTES] [--as kms|epf] [--quiet|--progress] FILE...",
       "Seals the files into one new bundle, all or nothing: a missing, empty or\n"
       "unrecognised file (or, with --inspect, a wrong password) seals nothing.\n\n"
       "  --inspect        open each file (asks each password-protected file's export\n"
@@ -47,6 +47,10 @@ static const struct cmd commands[] = {
       "                   a file it does not open is named as with a wrong password\n"
       "  --foreign        accept keys whose certificate a CA outside the vault's\n"
       "                   home issuers issued\n"
+      "  --allow-signing-keys\n"
+      "                   seal keys whose certificate is for signing only (key usage\n"
+      "                   without key or data encipherment or key agreement), which\n"
+      "                   are refused unless the vault's policy allows them\n"
       "  --operator NAME  who brought the files (default: the login name)\n"
       "  --as kms|epf     declare the files Exchange KMS exports or Entrust/Outlook\n"
       "                   profiles: sealed as they are (no public specification exists\n"
@@ -58,14 +62,15 @@ static const struct cmd commands[] = {
       "Each file's line is printed once the bundle is committed; Ctrl-C before that\n"
       "seals nothing.\n" },
     { "scan", cmd_scan, CMD_SECRETS,
-      "scan [--inspect [--same-password]] [--foreign] [--operator NAME] [--max-size BYTES]\n"
-      "            [--quiet|--progress] DIR",
+      "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys]\n"
+      "            [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
       "Walks DIR without following links, finds export files by their content,\n"
       "and seals what it can as one bundle; a line per file sealed or skipped.\n\n"
       "  --inspect        as for import; a file that cannot be opened is sealed\n"
       "                   uninspected, with a line saying why\n"
       "  --same-password  as for import: one password for every file\n"
       "  --foreign        as for import\n"
+      "  --allow-signing-keys  as for import\n"
       "  --operator NAME  as for import\n"
       "  --max-size BYTES skip files larger than this (default 256M)\n"
       "  --quiet          no progress line (by default one is shown on stderr when it is\n"

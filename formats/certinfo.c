@@ -22,6 +22,7 @@
 #include <openssl/ec.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/err.h"
 
@@ -189,6 +190,37 @@ cert_der(X509 *x, struct fmt_cert *ret)
     return 0;
 }
 
+/* keyUsage as names, and whether it allows signing and nothing that keeps data secret. */
+static void
+key_usage(X509 *x, struct fmt_cert *ret)
+{
+    static const struct {
+        uint32_t    bit;
+        const char *name;
+    } bits[] = {
+        { KU_DIGITAL_SIGNATURE, "digitalSignature" }, { KU_NON_REPUDIATION, "nonRepudiation" },
+        { KU_KEY_ENCIPHERMENT, "keyEncipherment" },   { KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+        { KU_KEY_AGREEMENT, "keyAgreement" },         { KU_KEY_CERT_SIGN, "keyCertSign" },
+        { KU_CRL_SIGN, "cRLSign" },                   { KU_ENCIPHER_ONLY, "encipherOnly" },
+        { KU_DECIPHER_ONLY, "decipherOnly" },
+    };
+    const uint32_t secrecy = KU_KEY_ENCIPHERMENT | KU_DATA_ENCIPHERMENT | KU_KEY_AGREEMENT;
+    const uint32_t signing =
+        KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION | KU_KEY_CERT_SIGN | KU_CRL_SIGN;
+    uint32_t       ku;
+    size_t         i, n = 0;
+
+    /* X509_get_key_usage caches the extensions; UINT32_MAX means there is no keyUsage */
+    if ((X509_get_extension_flags(x) & EXFLAG_KUSAGE) == 0)
+        return;
+    ku = X509_get_key_usage(x);
+    for (i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (ku & bits[i].bit)
+            n += (size_t) snprintf(ret->key_usage + n, sizeof ret->key_usage - n, "%s%s",
+                                   n ? ", " : "", bits[i].name);
+    ret->signing_only = (ku & signing) != 0 && (ku & secrecy) == 0;
+}
+
 int
 fmt_cert_fill(X509 *x, struct fmt_cert *ret)
 {
@@ -208,6 +240,7 @@ fmt_cert_fill(X509 *x, struct fmt_cert *ret)
     }
     rfc3339(X509_get0_notBefore(x), ret->not_before);
     rfc3339(X509_get0_notAfter(x), ret->not_after);
+    key_usage(x, ret);
     /* A public key of an algorithm OpenSSL does not know still leaves a usable record. */
     if ((pub = X509_get0_pubkey(x)) != NULL)
         fmt_key_describe(pub, ret->key_type, &ret->key_bits);

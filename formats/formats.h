@@ -89,6 +89,12 @@ struct fmt_cert {
     char  not_after[32];
     char  key_type[32];   /* "RSA", "EC P-256", "EC explicit", "Ed25519", "Ed448", "DSA" */
     int   key_bits;
+    char  key_usage[128]; /* the keyUsage extension's bits, "digitalSignature, nonRepudiation";
+                             "" when the certificate has none (any use) */
+    bool  signing_only;   /* keyUsage allows signing (digitalSignature, nonRepudiation,
+                             keyCertSign, cRLSign) and neither key nor data encipherment nor
+                             key agreement: a signature key (NIST SP 800-57 advises against
+                             archiving those) */
     uint8_t *der;         /* the certificate's DER (malloc'd), for issuer checks */
     size_t   der_len;
 };

@@ -145,6 +145,7 @@ start_workers(struct pipeline *p)
         w->p = p;
         w->c.opts = p->o;
         w->c.home = &p->home;
+        w->c.signing_allowed_by = signing_keys_allowed_by(p->v, p->o);
         if ((rc = bw_stager_new(p->bw, &w->c.stager)) < 0) {
             free(w);
             return rc;

@@ -36,6 +36,7 @@ struct ingest_opts {
     json_t     *media;         /* borrowed, NULL when none */
     bool        inspect;
     bool        foreign;
+    bool        allow_signing_keys; /* --allow-signing-keys: seal signing-only keys this run */
     bool        same_password;  /* --same-password: one answer for every file (the callee
                                    asks once); a file it does not open says so */
     bool        all_or_nothing; /* import: any failure seals nothing */

@@ -52,7 +52,12 @@ struct item_ctx {
     const struct ingest_opts  *opts;
     const struct home_issuers *home;
     struct bw_stager          *stager;
+    const char                *signing_allowed_by; /* "policy", "--allow-signing-keys", or NULL:
+                                                      signing-only keys are refused */
 };
+
+/* Who lets this ingest seal signing-only keys: the vault's policy, the run's option, or NULL. */
+const char *signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o);
 
 /*
  * Reads an opened file (fd is taken) into the slot's secure buffer and

@@ -39,10 +39,15 @@ slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
 static json_t *
 cert_json(const struct fmt_cert *c)
 {
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "subject",
-                     c->subject ? c->subject : "", "issuer", c->issuer ? c->issuer : "", "serial",
-                     c->serial, "sha1", c->sha1, "sha256", c->sha256, "not_before", c->not_before,
-                     "not_after", c->not_after, "key_type", c->key_type, "key_bits", c->key_bits);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "subject",
+                          c->subject ? c->subject : "", "issuer", c->issuer ? c->issuer : "",
+                          "serial", c->serial, "sha1", c->sha1, "sha256", c->sha256, "not_before",
+                          c->not_before, "not_after", c->not_after, "key_type", c->key_type,
+                          "key_bits", c->key_bits);
+
+    if (c->key_usage[0])
+        json_object_set_new(j, "key_usage", json_string(c->key_usage));
+    return j;
 }
 
 static void
@@ -57,7 +62,8 @@ rfc3339(int64_t t, char out[32])
 
 /* The manifest item, without payload names (the writer adds them). */
 static json_t *
-build_item(const struct slot *s, const struct fmt_info *info, bool inspected, int foreign)
+build_item(const struct slot *s, const struct fmt_info *info, bool inspected, int foreign,
+           const char *signing_allowed_by)
 {
     char    id[17], mtime[32];
     json_t *item = json_object(), *src;
@@ -85,6 +91,11 @@ build_item(const struct slot *s, const struct fmt_info *info, bool inspected, in
             json_object_set_new(item, "certificates", json_integer(info->n_certs));
         if (foreign >= 0)
             json_object_set_new(item, "foreign", json_boolean(foreign));
+        /* a signature key sealed all the same: who allowed it */
+        if (info->has_cert && info->cert.signing_only) {
+            json_object_set_new(item, "signing_only", json_true());
+            json_object_set_new(item, "signing_allowed_by", json_string(signing_allowed_by));
+        }
     }
     return item;
 }
@@ -313,6 +324,13 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
                  "--foreign to archive it anyway", info.cert.issuer ? info.cert.issuer : "another CA");
         goto out;
     }
+    if (inspected == 1 && info.has_cert && info.cert.signing_only && !c->signing_allowed_by) {
+        slot_set(s, INGEST_FAILED,
+                 "its certificate is for signing only (key usage %s): archiving a signature key "
+                 "undoes its non-repudiation (NIST SP 800-57); give --allow-signing-keys to "
+                 "archive it anyway", info.cert.key_usage);
+        goto out;
+    }
     rc = s->fd >= 0 ? stage_stream(c, s, hash) : bw_stage_plain(c->stager, s->data, s->len, &s->payload);
     if (rc == 0 && inspected == 1 && (rc = bw_stage_plain(c->stager, opened.p, opened.len,
                                                           &s->opened)) == 0)
@@ -324,7 +342,7 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
         goto out;
     }
     hex_encode(s->sha256, hash, 32);
-    s->item = build_item(s, &info, inspected == 1, foreign);
+    s->item = build_item(s, &info, inspected == 1, foreign, c->signing_allowed_by);
     if (inspected == 1 && s->status == INGEST_SEALED) {
         const char *subj = info.has_cert && info.cert.subject ? info.cert.subject : NULL;
 

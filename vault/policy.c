@@ -2,7 +2,9 @@
  * policy.c: the vault policy's home issuers, as certutil's -f knows them: the
  * CAs whose keys this vault archives. okra.json keeps each as base64 DER
  * under policy.home_issuers[].der; a key whose certificate none of them
- * signed is foreign and needs --foreign.
+ * signed is foreign and needs --foreign. And policy.signing_keys: "allow"
+ * when the ceremony let this vault archive signing-only keys (absent or
+ * "refuse": each run needs --allow-signing-keys).
  */
 #include "vault/ingest_internal.h"
 #include "common/err.h"
@@ -51,4 +53,14 @@ home_issuers_free(struct home_issuers *h)
     free(h->der);
     free(h->len);
     memset(h, 0, sizeof *h);
+}
+
+const char *
+signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o)
+{
+    const char *p = json_string_value(json_object_get(vault_policy(v), "signing_keys"));
+
+    if (p && strcmp(p, "allow") == 0)
+        return "policy";
+    return o->allow_signing_keys ? "--allow-signing-keys" : NULL;
 }
