@@ -18,12 +18,13 @@ BUILD    ?= build
 VECTORS  ?= $(abspath tests/vectors)
 VERSION  := 0.1.0
 
-PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode
+PKGS     := openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode \
+            tsk libseccomp
 
 # Debian packages: the -dev libraries, then the tools the tests hold okra against.
 DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev \
              libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config \
-             libcairo2-dev libqrencode-dev fonts-dejavu-core
+             libcairo2-dev libqrencode-dev fonts-dejavu-core libtsk-dev libseccomp-dev
 DEB_TOOLS := age minisign tmux jq udev e2fsprogs mtools dosfstools util-linux python3 \
              clang libclang-rt-14-dev valgrind time openssl procps poppler-utils zbar-tools
 DEB_OPTIONAL := nodejs npm
@@ -70,7 +71,7 @@ ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) $(REPRO) -pthread $(PKG_CFLAGS) $
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pthread $(SANLD)
 LIBS     = $(PKG_LIBS) -lm
 
-PARTS    := common crypto formats vault ceremony mediawatch cli
+PARTS    := common crypto formats vault ceremony mediawatch mediawatch/reader cli
 LIB_SRC  := $(sort $(filter-out cli/main.c,$(foreach d,$(PARTS),$(wildcard $(d)/*.c))))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

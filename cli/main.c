@@ -7,6 +7,7 @@
  */
 #include "cli/cli.h"
 #include "common/secmem.h"
+#include "mediawatch/reader/reader.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +64,13 @@ static const struct cmd commands[] = {
       "seals nothing.\n" },
     { "scan", cmd_scan, CMD_SECRETS,
       "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys]\n"
-      "            [--operator NAME] [--max-size BYTES] [--quiet|--progress] DIR",
+      "            [--operator NAME] [--max-size BYTES] [--quiet|--progress]\n"
+      "            DIR | --device DEV | --image FILE",
       "Walks DIR without following links, finds export files by their content,\n"
       "and seals what it can as one bundle; a line per file sealed or skipped.\n\n"
+      "  --device DEV     read the block device DEV (a stick) without mounting it:\n"
+      "                   its filesystem is read in user space by a sandboxed child\n"
+      "  --image FILE     read a disk image (a stick copied with dd) the same way\n"
       "  --inspect        as for import; a file that cannot be opened is sealed\n"
       "                   uninspected, with a line saying why\n"
       "  --same-password  as for import: one password for every file\n"
@@ -255,6 +260,9 @@ main(int argc, char **argv)
     const struct cmd *c;
     int               rc;
 
+    /* okra run again as the sandboxed reader of a medium: nothing else happens first */
+    if (argc > 1 && strcmp(argv[1], MW_READER_CHILD_ARG) == 0)
+        return mw_reader_child_main(argc, argv);
     if ((argc = take_global_options(&cli, argc, argv)) < 0)
         return EXIT_USAGE;
     if (cli.vault_dir == NULL)

@@ -10,13 +10,14 @@ FUZZ_SECONDS ?= 4
 FB           := build/fuzz
 FCC          := clang
 # the Makefile passes its own list, so the two never drift apart
-PKGS         ?= openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode
+PKGS         ?= openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode \
+                tsk libseccomp
 FCFLAGS      := -std=c17 -g -O1 -fno-omit-frame-pointer -I. -D_GNU_SOURCE -DOKRA_VERSION='"fuzz"' \
                 -DOKRA_FUZZING -pthread $(shell pkg-config --cflags $(PKGS))
 FLIBS        := $(shell pkg-config --libs $(PKGS)) -lm
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-LIB_SRC   := $(sort $(filter-out cli/main.c,$(foreach d,common crypto formats vault ceremony mediawatch cli,$(wildcard $(d)/*.c))))
+LIB_SRC   := $(sort $(filter-out cli/main.c,$(foreach d,common crypto formats vault ceremony mediawatch mediawatch/reader cli,$(wildcard $(d)/*.c))))
 LIB_OBJ   := $(LIB_SRC:%.c=$(FB)/obj/%.o)
 TARGETS   := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 BINS      := $(TARGETS:%=$(FB)/fuzz_%)
