@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/ingest_options.h"
 #include "cli/ingest_report.h"
+#include "cli/scan_medium.h"
 #include "common/err.h"
 #include "vault/vault.h"
 
@@ -10,8 +11,8 @@
 
 static const struct cmd scan_cmd = {
     "scan", NULL, 0,
-    "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME] "
-    "[--max-size BYTES] [--quiet|--progress] DIR",
+    "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME]\n"
+    "            [--max-size BYTES] [--quiet|--progress] DIR | --device DEV | --image FILE",
     NULL
 };
 
@@ -22,10 +23,18 @@ cmd_scan(struct cli *cli, int argc, char **argv)
     struct ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
+    struct scan_medium   medium;
     int                  first, rc, fd;
 
+    if (scan_medium_options(&argc, argv, &medium) < 0)
+        return cli_usage(&scan_cmd, "--device and --image take a path, once");
     if ((first = ingest_parse_options(&scan_cmd, argc, argv, &o, true)) < 0)
         return EXIT_USAGE;
+    if (medium.device || medium.image) {
+        if (argc - first != 0 || (medium.device && medium.image))
+            return cli_usage(&scan_cmd, "name one of DIR, --device DEV and --image FILE");
+        return scan_medium(cli, &medium, &o);
+    }
     if (argc - first != 1)
         return cli_usage(&scan_cmd, "name one DIR to scan");
     fd = open(argv[first], O_RDONLY | O_DIRECTORY | O_CLOEXEC);

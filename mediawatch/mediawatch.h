@@ -29,6 +29,9 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "mediawatch/reader/reader.h"
 
 /*
  * What is known of a medium (any field may be NULL); all untrusted text,
@@ -97,6 +100,33 @@ struct mw_options {
 int mw_run(const struct mw_options *o);
 
 void mw_medium_clear(struct mw_medium *m);
+
+/*
+ * What udev's database knows of block device devnum (vendor, model,
+ * serial; not its filesystem, which the reader reports), with devnode as
+ * its name; for 'scan --device'. 0 or -ENOMEM; fields udev lacks stay NULL.
+ */
+int mw_medium_describe(dev_t devnum, const char *devnode, struct mw_medium *ret);
+
+/* Sets the filesystem's type, UUID and label from what the reader found, made safe. 0 or -ENOMEM. */
+int mw_medium_set_volume(struct mw_medium *m, const struct mw_volume *v);
+
+/*
+ * Opens a block device O_RDONLY | O_EXCL (no mount, no other exclusive
+ * opener while okra holds it), checking it is still devnum when devnum is
+ * not 0. Returns 0, or negative errno with the reason.
+ */
+int mw_device_open(const char *devnode, dev_t devnum, int *ret_fd);
+
+/*
+ * Makes the device read-only at the block layer (BLKROSET) while okra
+ * reads it. Returns 1 when okra set it (undo with mw_device_release_ro), 0
+ * when it was read-only already, negative when it cannot (no
+ * CAP_SYS_ADMIN): the device is then read through okra's read-only
+ * descriptor only.
+ */
+int  mw_device_hold_ro(int fd);
+void mw_device_release_ro(int fd, int held);
 
 /*
  * Parses "PROP=GLOB" (PROP: letters, digits, '_'; GLOB: fnmatch(3), may be

@@ -52,6 +52,7 @@ struct pipeline {
     pthread_cond_t             work, done;
     pthread_t                  threads[MAX_WORKERS];
     int                        n_threads;
+    struct item_ctx            own; /* the producer's, for large files from a source */
     int                        error; /* a commit-level failure */
 };
 
@@ -364,14 +365,23 @@ publish(struct pipeline *p, struct slot *s)
 
 /* ---- producing ---- */
 
+static void ask_password(struct pipeline *p, struct slot *s);
+
 /* Reads an opened file into the slot and recognises it (fd is taken), then asks its password. */
 static void
 prepare(struct pipeline *p, struct slot *s, int fd, const struct stat *st)
 {
+    if (ingest_load_slot(p->o, s, fd, st) < 0)
+        return;
+    ask_password(p, s);
+}
+
+/* Under --inspect, the password of a protected file, in order. */
+static void
+ask_password(struct pipeline *p, struct slot *s)
+{
     const struct ingest_opts *o = p->o;
 
-    if (ingest_load_slot(o, s, fd, st) < 0)
-        return;
     if (o->inspect && s->det.inspectable && s->det.password && s->fd < 0 && o->ask_password) {
         s->password = o->ask_password(o->ctx, s->path, s->det.name);
         if (s->password == NULL) {
@@ -549,6 +559,67 @@ walk_skip(void *ctx, const char *relpath, const char *why)
     slot_set(s, INGEST_SKIPPED, "%s", why);
     s->decided = true;
     publish(p, s);
+}
+
+/*
+ * One file from a source: read into the slot, and its password asked; a
+ * file too large to hold is sealed here and now, its bytes streamed from
+ * the source (they come once, in order). Negative when the source failed.
+ */
+static int
+take_from_source(struct pipeline *p, struct slot *s, const struct ingest_source *src,
+                 const struct ingest_entry *e)
+{
+    int rc;
+
+    s->size = e->size;
+    s->mtime = e->mtime;
+    if ((rc = ingest_load_stream(p->o, s, src)) != 0)
+        return rc < 0 ? rc : 0;
+    if (s->src == NULL) {
+        ask_password(p, s);
+        return 0;
+    }
+    if (p->own.stager == NULL) {
+        p->own = (struct item_ctx) { .opts = p->o, .home = &p->home,
+                                     .signing_allowed_by = signing_keys_allowed_by(p->v, p->o) };
+        if ((rc = bw_stager_new(p->bw, &p->own.stager)) < 0)
+            return rc;
+    }
+    ingest_process_slot(&p->own, s);
+    s->src = NULL;
+    s->decided = true;
+    return 0;
+}
+
+int
+ingest_source(struct vault *v, const struct ingest_source *src, const struct ingest_opts *o,
+              struct ingest_result *r)
+{
+    struct pipeline    *p = calloc(1, sizeof *p);
+    struct ingest_entry e;
+    int                 rc;
+
+    if (p == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    rc = setup(p, v, o, r);
+    while (rc == 0 && !p->error && !aborted(p) && (rc = src->next(src->ctx, &e)) > 0) {
+        struct slot *s = next_slot(p, e.why ? 0 : e.size, e.path, strlen(e.path));
+
+        rc = 0;
+        if (e.why != NULL) {
+            slot_set(s, INGEST_SKIPPED, "%s", e.why);
+            s->decided = true;
+        } else if ((rc = take_from_source(p, s, src, &e)) < 0) {
+            slot_set(s, INGEST_SKIPPED, "not read");
+            s->decided = true;
+        }
+        publish(p, s);
+    }
+    rc = finish(p, rc < 0 ? rc : 0);
+    teardown(p);
+    free(p);
+    return rc;
 }
 
 int

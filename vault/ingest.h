@@ -13,6 +13,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -85,5 +86,31 @@ int ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o,
 int ingest_count_passwords_files(char *const *paths, size_t n, const struct ingest_opts *o,
                                  uint64_t *ret);
 int ingest_count_passwords_tree(int root_fd, const struct ingest_opts *o, uint64_t *ret);
+
+/* One entry of a medium read in user space: a file whose bytes follow, or one passed over. */
+struct ingest_entry {
+    const char *path;  /* raw bytes, relative to the medium's root; NUL-terminated */
+    const char *why;   /* non-NULL: passed over, and why */
+    uint64_t    size;  /* a file's size: the bytes read() hands out */
+    int64_t     mtime;
+};
+
+/*
+ * Where such entries come from (a medium's reader; see mediawatch/reader):
+ * next gives 1 and the next entry in sorted path order, 0 at the end, or
+ * negative when the medium could not be read (the ingest then commits
+ * nothing); bytes of a file not read are skipped by the next call. read
+ * gives exactly len bytes of the current file: 0, -EIO when its data is
+ * damaged on the medium (the file is passed over), other negative as next.
+ */
+struct ingest_source {
+    int (*next)(void *ctx, struct ingest_entry *ret);
+    int (*read)(void *ctx, void *buf, size_t len);
+    void *ctx;
+};
+
+/* scan --device/--image and mediawatch: the files a source gives, in its order. */
+int ingest_source(struct vault *v, const struct ingest_source *src, const struct ingest_opts *o,
+                  struct ingest_result *ret);
 
 #endif

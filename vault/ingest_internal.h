@@ -30,6 +30,9 @@ struct slot {
     char             *relpath;  /* raw, beneath root_fd */
     int               root_fd;
     ino_t             ino;
+    /* a large file from a medium's reader: the rest of its bytes come from here */
+    const struct ingest_source *src;
+    bool              damaged;  /* the source could not read its data */
     uint64_t          budget;   /* bytes counted in flight for it */
     /* set by a worker */
     enum ingest_line  status;
@@ -65,6 +68,15 @@ const char *signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o
  * to be sealed.
  */
 int ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const struct stat *st);
+
+/*
+ * Reads a file from a source into the slot (size and mtime set already):
+ * all of it into secure memory, or, past 16 MiB, its head, setting s->src
+ * for the rest; recognises it. Returns 0 to seal it, 1 when it is not to be
+ * sealed (status set, decided), or negative when the source failed.
+ */
+int ingest_load_stream(const struct ingest_opts *o, struct slot *s,
+                       const struct ingest_source *src);
 
 /* Why a walked file could not be taken: from open's negative errno, or >= 0 when it changed. */
 const char *ingest_open_failure(int fd_or_error);

@@ -131,10 +131,22 @@ stage_stream(struct item_ctx *c, struct slot *s, uint8_t hash[32])
         return rc;
     }
     sha256_init(&h);
-    while (off < s->size) {
-        ssize_t n = pread(s->fd, buf, STREAM_CHUNK, (off_t) off);
+    if (s->src != NULL) {
+        /* the head is in memory already; the rest comes from the source, once */
+        sha256_update(&h, s->data, s->len);
+        rc = age_writer_write(w, s->data, s->len);
+        off = s->len;
+    }
+    while (rc >= 0 && off < s->size) {
+        ssize_t n;
 
-        if (n <= 0) {
+        if (s->src != NULL) {
+            n = s->size - off < STREAM_CHUNK ? (ssize_t) (s->size - off) : STREAM_CHUNK;
+            if ((rc = s->src->read(s->src->ctx, buf, (size_t) n)) < 0) {
+                s->damaged = rc == -EIO;
+                break;
+            }
+        } else if ((n = pread(s->fd, buf, STREAM_CHUNK, (off_t) off)) <= 0) {
             rc = n < 0 ? okra_fail_errno(errno, "cannot be read") : okra_fail(-EIO, "shrank while being read");
             break;
         }
@@ -167,7 +179,7 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
                                         "sealed as they are", s->det.name);
         return 0;
     }
-    if (s->fd >= 0) {
+    if (s->fd >= 0 || s->src != NULL) {
         slot_set(s, INGEST_UNINSPECTED, "too large to inspect (over %u MiB); sealed as it is",
                  INGEST_INMEM_MAX >> 20);
         return 0;
@@ -207,6 +219,8 @@ slot_buffer(struct slot *s, size_t need)
     return 0;
 }
 
+static int recognise(const struct ingest_opts *o, struct slot *s);
+
 int
 ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const struct stat *st)
 {
@@ -242,6 +256,13 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
         s->fd = fd;
     else
         close(fd);
+    return recognise(o, s);
+}
+
+/* What the file in the slot is; -1 (status set) when it is not to be sealed. */
+static int
+recognise(const struct ingest_opts *o, struct slot *s)
+{
     if (o->declared != FMT_NONE) {
         fmt_detect_as(o->declared, &s->det);
     } else {
@@ -255,6 +276,39 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
         return -1;
     }
     return 0;
+}
+
+int
+ingest_load_stream(const struct ingest_opts *o, struct slot *s, const struct ingest_source *src)
+{
+    size_t want = s->size > INGEST_INMEM_MAX ? FMT_DETECT_HEAD : (size_t) s->size;
+    int    rc;
+
+    if (s->size == 0 || s->size > o->max_size) {
+        if (s->size == 0)
+            slot_set(s, INGEST_SKIPPED, "is empty");
+        else
+            slot_set(s, INGEST_SKIPPED, "is larger than %llu bytes (--max-size)",
+                     (unsigned long long) o->max_size);
+        s->decided = true;
+        return 1;
+    }
+    if (slot_buffer(s, want) < 0) {
+        slot_set(s, INGEST_SKIPPED, "cannot be read (%s)", okra_errmsg());
+        s->decided = true;
+        return 1;
+    }
+    if ((rc = src->read(src->ctx, s->data, want)) == -EIO) {
+        slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
+        s->decided = true;
+        return 1;
+    }
+    if (rc < 0)
+        return rc;
+    s->len = want;
+    if (s->size > INGEST_INMEM_MAX)
+        s->src = src;
+    return recognise(o, s) < 0 ? 1 : 0;
 }
 
 const char *
@@ -313,7 +367,7 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
     if (s->relpath && load_deferred(c, s) < 0)
         return;
     s->status = INGEST_SEALED;
-    if (s->fd < 0)
+    if (s->fd < 0 && s->src == NULL)
         sha256_oneshot(s->data, s->len, hash);
     inspected = inspect(c, s, &info, &opened);
     if (inspected < 0)
@@ -331,12 +385,17 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
                  "archive it anyway", info.cert.key_usage);
         goto out;
     }
-    rc = s->fd >= 0 ? stage_stream(c, s, hash) : bw_stage_plain(c->stager, s->data, s->len, &s->payload);
+    rc = s->fd >= 0 || s->src != NULL ? stage_stream(c, s, hash)
+                                       : bw_stage_plain(c->stager, s->data, s->len, &s->payload);
     if (rc == 0 && inspected == 1 && (rc = bw_stage_plain(c->stager, opened.p, opened.len,
                                                           &s->opened)) == 0)
         s->has_opened = true;
+    if (rc < 0 && s->damaged) {
+        slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
+        goto out;
+    }
     if (rc < 0) {
-        /* staging writes the vault's disk: not this file's fault, and fatal to the bundle */
+        /* staging writes the vault's disk (or the medium's reader failed): fatal to the bundle */
         slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
         s->fatal = true;
         goto out;

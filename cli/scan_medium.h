@@ -1,0 +1,19 @@
+/* scan_medium.h: 'scan --device DEV' and 'scan --image FILE' (cmd_scan_medium.c). */
+#ifndef OKRA_SCAN_MEDIUM_H
+#define OKRA_SCAN_MEDIUM_H
+
+#include "cli/cli.h"
+#include "vault/ingest.h"
+
+struct scan_medium {
+    const char *device; /* --device: a block device */
+    const char *image;  /* --image: a disk image file */
+};
+
+/* Takes --device and --image out of argv (argc updated); -1 when one is given twice or empty. */
+int scan_medium_options(int *argc, char **argv, struct scan_medium *ret);
+
+/* Reads the medium with the sandboxed reader and seals what it holds; the exit status. */
+int scan_medium(struct cli *cli, const struct scan_medium *s, struct ingest_opts *o);
+
+#endif
