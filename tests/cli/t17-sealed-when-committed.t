@@ -41,7 +41,7 @@ before=$(vault_snapshot "$V")
 
 # ---- interrupted in the middle ----
 if ! slowdisk_build; then
-  skip "$SLOWDISK_WHY"; done_testing
+  $SLOWDISK_SKIP "$SLOWDISK_WHY"; done_testing
 fi
 M=$TMP/medium; mkdir -p "$M"
 for i in $(seq -w 1 40); do openssl genpkey -algorithm ed25519 -out "$M/key$i.pem" 2>/dev/null; done

@@ -7,7 +7,7 @@ source "$(dirname "$0")/../lib/tap.sh"
 source "$TESTS_LIB/terminal.sh"
 source "$TESTS_LIB/slowdisk.sh"
 term_ready || { skip "tmux is not installed"; done_testing; }
-slowdisk_build || { skip "$SLOWDISK_WHY"; done_testing; }
+slowdisk_build || { $SLOWDISK_SKIP "$SLOWDISK_WHY"; done_testing; }
 make_keys "$TMP/k"
 M=$TMP/medium; mkdir -p "$M/keys"
 for i in $(seq -w 1 30); do openssl genpkey -algorithm ed25519 -out "$M/keys/key$i.pem" 2>/dev/null; done

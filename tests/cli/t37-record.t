@@ -14,9 +14,9 @@ mkdir -p "$TMP/paper"
 new_ceremony 3 2 "$TMP/vault" "$TMP/shares" --name alice --name bob --name "carol d'Été" \
   --pdf "$TMP/paper/init.pdf" || exit 1
 make_keys "$TMP/k"
-okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" \
+must_okra --vault "$V" --passphrase-file "$(pwfile pw-legacy pw-modern)" import --inspect "$TMP/k/legacy.pfx" \
   "$TMP/k/modern.pfx" "$TMP/k/plain.pem" >/dev/null
-ids=($(okra --vault "$V" --json list | jq -r '.[].id'))
+ids=($(must_okra --vault "$V" --json list | jq -r '.[].id'))
 run_okra --vault "$V" --passphrase-file "$(pwfile pw-3 pw-1)" ceremony recover --share "${SHARE[3]}" \
   --share "${SHARE[1]}" --out "$TMP/out" --pdf "$TMP/paper/rec.pdf" "${ids[@]}"
 is "$RC" 0 "a recovery with --pdf"
@@ -42,7 +42,7 @@ run_okra --vault "$V" --json record 2
 is "$(jq -r '[.kind, .seq, (.recovered | length), (.shares | length)] | map(tostring) | join(" ")' <<<"$OUT")" \
    "recovery 2 3 2" "--json: kind, seq, items recovered, shares used"
 is "$(jq -r .sums <<<"$OUT")" "$sums2" "--json: the hash"
-is "$(jq -r '.recovered[0].subject' <<<"$OUT")" "$(okra --vault "$V" --json show "${ids[0]}" | jq -r .cert.subject)" \
+is "$(jq -r '.recovered[0].subject' <<<"$OUT")" "$(must_okra --vault "$V" --json show "${ids[0]}" | jq -r .cert.subject)" \
    "--json: each recovered item's subject"
 
 run_okra --vault "$V" record 0
@@ -60,7 +60,7 @@ like "$OUT" "3 recovered with 2 shares" "log: a recovery's items, not '0 items'"
 col=$(awk 'NR == 1 { print index($0, "record") }' <<<"$OUT")
 is "$(awk -v c="$col" 'NR > 1 { print (substr($0, c - 2, 2) == "  " && substr($0, c, 1) != " ") }' <<<"$OUT" | sort -u)" 1 \
    "log: every row's last column starts under its heading"
-is "$(okra --vault "$V" --json log | jq -c '.[2] | [.recovered, .shares, .items]')" "[3,2,0]" "log --json: the counts"
+is "$(must_okra --vault "$V" --json log | jq -c '.[2] | [.recovered, .shares, .items]')" "[3,2,0]" "log --json: the counts"
 
 # ---- the PDF ----
 pdf=$TMP/paper/rec.pdf
@@ -68,10 +68,10 @@ is "$(stat -c %a "$pdf")" 600 "the PDF is mode 0600"
 is "$(ls -A "$TMP/paper" | sort | tr '\n' ' ')" "init.pdf rec.pdf " "and no temporary file is left beside it"
 text=$(pdftotext -layout "$pdf" -)
 like "$text" "$sums2" "pdftotext shows the hex hash"
-words=$(okra --vault "$V" --json record 2 | jq -r .sums_words | tr '\n' ' ')
+words=$(must_okra --vault "$V" --json record 2 | jq -r .sums_words | tr '\n' ' ')
 all=1; for w in $words; do grep -qw -- "$w" <<<"$text" || { all=0; diag "word $w missing"; }; done
 is "$all" 1 "and each of its 32 PGP words"
-like "$(tr -s ' \n' ' ' <<<"$text")" "$(sed -n 1p <<<"$(okra --vault "$V" --json record 2 | jq -r .sums_words)")" "the words in groups of four"
+like "$(tr -s ' \n' ' ' <<<"$text")" "$(sed -n 1p <<<"$(must_okra --vault "$V" --json record 2 | jq -r .sums_words)")" "the words in groups of four"
 for n in alice "carol d'Été"; do like "$text" "$n, custodian" "a signature line for $n"; done
 for id in "${ids[@]}"; do like "$text" "$id" "the recovered item $id"; done
 like "$(pdffonts "$pdf")" "DejaVuSans" "set in DejaVu (fonts-dejavu-core), embedded"
@@ -96,7 +96,7 @@ is "$(inside "$pdf")" 0 "no text runs off the page (every word inside the margin
 is "$(inside "$TMP/paper/init.pdf")" 0 "nor on the init's two pages"
 
 # the QR code gives the checkpoint back byte for byte, and verify accepts it
-okra --vault "$V" checkpoint >"$TMP/cp.txt"
+must_okra --vault "$V" checkpoint >"$TMP/cp.txt"
 pdftoppm -r 150 -png "$pdf" "$TMP/page"
 zbarimg --raw -q -Sbinary "$TMP"/page-*.png >"$TMP/decoded.txt" 2>/dev/null
 ok "zbarimg reads the QR code off the rendered page" test -s "$TMP/decoded.txt"
@@ -188,6 +188,6 @@ t=$(pdftotext "$TMP/paper/reshare.pdf" -)
 like "$t" "dan, custodian" "names the new custodians"
 like "$t" "alice, custodian" "and those whose shares were used"
 like "$t" "set retired" "and the set it retired"
-like "$(okra --vault "$V" log | tail -n 1)" "retired set [0-9]+" "log: the set a reshare retired"
+like "$(must_okra --vault "$V" log | tail -n 1)" "retired set [0-9]+" "log: the set a reshare retired"
 
 done_testing

@@ -2,7 +2,7 @@
 # mid-run): faultfs (tests/tools/faultfs.c) with FAULT_ACTION=delay makes every open beneath one
 # folder late, so a run lasts as long as the test needs whatever the machine's speed.
 #
-#   slowdisk_build || { skip "$SLOWDISK_WHY"; ... }
+#   slowdisk_build || { $SLOWDISK_SKIP "$SLOWDISK_WHY"; ... }   (skip, or skip_na under a wrapper)
 #   slowdisk DIR MS okra ...     runs a command with each open beneath DIR MS milliseconds late
 #   slowdisk_env DIR MS; env "${SLOWDISK_ENV[@]}" okra ... &
 #                                the same as environment words (a command run in the background
@@ -12,11 +12,11 @@ slowdisk_build() {
   local root; root=$(cd "$TESTS_LIB/../.." && pwd)
   SLOWDISK_SO=$TMP/faultfs.so
   if ! cc -shared -fPIC -DFAULTFS_SO -o "$SLOWDISK_SO" "$root/tests/tools/faultfs.c" -ldl 2>"$TMP/cc.err"; then
-    SLOWDISK_WHY="no C compiler to build the LD_PRELOAD shim: $(head -n 1 "$TMP/cc.err")"
+    SLOWDISK_WHY="no C compiler to build the LD_PRELOAD shim: $(head -n 1 "$TMP/cc.err")" SLOWDISK_SKIP=skip
     return 1
   fi
   if [[ -n ${OKRA_WRAP:-} ]]; then
-    SLOWDISK_WHY="the slow disk is an LD_PRELOAD shim, not run under $OKRA_WRAP"
+    SLOWDISK_WHY="the slow disk is an LD_PRELOAD shim, not run under $OKRA_WRAP" SLOWDISK_SKIP=skip_na
     return 1
   fi
   # an ASan build wants its runtime first in the preload list
