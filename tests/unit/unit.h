@@ -66,13 +66,17 @@ read_vector(const char *rel, size_t *len)
 
 /*
  * Skips the running test, saying why: on stdout, and as a line of
- * $OKRA_SKIP_LOG ("could", the build, the program, the reason) that make
- * check counts; run as root, any such skip fails make check. (run-unit also
- * counts a cmocka skip that gave no reason.)
+ * $OKRA_SKIP_LOG (the kind, the build, the program, the reason) that make
+ * check counts. unit_skip: a test this machine could run (a tool missing,
+ * root needed); run as root, such a skip fails make check. unit_skip_na: one
+ * that cannot apply here (the build: ASan, valgrind; the running kernel
+ * lacks what it needs, and okra loads no modules). run-unit also counts a
+ * cmocka skip that gave no reason, as the first kind.
  */
-#define unit_skip(...) unit_skip_at(__FILE__, __VA_ARGS__)
-static inline void __attribute__((format(printf, 2, 3)))
-unit_skip_at(const char *file, const char *fmt, ...)
+#define unit_skip(...) unit_skip_at("could", __FILE__, __VA_ARGS__)
+#define unit_skip_na(...) unit_skip_at("n/a", __FILE__, __VA_ARGS__)
+static inline void __attribute__((format(printf, 3, 4)))
+unit_skip_at(const char *kind, const char *file, const char *fmt, ...)
 {
     const char *log = getenv("OKRA_SKIP_LOG"), *mode = getenv("OKRA_SKIP_MODE");
     const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
@@ -85,7 +89,7 @@ unit_skip_at(const char *file, const char *fmt, ...)
     va_end(ap);
     print_message("skipped: %s\n", why);
     if (log && *log && (f = fopen(log, "a")) != NULL) {
-        fprintf(f, "could\t%s\t%.*s\t%s\n", mode && *mode ? mode : "plain",
+        fprintf(f, "%s\t%s\t%.*s\t%s\n", kind, mode && *mode ? mode : "plain",
             (int) (strlen(base) > 2 ? strlen(base) - 2 : strlen(base)), base, why);
         fclose(f);
     }
