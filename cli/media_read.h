@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-/* The manifest's media: each field of m that is known (DESIGN.md, "A bundle"). */
+/* The manifest's media: each field of m that is known (doc/FORMAT.md, 6.1). */
 json_t *media_json(const struct mw_medium *m);
 
 /*

@@ -8,7 +8,7 @@
  * no_new_privs, rlimits and a seccomp filter (sandbox.c), then probes the
  * medium (libblkid), opens its filesystem with The Sleuth Kit's library and
  * walks it (tskwalk.c): no link followed, regular files only, with the
- * limits of DESIGN.md. It streams what it finds as length-prefixed records
+ * limits scan has (okra(1)). It streams what it finds as length-prefixed records
  * (wire.c). This side re-checks every record and every limit and parses no
  * filesystem metadata: it only ever sees paths, sizes, times and bytes.
  *
