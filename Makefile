@@ -26,9 +26,11 @@ DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev 
              libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config \
              libcairo2-dev libqrencode-dev fonts-dejavu-core libtsk-dev libseccomp-dev
 DEB_TOOLS := age minisign tmux jq udev e2fsprogs mtools dosfstools util-linux python3 \
+             python3-cryptography default-jre-headless gnupg openssh-client \
              clang libclang-rt-14-dev valgrind time openssl procps poppler-utils zbar-tools
 DEB_OPTIONAL := nodejs npm
 DEB_CMDS  := age minisign tmux jq udevadm mkfs.ext4 mcopy mkfs.vfat losetup clang valgrind prove python3 \
+             keytool gpg ssh-keygen \
              pdftoppm pdftotext zbarimg
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -126,6 +128,7 @@ deps:
 	for p in $(PKGS) cmocka; do pkg-config --exists $$p 2>/dev/null || missing=1; done; \
 	for c in $(DEB_CMDS); do command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -x /usr/bin/time ] || missing=1; \
+	python3 -c 'import cryptography' 2>/dev/null || missing=1; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing=1; \
 	[ -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a ] || missing=1; \
 	if [ -n "$$missing" ]; then \

@@ -8,7 +8,7 @@
 static const struct cmd import_cmd = {
     "import", NULL, 0,
     "import [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME] "
-    "[--max-size BYTES] [--as kms|epf] [--quiet|--progress] FILE...", NULL
+    "[--max-size BYTES] [--as kms|epf|opaque] [--quiet|--progress] FILE...", NULL
 };
 
 int

@@ -26,7 +26,11 @@ print_human(const char *path, const struct fmt_detect *d, const struct fmt_info 
     snprintf(buf, sizeof buf, "%s%s", d->name, d->password ? " (password protected)" : "");
     cli_row("format", buf);
     if (!d->inspectable) {
-        cli_row("inspected", "no: this format has no public specification; okra seals it as it is");
+        char note[600];
+
+        fmt_opaque_note(d, path, buf, sizeof buf);
+        snprintf(note, sizeof note, "no: %s", buf);
+        cli_row("inspected", note);
         return;
     }
     if (rc < 0 && rc != -ENOKEY)
@@ -57,6 +61,7 @@ print_human(const char *path, const struct fmt_detect *d, const struct fmt_info 
         cli_row("valid", buf);
         snprintf(buf, sizeof buf, "%s %d", info->cert.key_type, info->cert.key_bits);
         cli_row("cert key", buf);
+        cli_row("key usage", info->cert.key_usage);
     }
 }
 
@@ -66,6 +71,12 @@ print_json(const char *path, const struct fmt_detect *d, const struct fmt_info *
     json_t *j = json_pack("{s:s, s:s, s:b, s:b}", "file", path, "format", d->name, "password",
                           d->password, "inspected", d->inspectable && (rc == 0 || rc == -ENOKEY));
 
+    if (!d->inspectable) {
+        char note[512];
+
+        fmt_opaque_note(d, path, note, sizeof note);
+        json_object_set_new(j, "note", json_string(note));
+    }
     if (d->inspectable && (rc == 0 || rc == -ENOKEY)) {
         json_object_set_new(j, "algorithms", json_string(info->algorithms));
         json_object_set_new(j, "has_key", json_boolean(info->has_key));
@@ -87,6 +98,9 @@ print_json(const char *path, const struct fmt_detect *d, const struct fmt_info *
                                           info->cert.sha256, "not_before", info->cert.not_before,
                                           "not_after", info->cert.not_after, "key_type",
                                           info->cert.key_type, "key_bits", info->cert.key_bits));
+        if (info->has_cert && info->cert.key_usage[0])
+            json_object_set_new(json_object_get(j, "cert"), "key_usage",
+                                json_string(info->cert.key_usage));
     }
     json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');

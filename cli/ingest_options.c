@@ -60,8 +60,10 @@ ingest_parse_options(const struct cmd *c, int argc, char **argv, struct ingest_o
                 o->declared = FMT_KMS;
             else if (strcmp(optarg, "epf") == 0)
                 o->declared = FMT_EPF;
+            else if (strcmp(optarg, "opaque") == 0)
+                o->declared = FMT_OPAQUE;
             else
-                return cli_usage(c, "--as takes kms or epf"), -1;
+                return cli_usage(c, "--as takes kms, epf or opaque"), -1;
             break;
         case 'm':
             if (!allow_max_size)

@@ -35,7 +35,8 @@ static const struct cmd commands[] = {
       "  reshare      a quorum issues a new share set; the old one is retired\n" },
     { "import", cmd_import, CMD_SECRETS,
       "import [--inspect [--same-password]] [--foreign] [--allow-signing-keys]\n"
-      "            [--operator NAME] [--max-size BYTES] [--as kms|epf] [--quiet|--progress] FILE...",
+      "            [--operator NAME] [--max-size BYTES] [--as kms|epf|opaque] [--quiet|--progress]\n"
+      "            FILE...",
       "Seals the files into one new bundle, all or nothing: a missing, empty or\n"
       "unrecognised file (or, with --inspect, a wrong password) seals nothing.\n\n"
       "  --inspect        open each file (asks each password-protected file's export\n"
@@ -56,6 +57,8 @@ static const struct cmd commands[] = {
       "  --as kms|epf     declare the files Exchange KMS exports or Entrust/Outlook\n"
       "                   profiles: sealed as they are (no public specification exists\n"
       "                   to recognise or open them)\n"
+      "  --as opaque      seal OpenSSH and OpenPGP secret keys, which okra names but\n"
+      "                   does not inspect, as they are (refused without it)\n"
       "  --max-size BYTES refuse files larger than this (default 256M)\n"
       "  --quiet          no progress line (by default one is shown on stderr when it is\n"
       "                   a terminal)\n"

@@ -45,7 +45,13 @@ int
 fmt_contents_add_key(struct fmt_contents *c, EVP_PKEY *pkey, char *name)
 {
     struct fmt_key *k;
+    int             rc;
 
+    if ((rc = fmt_key_check(pkey)) < 0) {
+        EVP_PKEY_free(pkey);
+        OPENSSL_free(name);
+        return rc;
+    }
     if (c->n_keys >= FMT_MAX_KEYS) {
         EVP_PKEY_free(pkey);
         OPENSSL_free(name);

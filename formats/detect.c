@@ -403,7 +403,7 @@ pem_key_name(const char *label, size_t n, bool encrypted)
     static const struct {
         const char *label, *plain, *enc;
     } keys[] = {
-        { "PRIVATE KEY", "pem-pkcs8", "pem-pkcs8" },
+        { "PRIVATE KEY", "pem-pkcs8", "pem-pkcs8-encrypted" }, /* Proc-Type on PKCS #8 */
         { "ENCRYPTED PRIVATE KEY", "pem-pkcs8-encrypted", "pem-pkcs8-encrypted" },
         { "RSA PRIVATE KEY", "pem-pkcs1", "pem-pkcs1-encrypted" },
         { "EC PRIVATE KEY", "pem-sec1", "pem-sec1-encrypted" },
@@ -497,11 +497,15 @@ detect_pem(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     }
     if (s.key_name != NULL)
         set_why(ret, "truncated PEM: a private key block has no END line");
-    else if (s.ssh)
-        set_why(ret, "holds an OpenSSH private key, which is not an export format okra takes");
-    else if (s.pgp)
-        set_why(
-            ret, "holds an OpenPGP private key block, which is not an export format okra takes");
+    else if (s.ssh) {
+        set_why(ret, "holds an OpenSSH private key, which okra does not inspect; 'okra import "
+                     "--as opaque' seals it as it is");
+        ret->opaque_name = "openssh";
+    } else if (s.pgp) {
+        set_why(ret, "holds an OpenPGP secret key, which okra does not inspect; 'okra import "
+                     "--as opaque' seals it as it is");
+        ret->opaque_name = "pgp-secret-key";
+    }
     else if (s.cert)
         set_why(ret, "holds a certificate but no private key");
     else if (s.req)
@@ -524,6 +528,14 @@ fmt_detect(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detec
     }
     if (data[0] == 0x30 && detect_der(data, len, file_size, ret))
         return;
+    if (ret->why[0] == '\0' && fmt_detect_keystore(data, len, file_size, ret))
+        return;
+    if (ret->why[0] == '\0' && fmt_looks_pgp_secret(data, len, file_size)) {
+        set_why(ret, "holds an OpenPGP secret key (binary), which okra does not inspect; 'okra "
+                     "import --as opaque' seals it as it is");
+        ret->opaque_name = "pgp-secret-key";
+        return;
+    }
     if (ret->why[0] == '\0' && detect_pem(data, len, file_size, ret))
         return;
     if (ret->why[0] == '\0' && fmt_detect_opaque(data, len, file_size, ret))

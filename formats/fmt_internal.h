@@ -65,7 +65,11 @@ struct fmt_contents {
     char              algorithms[160];
 };
 
-/* Takes ownership of pkey and name (also on failure). */
+/* keycheck.c: 0 when the private key is consistent (RSA: n = p·q and the rest; others: the
+   public key is the private key's), else -EINVAL with the reason. */
+int fmt_key_check(EVP_PKEY *pkey);
+
+/* Takes ownership of pkey and name (also on failure); refuses an inconsistent key. */
 int  fmt_contents_add_key(struct fmt_contents *c, EVP_PKEY *pkey, char *name);
 int  fmt_contents_add_cert(struct fmt_contents *c, X509 *x, char *name);
 void fmt_contents_free(struct fmt_contents *c);
@@ -86,6 +90,10 @@ int fmt_contents_opened(const struct fmt_contents *c, struct secbuf *out);
 /* ---- opaque.c: Entrust/Outlook .epf and Exchange KMS exports ---- */
 
 /* fmt_detect's reason when nothing about the file is recognised. */
+/* keystore.c: a JKS or JCEKS by its magic and version (sets ret); a binary OpenPGP secret key. */
+bool fmt_detect_keystore(const uint8_t *data, size_t len, uint64_t file_size, struct fmt_detect *ret);
+bool fmt_looks_pgp_secret(const uint8_t *data, size_t len, uint64_t file_size);
+
 #define FMT_WHY_UNKNOWN "not an export file (no PKCS #12, PEM or DER key structure)"
 
 /* Recognises an .epf profile by content alone (strict); sets ret and returns true. */

@@ -34,6 +34,9 @@ enum fmt_kind {
     FMT_DER_KEY,  /* a DER private key: PKCS #8 (plain or encrypted), PKCS #1, SEC1 */
     FMT_EPF,      /* Entrust/Outlook profile */
     FMT_KMS,      /* Exchange KMS export */
+    FMT_KEYSTORE, /* Java KeyStore, JKS ("jks") or JCEKS ("jceks"): sealed as it is */
+    FMT_OPAQUE,   /* a key file okra names but does not inspect ("openssh",
+                     "pgp-secret-key"), sealed as it is only when declared (--as opaque) */
 };
 
 /* What detection saw; cheap (no decryption), from the file's first bytes. */
@@ -45,7 +48,10 @@ struct fmt_detect {
                                  "pem-pkcs1-encrypted", "pem-sec1-encrypted" (old OpenSSL
                                  Proc-Type PEM), "pem-dsa", "pem-dsa-encrypted", "der-dsa" */
     bool          password;   /* inspection asks a password: every PKCS #12, encrypted PEM/PKCS #8 */
-    bool          inspectable;/* false for epf and kms */
+    bool          inspectable;/* false for epf, kms, jks, jceks and opaque keys */
+    const char   *opaque_name;/* for FMT_NONE: a key file okra names but does not inspect,
+                                 "openssh" or "pgp-secret-key", which --as opaque would seal
+                                 (static); NULL otherwise */
     char          why[160];   /* for FMT_NONE: why it is not an export file, e.g.
                                  "holds a certificate but no private key",
                                  "not an export file (no PKCS #12, PEM or DER key structure)" */
@@ -76,6 +82,23 @@ void fmt_detect_named(const uint8_t *data, size_t len, uint64_t file_size, const
  * for any other kind. (Addition to the first API.)
  */
 int fmt_detect_as(enum fmt_kind kind, struct fmt_detect *ret);
+
+/*
+ * import --as opaque: fmt_detect_named, then a key file okra names but does
+ * not inspect (an OpenSSH or OpenPGP secret key) is taken as FMT_OPAQUE
+ * under its name. An export file stays what it is; any other file stays
+ * FMT_NONE, its reason saying what --as opaque takes.
+ */
+void fmt_detect_opaque_key(const uint8_t *data, size_t len, uint64_t file_size, const char *name,
+                           struct fmt_detect *ret);
+
+/*
+ * For a file sealed as it is (not inspectable): what it is and what to do
+ * about it, for the line the officer reads, e.g. for a JKS the keytool
+ * command that makes a PKCS #12 okra can inspect. file: as shown. "" when
+ * there is nothing to add.
+ */
+void fmt_opaque_note(const struct fmt_detect *d, const char *file, char *buf, size_t size);
 
 /* One certificate, as the manifest's "cert" records it (all public). */
 struct fmt_cert {

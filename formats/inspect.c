@@ -31,6 +31,13 @@ open_contents(const uint8_t *data, size_t len, const struct fmt_detect *d, const
         return okra_fail(-EINVAL,
             "an Exchange KMS export cannot be opened: its format is not "
             "public; it is sealed as it is");
+    case FMT_KEYSTORE:
+    case FMT_OPAQUE: {
+        char note[512];
+
+        fmt_opaque_note(d, "FILE", note, sizeof note);
+        return okra_fail(-EINVAL, "%s", note);
+    }
     default:
         return okra_fail(-EINVAL, "%s", d->why[0] ? d->why : "not an export file");
     }

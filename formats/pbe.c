@@ -178,6 +178,41 @@ pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
     return 0;
 }
 
+/*
+ * An AEAD cipher (AES-GCM, AES-CCM, ChaCha20-Poly1305...) in PBES2: some tools
+ * write it, OpenSSL's PKCS #5 reader cannot decrypt it (it takes no tag), and
+ * a failed decryption would otherwise read as a wrong password.
+ */
+static int
+pbes2_aead(const char *cipher, char *name, size_t name_size, const char *kdf)
+{
+    EVP_CIPHER *c = EVP_CIPHER_fetch(fmt_libctx(), cipher, NULL);
+    int         mode, bits, aead;
+
+    if (c == NULL) {
+        fmt_clear_openssl_errors();
+        return 0;
+    }
+    mode = EVP_CIPHER_get_mode(c);
+    bits = EVP_CIPHER_get_key_length(c) * 8;
+    aead = (EVP_CIPHER_get_flags(c) & EVP_CIPH_FLAG_AEAD_CIPHER) != 0 || mode == EVP_CIPH_GCM_MODE ||
+           mode == EVP_CIPH_CCM_MODE || mode == EVP_CIPH_OCB_MODE;
+    EVP_CIPHER_free(c);
+    if (!aead)
+        return 0;
+    if (mode == EVP_CIPH_GCM_MODE || mode == EVP_CIPH_CCM_MODE || mode == EVP_CIPH_OCB_MODE) {
+        const char *m = mode == EVP_CIPH_GCM_MODE ? "GCM" : mode == EVP_CIPH_CCM_MODE ? "CCM" : "OCB";
+
+        snprintf(name, name_size, "PBES2 AES-%d-%s %s", bits, m, kdf);
+        return okra_fail(-EINVAL, "uses PBES2 with AES-%d-%s: AES-%s is not supported for "
+                                  "password-based encryption (OpenSSL cannot decrypt an "
+                                  "authenticated cipher there); re-export it with AES-256-CBC",
+                         bits, m, m);
+    }
+    return okra_fail(-EINVAL, "uses PBES2 with %s, an authenticated cipher, which is not supported "
+                              "in password-based encryption; re-export it with AES-256-CBC", cipher);
+}
+
 static int
 pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
 {
@@ -192,8 +227,9 @@ pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
     rc = pbes2_kdf(p2->keyfunc, kdf, sizeof kdf);
     if (rc == 0) {
         snprintf(name, name_size, "PBES2 %s %s", cipher ? cipher : "(unknown cipher)", kdf);
-        rc = cipher ? check_runnable(name, cipher, NULL)
-                    : okra_fail(-EINVAL, "uses PBES2 with a cipher okra does not know");
+        rc = cipher == NULL ? okra_fail(-EINVAL, "uses PBES2 with a cipher okra does not know")
+             : pbes2_aead(cipher, name, name_size, kdf) < 0 ? -EINVAL
+                                                            : check_runnable(name, cipher, NULL);
     }
     PBE2PARAM_free(p2);
     return rc;

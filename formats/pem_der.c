@@ -175,21 +175,39 @@ traditional_name(int type)
                                 : "unencrypted DSA";
 }
 
+/* A PKCS #8 block that old-style PEM encryption wrapped (Proc-Type on "PRIVATE KEY"), opened. */
+static int
+proc_type_pkcs8(struct fmt_contents *c, const struct pem_block *b)
+{
+    const unsigned char *p = b->der;
+    PKCS8_PRIV_KEY_INFO *p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, b->len);
+    int                  rc;
+
+    if (p8 == NULL) {
+        fmt_clear_openssl_errors();
+        return okra_fail(-EBADMSG, WRONG_OR_DAMAGED);
+    }
+    rc = add_p8(c, p8, true);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    return rc;
+}
+
 static int
 pem_key(struct fmt_contents *c, struct pem_block *b, const char *password)
 {
     int  type = traditional_type(b->label), rc;
-    bool enc;
+    bool pkcs8 = strcmp(b->label, "PRIVATE KEY") == 0;
+    bool enc = b->header != NULL && strstr(b->header, "ENCRYPTED") != NULL;
 
-    if (strcmp(b->label, "PRIVATE KEY") == 0)
-        return plain_pkcs8(c, b->der, b->len);
-    if (strcmp(b->label, "ENCRYPTED PRIVATE KEY") == 0)
-        return encrypted_pkcs8(c, b->der, b->len, password);
-    if (type == EVP_PKEY_NONE)
+    if (!pkcs8 && strcmp(b->label, "ENCRYPTED PRIVATE KEY") != 0 && type == EVP_PKEY_NONE)
         return 0;
-    enc = b->header != NULL && strstr(b->header, "ENCRYPTED") != NULL;
+    /* old-style PEM encryption (Proc-Type, DEK-Info) may wrap any key block, PKCS #8 too */
     if (enc && (rc = proc_type_decrypt(c, b, password)) < 0)
         return rc;
+    if (pkcs8)
+        return enc ? proc_type_pkcs8(c, b) : plain_pkcs8(c, b->der, b->len);
+    if (type == EVP_PKEY_NONE)
+        return encrypted_pkcs8(c, b->der, b->len, password);
     if (!enc)
         fmt_contents_add_alg(c, traditional_name(type));
     return traditional(c, type, b->der, b->len, enc);

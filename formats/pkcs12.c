@@ -430,6 +430,7 @@ struct p12_read {
     const struct p12_pass *pw;
     bool                   mac_ok;
     struct fmt_contents   *c;
+    bool                  *decrypted; /* set once a part decrypted with this password */
 };
 
 static int
@@ -440,6 +441,12 @@ decrypt_failed(const struct p12_read *r, const char *what)
         return okra_fail(-EBADMSG,
             "the MAC verifies but %s does not decrypt with this password "
             "(was it exported with a second password?)",
+            what);
+    /* no MAC to say which password is right, but part of the file opened with this one */
+    if (*r->decrypted)
+        return okra_fail(-EBADMSG,
+            "%s does not decrypt with the password that decrypted the rest of the file "
+            "(a second password, or a damaged file; it has no MAC to tell)",
             what);
     return okra_fail(-EBADMSG, "wrong password or damaged file");
 }
@@ -476,6 +483,7 @@ shrouded_key(const struct p12_read *r, const PKCS12_SAFEBAG *bag)
     p8 = PKCS12_decrypt_skey_ex(bag, r->pw->p, r->pw->len, fmt_libctx(), NULL);
     if (p8 == NULL)
         return decrypt_failed(r, "the private key");
+    *r->decrypted = true;
     rc = add_pkey(r, p8, bag);
     PKCS8_PRIV_KEY_INFO_free(p8);
     return rc;
@@ -555,6 +563,8 @@ static STACK_OF(PKCS12_SAFEBAG) * open_safe(const struct p12_read *r, PKCS7 *p7,
             fmt_contents_add_alg(r->c, name);
             if ((bags = PKCS12_unpack_p7encdata(p7, r->pw->p, r->pw->len)) == NULL)
                 *rc = decrypt_failed(r, "the certificates");
+            else
+                *r->decrypted = true;
         }
     } else if (PKCS7_type_is_enveloped(p7)) {
         *rc = okra_fail(-EINVAL,
@@ -585,12 +595,14 @@ read_safes(STACK_OF(PKCS7) * safes, const struct p12_read *r)
 static int
 read_unmacced(STACK_OF(PKCS7) * safes, const struct p12_pass *forms, int n, struct fmt_contents *c)
 {
-    struct p12_read r = { NULL, false, c };
+    bool            decrypted = false;
+    struct p12_read r = { NULL, false, c, &decrypted };
     int             i, rc = -EBADMSG;
 
     for (i = 0; i < n && rc == -EBADMSG; i++) {
         fmt_contents_free(c);
         r.pw = &forms[i];
+        decrypted = false;
         rc = read_safes(safes, &r);
     }
     fmt_contents_add_alg(c, "no MAC");
@@ -618,6 +630,7 @@ open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n, stru
 {
     STACK_OF(PKCS7) * safes;
     struct p12_read r;
+    bool            decrypted = false;
     char            mac[64];
     int             which = 0, rc;
 
@@ -625,7 +638,7 @@ open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n, stru
     if (rc == 0 && f->mac == NULL)
         rc = read_unmacced(safes, forms, n, c);
     else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, mac, sizeof mac)) == 0) {
-        r = (struct p12_read) { &forms[which], true, c };
+        r = (struct p12_read) { &forms[which], true, c, &decrypted };
         rc = read_safes(safes, &r);
         fmt_contents_add_alg(c, mac);
     }

@@ -45,7 +45,9 @@ struct ingest_opts {
     uint64_t    max_size;
     bool        absolute_paths; /* import: source.path absolute */
     int         declared;       /* import --as: an enum fmt_kind (FMT_EPF, FMT_KMS) the operator
-                                   declares every file to be; 0 to recognise by content */
+                                   declares every file to be, or FMT_OPAQUE (OpenSSH and
+                                   OpenPGP secret keys taken as they are); 0 to recognise by
+                                   content */
     /*
      * Asks the export password of one file (secure memory, caller frees with
      * secmem_free), in order; NULL stops the whole operation (no terminal,

@@ -35,7 +35,9 @@ asks_password(const struct ingest_opts *o, int fd, const struct stat *st, const 
     close(fd);
     if (n != (ssize_t) want)
         return false;
-    if (o->declared != FMT_NONE)
+    if (o->declared == FMT_OPAQUE)
+        fmt_detect_opaque_key(head, want, (uint64_t) st->st_size, name, &det);
+    else if (o->declared != FMT_NONE)
         fmt_detect_as(o->declared, &det);
     else
         fmt_detect_named(head, want, (uint64_t) st->st_size, name, &det);

@@ -175,8 +175,10 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
     if (!o->inspect)
         return 0;
     if (!s->det.inspectable) {
-        slot_set(s, INGEST_UNINSPECTED, "%s files cannot be opened (no public specification); "
-                                        "sealed as they are", s->det.name);
+        char note[512];
+
+        fmt_opaque_note(&s->det, s->path, note, sizeof note);
+        slot_set(s, INGEST_UNINSPECTED, "%s", note);
         return 0;
     }
     if (s->fd >= 0 || s->src != NULL) {
@@ -263,7 +265,11 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
 static int
 recognise(const struct ingest_opts *o, struct slot *s)
 {
-    if (o->declared != FMT_NONE) {
+    if (o->declared == FMT_OPAQUE) {
+        const char *base = strrchr(s->path, '/');
+
+        fmt_detect_opaque_key(s->data, s->len, s->size, base ? base + 1 : s->path, &s->det);
+    } else if (o->declared != FMT_NONE) {
         fmt_detect_as(o->declared, &s->det);
     } else {
         const char *base = strrchr(s->path, '/');
@@ -407,6 +413,13 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
 
         slot_set(s, INGEST_SEALED, "%s%s%s", s->det.name, subj ? ", " : ", key only",
                  subj ? subj : "");
+    } else if (s->status == INGEST_SEALED &&
+               (s->det.kind == FMT_KEYSTORE || s->det.kind == FMT_OPAQUE)) {
+        char note[512];
+
+        /* what it is and, for a keystore, how to have it inspected */
+        fmt_opaque_note(&s->det, s->path, note, sizeof note);
+        slot_set(s, INGEST_SEALED, "%s; %s", s->det.name, note);
     } else if (s->status == INGEST_SEALED) {
         slot_set(s, INGEST_SEALED, "%s", s->det.name);
     }
