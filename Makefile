@@ -208,6 +208,8 @@ install: okra
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 okra $(DESTDIR)$(PREFIX)/bin/okra
 	install -m 0644 doc/okra.1 $(DESTDIR)$(PREFIX)/share/man/man1/okra.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 dist/okra.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/okra
 	@if [ -f dist/okra-mediawatch.service ]; then \
 	  install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/lib/udev/rules.d; \
 	  sed 's|@BINDIR@|$(PREFIX)/bin|' dist/okra-mediawatch.service >$(DESTDIR)$(PREFIX)/lib/systemd/system/okra-mediawatch.service; \
@@ -216,6 +218,7 @@ install: okra
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/okra $(DESTDIR)$(PREFIX)/share/man/man1/okra.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/okra \
 	  $(DESTDIR)$(PREFIX)/lib/systemd/system/okra-mediawatch.service \
 	  $(DESTDIR)$(PREFIX)/lib/udev/rules.d/90-okra-media.rules
 

@@ -1,7 +1,7 @@
 /*
  * ceremony.h: what the 'okra ceremony' subcommands share (cmd_ceremony*.c).
  *
- *   cmd_ceremony.c          the subcommand table and help
+ *   ceremony_common.c       paths, numbers, the checkpoint line
  *   cmd_ceremony_init.c     a new vault, its recovery key split among custodians
  *   cmd_ceremony_recover.c  a quorum decrypts items into a folder
  *   cmd_ceremony_check_share.c  a custodian checks one share file
@@ -27,31 +27,11 @@
 #define CEREMONY_LOG_N_MIN 10
 #define CEREMONY_LOG_N_MAX 22
 
-int cmd_ceremony_init(struct cli *cli, int argc, char **argv);
-int cmd_ceremony_recover(struct cli *cli, int argc, char **argv);
-int cmd_ceremony_check_share(struct cli *cli, int argc, char **argv);
-int cmd_ceremony_reshare(struct cli *cli, int argc, char **argv);
-
-/* The table row of a subcommand, for usage lines. */
-const struct cmd *ceremony_subcommand(const char *name);
-
-/*
- * Files to remove if the ceremony is interrupted by a signal before it ends
- * (staged recovered files, new share files not yet recorded); cleared once
- * they are published or removed.
- */
-void ceremony_litter_add(int dirfd, const char *name);
-void ceremony_litter_add_dir(int dirfd, const char *name); /* removed after what was added later */
-void ceremony_litter_clear(void);
-
-/* After getopt_long returned '?' or ':': names the option; returns EXIT_USAGE. */
-int ceremony_bad_option(const struct cmd *c, int argc, char **argv);
-
 /* Whether path is dir or lies beneath it (lexically, after making both absolute). */
-bool ceremony_path_inside(const char *path, const char *dir);
+bool cli_path_inside(const char *path, const char *dir);
 
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
-int ceremony_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
+int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
 
 /* ---- shares brought on media: recover --watch (cmd_ceremony_watch.c) ---- */
 
@@ -109,18 +89,18 @@ json_t *ceremony_shares_json(const struct cer_sets *sets, const struct cer_share
 /* ---- a new set of share files (cmd_ceremony_newset.c) ---- */
 
 /*
- * The options init and reshare share: --custodians (n), --threshold (m),
- * --share-dir (d), --name (N), --show-mnemonic (s), --work-factor (w).
- * Returns 0 when ch was one of them, -1 when not, EXIT_USAGE after a usage line.
+ * The options init and reshare share: --custodians, --threshold,
+ * --share-dir, --name, --show-mnemonic, --work-factor (into ns->log_n, which
+ * the caller presets to the default). Returns 0 (other keys are left alone),
+ * or EXIT_USAGE after a usage line.
  */
 struct new_set;
 struct newset_opts {
     struct new_set *ns;
-    const char    **names;
-    unsigned       *n_names;
-    unsigned       *work_factor;
+    const char     *names[SLIP39_MAX_SHARES];
+    unsigned        n_names;
 };
-int ceremony_newset_option(const struct cmd *c, int ch, const char *arg, struct newset_opts *o);
+int cli_newset_option(struct cli *cli, int key, const char *value, struct newset_opts *o);
 
 struct new_set {
     /* given */
@@ -176,6 +156,6 @@ void newset_free(struct new_set *ns);
 void newset_print(const struct new_set *ns, FILE *f);
 
 /* The checkpoint text printed at the end of every ceremony transcript. */
-void ceremony_print_checkpoint(struct vault *v);
+void cli_print_checkpoint(struct vault *v);
 
 #endif

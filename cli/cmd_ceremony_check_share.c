@@ -85,15 +85,18 @@ print_ok(struct cli *cli, struct vault *v, const struct cer_sets *sets, const st
 int
 cmd_ceremony_check_share(struct cli *cli, int argc, char **argv)
 {
-    const struct cmd *c = ceremony_subcommand("check-share");
     struct cer_sets   sets = { 0 };
     struct cer_share *s = NULL;
     struct vault     *v;
     struct vindex    *x;
-    int               rc = EXIT_FAIL;
+    int               rc, first;
 
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage(c, "name the one share FILE to check");
+    if ((rc = cli_parse_no_options(cli, argc, argv, &first)) != 0)
+        return rc;
+    if (argc - first != 1)
+        return cli_usage(cli, "name the one share FILE to check");
+    argv += first - 1;
+    rc = EXIT_FAIL;
     if (cli_open_indexed(cli, &v, &x) < 0)
         return EXIT_FAIL;
     if (cer_sets_load(v, x, &sets) < 0)

@@ -16,7 +16,6 @@
 #include "vault/vault.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <unistd.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -26,88 +25,59 @@
 #define CA_FILE_MAX (1024 * 1024)
 
 struct init_opts {
-    struct new_set ns;
-    const char    *names[SLIP39_MAX_SHARES + 1];
-    unsigned       n_names;
-    const char    *issuers[MAX_HOME_ISSUERS];
-    unsigned       n_issuers;
-    const char    *serials[MAX_HOME_ISSUERS]; /* --medium-serial: the media mediawatch takes */
-    unsigned       n_serials;
-    const char    *uuids[MAX_HOME_ISSUERS];   /* --medium-uuid */
-    unsigned       n_uuids;
-    const char    *operator_name;
-    const char    *pdf, *paper;  /* --pdf FILE, --paper: the record, printable */
-    bool           allow_signing_keys; /* policy.signing_keys: "allow", else "refuse" */
+    struct new_set     ns;
+    struct newset_opts set; /* the options init and reshare share */
+    const char        *issuers[MAX_HOME_ISSUERS];
+    unsigned           n_issuers;
+    const char        *serials[MAX_HOME_ISSUERS]; /* --medium-serial: the media mediawatch takes */
+    unsigned           n_serials;
+    const char        *uuids[MAX_HOME_ISSUERS];   /* --medium-uuid */
+    unsigned           n_uuids;
+    const char        *operator_name;
+    const char        *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
+    bool               allow_signing_keys; /* policy.signing_keys: "allow", else "refuse" */
 };
 
+/* Appends value to a list of at most MAX_HOME_ISSUERS. */
 static int
-parse_init(const struct cmd *c, int argc, char **argv, struct init_opts *o)
+add_to(struct cli *cli, int key, const char *value, const char **list, unsigned *n)
 {
-    static const struct option opts[] = {
-        { "custodians", required_argument, NULL, 'n' },
-        { "threshold", required_argument, NULL, 'm' },
-        { "share-dir", required_argument, NULL, 'd' },
-        { "name", required_argument, NULL, 'N' },
-        { "show-mnemonic", no_argument, NULL, 's' },
-        { "work-factor", required_argument, NULL, 'w' },
-        { "home-issuer", required_argument, NULL, 'H' },
-        { "operator", required_argument, NULL, 'o' },
-        { "medium-serial", required_argument, NULL, 'S' },
-        { "medium-uuid", required_argument, NULL, 'U' },
-        { "pdf", required_argument, NULL, 'P' },
-        { "paper", required_argument, NULL, 'A' },
-        { "allow-signing-keys", no_argument, NULL, 'K' },
-        { NULL, 0, NULL, 0 },
-    };
-    unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
-    int      ch;
+    if (*n == MAX_HOME_ISSUERS)
+        return cli_bad_value(cli, key, value, "64 values at most; this one is one too many");
+    if (!*value)
+        return cli_bad_value(cli, key, value, "a value that is not empty");
+    list[(*n)++] = value;
+    return 0;
+}
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'H':
-            if (o->n_issuers == MAX_HOME_ISSUERS)
-                return cli_usage(c, "too many --home-issuer");
-            o->issuers[o->n_issuers++] = optarg;
-            break;
-        case 'o':
-            o->operator_name = optarg;
-            break;
-        case 'P':
-            o->pdf = optarg;
-            break;
-        case 'A':
-            o->paper = optarg;
-            break;
-        case 'K':
-            o->allow_signing_keys = true;
-            break;
-        case 'S':
-        case 'U':
-            if ((ch == 'S' ? o->n_serials : o->n_uuids) == MAX_HOME_ISSUERS || !*optarg)
-                return cli_usage(c, "--medium-serial and --medium-uuid take a value (64 at most)");
-            if (ch == 'S')
-                o->serials[o->n_serials++] = optarg;
-            else
-                o->uuids[o->n_uuids++] = optarg;
-            break;
-        default: {
-            struct newset_opts no = { &o->ns, o->names, &o->n_names, &wf };
-            int                rc = ceremony_newset_option(c, ch, optarg, &no);
+static int
+init_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct init_opts *o = ctx;
 
-            if (rc < 0)
-                return ceremony_bad_option(c, argc, argv);
-            if (rc > 0)
-                return rc;
-        }
-        }
+    switch (key) {
+    case OPT_HOME_ISSUER: return add_to(cli, key, value, o->issuers, &o->n_issuers);
+    case OPT_MEDIUM_SERIAL: return add_to(cli, key, value, o->serials, &o->n_serials);
+    case OPT_MEDIUM_UUID: return add_to(cli, key, value, o->uuids, &o->n_uuids);
+    case OPT_OPERATOR: o->operator_name = value; return 0;
+    case OPT_PDF: o->pdf = value; return 0;
+    case OPT_ALLOW_SIGNING_KEYS: o->allow_signing_keys = true; return 0;
+    case OPT_PAPER: o->paper = value; return 0;
+    default: return cli_newset_option(cli, key, value, &o->set);
     }
-    o->ns.log_n = (int) wf;
-    if (optind < argc)
-        return cli_usage(c, "init takes no operand");
-    if (o->ns.n == 0 || o->ns.m == 0 || o->ns.share_dir == NULL)
-        return cli_usage(c, "--custodians, --threshold and --share-dir are needed");
+}
+
+static int
+parse_init(struct cli *cli, int argc, char **argv, struct init_opts *o)
+{
+    int first, rc;
+
+    o->ns.log_n = AGE_SCRYPT_DEFAULT_LOG_N;
+    o->set.ns = &o->ns;
+    if ((rc = cli_parse_options(cli, argc, argv, init_option, o, &first)) != 0)
+        return rc;
+    if (first < argc)
+        return cli_usage(cli, "takes no operand");
     return 0;
 }
 
@@ -163,7 +133,7 @@ home_issuers(const struct init_opts *o, json_t **ret)
 
 /* The checks that need no secret, before anyone is asked anything. */
 static int
-preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **ret_policy)
+preflight(struct cli *cli, struct init_opts *o, json_t **ret_policy)
 {
     int rc;
 
@@ -172,13 +142,11 @@ preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **re
                   "of custodians", o->ns.m, o->ns.n, o->ns.n == 1 ? "" : "s");
         return EXIT_USAGE;
     }
-    if (o->ns.show_mnemonic && !cli_interactive(cli)) {
-        cli_usage(c, "--show-mnemonic shows the words on the terminal; it cannot be used with "
-                     "--passphrase-file");
-        return EXIT_USAGE;
-    }
-    if (ceremony_path_inside(o->ns.share_dir, cli->vault_dir) ||
-        ceremony_path_inside(cli->vault_dir, o->ns.share_dir)) {
+    if (o->ns.show_mnemonic && !cli_interactive(cli))
+        return cli_usage(cli, "--show-mnemonic shows the words on the terminal; it cannot be used "
+                              "with --passphrase-file");
+    if (cli_path_inside(o->ns.share_dir, cli->vault_dir) ||
+        cli_path_inside(cli->vault_dir, o->ns.share_dir)) {
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", o->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
@@ -189,7 +157,7 @@ preflight(struct cli *cli, const struct cmd *c, struct init_opts *o, json_t **re
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    if ((rc = newset_prepare(&o->ns, o->names, o->n_names)) != 0)
+    if ((rc = newset_prepare(&o->ns, o->set.names, o->set.n_names)) != 0)
         return rc;
     if (home_issuers(o, ret_policy) < 0)
         return EXIT_FAIL;
@@ -225,7 +193,7 @@ commit_and_publish(struct cli *cli, struct vault *v, const struct init_opts *o, 
     json_decref(extra);
     if (rc < 0)
         return rc;
-    ceremony_litter_clear();
+    cli_litter_clear();
     return vault_create_publish(v, cli->vault_dir);
 }
 
@@ -269,7 +237,7 @@ transcript(struct cli *cli, struct vault *v, const struct init_opts *o, const ch
     printf("bundle 0:     ceremony-init, SHA256SUMS sha256 %s\n\n", sums);
     printf("signatures:   ______________________  ______________________  ______________________\n\n");
     printf("checkpoint (the auditor keeps a copy):\n");
-    ceremony_print_checkpoint(v);
+    cli_print_checkpoint(v);
 }
 
 /* The staging vault goes too if a signal ends the ceremony (vault_create.c's layout). */
@@ -287,11 +255,11 @@ litter_staging(struct vault *v)
     parent = open(slash ? (slash == copy ? "/" : (*slash = '\0', copy)) : ".",
                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (parent >= 0) {
-        ceremony_litter_add_dir(parent, strrchr(v->dir, '/') ? strrchr(v->dir, '/') + 1 : v->dir);
-        ceremony_litter_add_dir(v->dirfd, "bundles");
-        ceremony_litter_add_dir(v->dirfd, "tmp");
+        cli_litter_add_dir(parent, strrchr(v->dir, '/') ? strrchr(v->dir, '/') + 1 : v->dir);
+        cli_litter_add_dir(v->dirfd, "bundles");
+        cli_litter_add_dir(v->dirfd, "tmp");
         for (i = 0; i < sizeof files / sizeof files[0]; i++)
-            ceremony_litter_add(v->dirfd, files[i]);
+            cli_litter_add(v->dirfd, files[i]);
     }
     free(copy);
     return parent;
@@ -326,15 +294,15 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
     } else {
         vault_now(time);
         /* bundle 0 is written into the staging folder: keep its files on the list */
-        ceremony_litter_add(v->dirfd, "CHECKPOINT");
-        ceremony_litter_add(v->dirfd, "CHECKPOINT.minisig");
+        cli_litter_add(v->dirfd, "CHECKPOINT");
+        cli_litter_add(v->dirfd, "CHECKPOINT.minisig");
         if (commit_and_publish(cli, v, o, policy, sums) < 0) {
             cli_error_from("cannot create the vault");
             newset_remove_files(&o->ns);
             rc = EXIT_FAIL;
         }
     }
-    ceremony_litter_clear(); /* done: the vault and the share files are in place, or removed */
+    cli_litter_clear(); /* done: the vault and the share files are in place, or removed */
     if (parent >= 0)
         close(parent);
     if (rc != EXIT_OK) {
@@ -351,16 +319,15 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
 int
 cmd_ceremony_init(struct cli *cli, int argc, char **argv)
 {
-    const struct cmd *c = ceremony_subcommand("init");
     struct init_opts  o = { 0 };
     json_t           *policy = NULL;
     uint8_t          *identity;
     int               rc;
 
     o.ns.dirfd = -1;
-    if ((rc = parse_init(c, argc, argv, &o)) != 0)
+    if ((rc = parse_init(cli, argc, argv, &o)) != 0)
         return rc;
-    if ((rc = preflight(cli, c, &o, &policy)) != 0)
+    if ((rc = preflight(cli, &o, &policy)) != 0)
         return rc;
     if ((identity = secmem_alloc(AGE_KEY_LEN)) == NULL) {
         cli_error("out of secure memory");

@@ -183,7 +183,7 @@ write_one(struct new_set *ns, unsigned i, const char *vault_id, struct share_tex
     if (fd < 0)
         return okra_fail_errno(errno, "cannot create %s/%s", ns->share_dir, ns->files[i]);
     ns->written = i + 1;
-    ceremony_litter_add(ns->dirfd, ns->files[i]);
+    cli_litter_add(ns->dirfd, ns->files[i]);
     rc = sharefile_seal(t, ns->passphrases[i], ns->log_n, fd_sink, &fd);
     if (rc == 0 && (fsync(fd) < 0 || close(fd) < 0))
         return okra_fail_errno(errno, "cannot write %s/%s", ns->share_dir, ns->files[i]);
@@ -375,7 +375,7 @@ newset_remove_files(struct new_set *ns)
         fs_fsync_dir(ns->dirfd);
     }
     ns->written = 0;
-    ceremony_litter_clear();
+    cli_litter_clear();
     if (ns->dir_created && rmdir(ns->share_dir) == 0)
         ns->dir_created = false;
 }
@@ -415,33 +415,36 @@ newset_print(const struct new_set *ns, FILE *f)
 }
 
 int
-ceremony_newset_option(const struct cmd *c, int ch, const char *arg, struct newset_opts *o)
+cli_newset_option(struct cli *cli, int key, const char *value, struct newset_opts *o)
 {
-    switch (ch) {
-    case 'n':
-        if (ceremony_parse_uint(arg, 1, SLIP39_MAX_SHARES, &o->ns->n) < 0)
-            return cli_usage(c, "--custodians is a number from 1 to 16");
+    unsigned wf;
+
+    switch (key) {
+    case OPT_CUSTODIANS:
+        if (cli_parse_uint(value, 1, SLIP39_MAX_SHARES, &o->ns->n) < 0)
+            return cli_bad_value(cli, key, value, "a number from 1 to 16");
         return 0;
-    case 'm':
-        if (ceremony_parse_uint(arg, 1, SLIP39_MAX_SHARES, &o->ns->m) < 0)
-            return cli_usage(c, "--threshold is a number from 1 to 16");
+    case OPT_THRESHOLD:
+        if (cli_parse_uint(value, 1, SLIP39_MAX_SHARES, &o->ns->m) < 0)
+            return cli_bad_value(cli, key, value, "a number from 1 to 16");
         return 0;
-    case 'd':
-        o->ns->share_dir = arg;
+    case OPT_SHARE_DIR:
+        o->ns->share_dir = value;
         return 0;
-    case 'N':
-        if (*o->n_names == SLIP39_MAX_SHARES)
-            return cli_usage(c, "at most 16 --name");
-        o->names[(*o->n_names)++] = arg;
+    case OPT_NAME:
+        if (o->n_names == SLIP39_MAX_SHARES)
+            return cli_usage(cli, "--name may be given 16 times at most");
+        o->names[o->n_names++] = value;
         return 0;
-    case 's':
+    case OPT_SHOW_MNEMONIC:
         o->ns->show_mnemonic = true;
         return 0;
-    case 'w':
-        if (ceremony_parse_uint(arg, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, o->work_factor) < 0)
-            return cli_usage(c, "--work-factor is a number from 10 to 22 (log2 of scrypt's N)");
+    case OPT_WORK_FACTOR:
+        if (cli_parse_uint(value, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, &wf) < 0)
+            return cli_bad_value(cli, key, value, "a number from 10 to 22 (log2 of scrypt's N)");
+        o->ns->log_n = (int) wf;
         return 0;
     default:
-        return -1;
+        return 0;
     }
 }

@@ -26,7 +26,6 @@
 #include "vault/index.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,79 +65,50 @@ struct rec {
 };
 
 static int
-parse_recover(const struct cmd *c, int argc, char **argv, struct rec *r)
+recover_option(struct cli *cli, void *ctx, int key, const char *value)
 {
-    static const struct option opts[] = {
-        { "share", required_argument, NULL, 's' },
-        { "out", required_argument, NULL, 'o' },
-        { "repassword", no_argument, NULL, 'r' },
-        { "legacy", no_argument, NULL, 'l' },
-        { "operator", required_argument, NULL, 'O' },
-        { "watch", no_argument, NULL, 'w' },
-        { "match", required_argument, NULL, 'M' },
-        { "mount-dir", required_argument, NULL, 'D' },
-        { "pdf", required_argument, NULL, 'P' },
-        { "paper", required_argument, NULL, 'A' },
-        { NULL, 0, NULL, 0 },
-    };
-    int ch;
+    struct rec *r = ctx;
+
+    switch (key) {
+    case OPT_SHARE: r->shares[r->n_shares++] = (char *) value; break;
+    case OPT_OUT: r->out_dir = value; break;
+    case OPT_REPASSWORD: r->repassword = true; break;
+    case OPT_LEGACY: r->legacy = true; break;
+    case OPT_OPERATOR: r->operator_name = value; break;
+    case OPT_WATCH: r->watch = true; break;
+    case OPT_MATCH:
+        if (mw_match_parse(value, &r->media.match[r->media.n_match]) < 0)
+            return cli_bad_value(cli, key, value, "a udev property and a pattern, e.g. ID_BUS=usb");
+        r->media.n_match++;
+        break;
+    case OPT_MOUNT_DIR: r->media.mount_dir = value; break;
+    case OPT_PDF: r->pdf = value; break;
+    case OPT_PAPER: r->paper = value; break;
+    }
+    return 0;
+}
+
+static int
+parse_recover(struct cli *cli, int argc, char **argv, struct rec *r)
+{
+    int first, rc;
 
     if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL ||
         (r->media.match = calloc((size_t) argc + 1, sizeof *r->media.match)) == NULL)
         return EXIT_FAIL;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            r->shares[r->n_shares++] = optarg;
-            break;
-        case 'o':
-            r->out_dir = optarg;
-            break;
-        case 'r':
-            r->repassword = true;
-            break;
-        case 'l':
-            r->legacy = true;
-            break;
-        case 'O':
-            r->operator_name = optarg;
-            break;
-        case 'w':
-            r->watch = true;
-            break;
-        case 'M':
-            if (mw_match_parse(optarg, &r->media.match[r->media.n_match]) < 0)
-                return cli_usage(c, "--match takes PROP=GLOB, e.g. ID_BUS=usb");
-            r->media.n_match++;
-            break;
-        case 'D':
-            r->media.mount_dir = optarg;
-            break;
-        case 'P':
-            r->pdf = optarg;
-            break;
-        case 'A':
-            r->paper = optarg;
-            break;
-        default:
-            return ceremony_bad_option(c, argc, argv);
-        }
-    }
-    r->queries = argv + optind;
-    r->n_queries = (size_t) (argc - optind);
+    if ((rc = cli_parse_options(cli, argc, argv, recover_option, r, &first)) != 0)
+        return rc;
+    r->queries = argv + first;
+    r->n_queries = (size_t) (argc - first);
     if (r->n_shares == 0 && !r->watch)
-        return cli_usage(c, "give the shares with --share FILE (one per custodian present), or "
-                            "--watch to read them from the custodians' media");
+        return cli_usage(cli, "give the shares with --share FILE (one per custodian present), or "
+                              "--watch to read them from the custodians' media");
     if (!r->watch && (r->media.n_match || r->media.mount_dir))
-        return cli_usage(c, "--match and --mount-dir go with --watch");
-    if (r->out_dir == NULL)
-        return cli_usage(c, "give the folder for the recovered files with --out DIR");
+        return cli_usage(cli, "--match and --mount-dir go with --watch");
     if (r->n_queries == 0)
-        return cli_usage(c, "name at least one ITEM to recover (see 'okra list')");
+        return cli_usage(cli, "name at least one ITEM to recover (see 'okra list')");
     if (r->legacy && !r->repassword)
-        return cli_usage(c, "--legacy goes with --repassword");
+        return cli_usage(cli, "--legacy goes with --repassword");
     return 0;
 }
 
@@ -198,7 +168,7 @@ check_targets(struct rec *r)
     size_t i;
     int    bad = 0;
 
-    if (ceremony_path_inside(r->out_dir, r->v->dir) || ceremony_path_inside(r->v->dir, r->out_dir)) {
+    if (cli_path_inside(r->out_dir, r->v->dir) || cli_path_inside(r->v->dir, r->out_dir)) {
         cli_error("--out %s and the vault %s must be apart: recovered keys never go into the vault "
                   "folder", r->out_dir, r->v->dir);
         return -1;
@@ -245,7 +215,7 @@ begin_file(struct rec *r, const char *name, int *fd)
 
     /* an unnamed (O_TMPFILE) file needs no removing */
     if (rc == 0 && r->out.files[r->out.n - 1].tmp[0])
-        ceremony_litter_add(r->out.dirfd, r->out.files[r->out.n - 1].tmp);
+        cli_litter_add(r->out.dirfd, r->out.files[r->out.n - 1].tmp);
     return rc;
 }
 
@@ -483,7 +453,7 @@ report(struct cli *cli, struct rec *r, uint64_t seq)
         putchar('\n');
     }
     printf("\ncheckpoint (the auditor keeps a copy):\n");
-    ceremony_print_checkpoint(r->v);
+    cli_print_checkpoint(r->v);
 }
 
 /* From an open vault on: the whole ceremony. */
@@ -553,7 +523,7 @@ run(struct cli *cli, struct rec *r)
     if (decrypt_items(cli, r) < 0 || commit_record(cli, r, &seq) < 0)
         return EXIT_FAIL;
     rc = cer_out_publish(&r->out);
-    ceremony_litter_clear();
+    cli_litter_clear();
     if (rc < 0) {
         cli_error("%s (the recovery is recorded in bundle %llu)", okra_errmsg(),
                   (unsigned long long) seq);
@@ -566,13 +536,14 @@ run(struct cli *cli, struct rec *r)
 int
 cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
 {
-    const struct cmd *c = ceremony_subcommand("recover");
     struct rec        r = { 0 };
     size_t            i;
     int               rc;
 
     r.out.dirfd = -1;
-    if ((rc = parse_recover(c, argc, argv, &r)) != 0) {
+    if ((rc = parse_recover(cli, argc, argv, &r)) != 0) {
+        for (i = 0; i < r.media.n_match; i++)
+            mw_match_clear(&r.media.match[i]);
         free(r.shares);
         free(r.media.match);
         return rc;
@@ -592,7 +563,7 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
         rc = run(cli, &r);
     }
     cer_out_close(&r.out);
-    ceremony_litter_clear();
+    cli_litter_clear();
     secmem_free(r.identity);
     ceremony_free_shares(r.given, r.n_shares);
     cer_sets_free(&r.sets);

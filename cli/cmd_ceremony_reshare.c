@@ -15,99 +15,69 @@
 #include "vault/bundle.h"
 #include "vault/checkpoint.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct reshare {
-    struct new_set    ns;
-    const char       *names[SLIP39_MAX_SHARES + 1];
-    unsigned          n_names;
-    char            **shares;
-    size_t            n_shares;
-    const char       *operator_name;
-    const char       *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
-    struct vault     *v;
-    struct vindex    *x;
-    struct cer_sets   sets;
-    struct cer_share *given;
-    uint8_t          *identity;
-    uint16_t          old_set;
+    struct new_set     ns;
+    struct newset_opts set; /* the options init and reshare share */
+    char             **shares;
+    size_t             n_shares;
+    const char        *operator_name;
+    const char        *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
+    struct vault      *v;
+    struct vindex     *x;
+    struct cer_sets    sets;
+    struct cer_share  *given;
+    uint8_t           *identity;
+    uint16_t           old_set;
 };
 
 static int
-parse_reshare(const struct cmd *c, int argc, char **argv, struct reshare *r)
+reshare_option(struct cli *cli, void *ctx, int key, const char *value)
 {
-    static const struct option opts[] = {
-        { "share", required_argument, NULL, 'S' },
-        { "custodians", required_argument, NULL, 'n' },
-        { "threshold", required_argument, NULL, 'm' },
-        { "share-dir", required_argument, NULL, 'd' },
-        { "name", required_argument, NULL, 'N' },
-        { "show-mnemonic", no_argument, NULL, 's' },
-        { "work-factor", required_argument, NULL, 'w' },
-        { "operator", required_argument, NULL, 'o' },
-        { "pdf", required_argument, NULL, 'P' },
-        { "paper", required_argument, NULL, 'A' },
-        { NULL, 0, NULL, 0 },
-    };
-    unsigned wf = AGE_SCRYPT_DEFAULT_LOG_N;
-    int      ch;
+    struct reshare *r = ctx;
 
-    if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL)
-        return EXIT_FAIL;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'S':
-            r->shares[r->n_shares++] = optarg;
-            break;
-        case 'o':
-            r->operator_name = optarg;
-            break;
-        case 'P':
-            r->pdf = optarg;
-            break;
-        case 'A':
-            r->paper = optarg;
-            break;
-        default: {
-            struct newset_opts no = { &r->ns, r->names, &r->n_names, &wf };
-            int                rc = ceremony_newset_option(c, ch, optarg, &no);
-
-            if (rc < 0)
-                return ceremony_bad_option(c, argc, argv);
-            if (rc > 0)
-                return rc;
-        }
-        }
+    switch (key) {
+    case OPT_SHARE: r->shares[r->n_shares++] = (char *) value; return 0;
+    case OPT_OPERATOR: r->operator_name = value; return 0;
+    case OPT_PDF: r->pdf = value; return 0;
+    case OPT_PAPER: r->paper = value; return 0;
+    default: return cli_newset_option(cli, key, value, &r->set);
     }
-    r->ns.log_n = (int) wf;
-    if (optind < argc)
-        return cli_usage(c, "reshare takes no operand");
-    if (r->n_shares == 0)
-        return cli_usage(c, "give a quorum of the current set's shares with --share FILE");
-    if (r->ns.n == 0 || r->ns.m == 0 || r->ns.share_dir == NULL)
-        return cli_usage(c, "--custodians, --threshold and --share-dir are needed");
+}
+
+static int
+parse_reshare(struct cli *cli, int argc, char **argv, struct reshare *r)
+{
+    int first, rc;
+
+    if ((r->shares = calloc((size_t) argc + 1, sizeof *r->shares)) == NULL) {
+        cli_error("out of memory");
+        return EXIT_FAIL;
+    }
+    r->ns.log_n = AGE_SCRYPT_DEFAULT_LOG_N;
+    r->set.ns = &r->ns;
+    if ((rc = cli_parse_options(cli, argc, argv, reshare_option, r, &first)) != 0)
+        return rc;
+    if (first < argc)
+        return cli_usage(cli, "takes no operand");
     return 0;
 }
 
 static int
-preflight(struct cli *cli, const struct cmd *c, struct reshare *r)
+preflight(struct cli *cli, struct reshare *r)
 {
     if (r->ns.m > r->ns.n) {
         cli_error("threshold %u is more than the %u custodian%s; a threshold is 1 to the number "
                   "of custodians", r->ns.m, r->ns.n, r->ns.n == 1 ? "" : "s");
         return EXIT_USAGE;
     }
-    if (r->ns.show_mnemonic && !cli_interactive(cli)) {
-        cli_usage(c, "--show-mnemonic shows the words on the terminal; it cannot be used with "
-                     "--passphrase-file");
-        return EXIT_USAGE;
-    }
-    if (ceremony_path_inside(r->ns.share_dir, cli->vault_dir) ||
-        ceremony_path_inside(cli->vault_dir, r->ns.share_dir)) {
+    if (r->ns.show_mnemonic && !cli_interactive(cli))
+        return cli_usage(cli, "--show-mnemonic shows the words on the terminal; it cannot be used "
+                              "with --passphrase-file");
+    if (cli_path_inside(r->ns.share_dir, cli->vault_dir) ||
+        cli_path_inside(cli->vault_dir, r->ns.share_dir)) {
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", r->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
@@ -118,7 +88,7 @@ preflight(struct cli *cli, const struct cmd *c, struct reshare *r)
         if (rc != EXIT_OK)
             return rc;
     }
-    return newset_prepare(&r->ns, r->names, r->n_names);
+    return newset_prepare(&r->ns, r->set.names, r->set.n_names);
 }
 
 /* Every set this vault issued, and the given shares' set when it was not issued here. */
@@ -221,7 +191,7 @@ transcript(struct cli *cli, struct reshare *r, uint64_t seq, const char *sums)
     printf("bundle:       %llu (reshare), SHA256SUMS sha256 %s\n\n", (unsigned long long) seq, sums);
     printf("signatures:   ______________________  ______________________  ______________________\n\n");
     printf("checkpoint (the auditor keeps a copy):\n");
-    ceremony_print_checkpoint(r->v);
+    cli_print_checkpoint(r->v);
     json_decref(retired);
 }
 
@@ -250,7 +220,7 @@ run(struct cli *cli, struct reshare *r)
         newset_remove_files(&r->ns);
         return EXIT_FAIL;
     }
-    ceremony_litter_clear(); /* the share files are recorded now */
+    cli_litter_clear(); /* the share files are recorded now */
     newset_free(&r->ns);
     transcript(cli, r, seq, sums);
     return cli_ceremony_pdf(cli, r->v, seq, r->pdf, r->paper);
@@ -259,12 +229,11 @@ run(struct cli *cli, struct reshare *r)
 int
 cmd_ceremony_reshare(struct cli *cli, int argc, char **argv)
 {
-    const struct cmd *c = ceremony_subcommand("reshare");
     struct reshare    r = { 0 };
     int               rc;
 
     r.ns.dirfd = -1;
-    if ((rc = parse_reshare(c, argc, argv, &r)) != 0 || (rc = preflight(cli, c, &r)) != 0) {
+    if ((rc = parse_reshare(cli, argc, argv, &r)) != 0 || (rc = preflight(cli, &r)) != 0) {
         free(r.shares);
         return rc;
     }

@@ -4,11 +4,8 @@
 #include "common/qr.h"
 #include "vault/checkpoint.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct cmd checkpoint_cmd = { "checkpoint", NULL, 0, "checkpoint [--qr]", NULL };
 
 /*
  * The code in UTF-8 half blocks, two rows of modules a line, black on a white
@@ -37,27 +34,31 @@ print_qr(const char *text)
     return EXIT_OK;
 }
 
+static int
+checkpoint_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    (void) cli, (void) value;
+    if (key == OPT_QR)
+        *(bool *) ctx = true;
+    return 0;
+}
+
 int
 cmd_checkpoint(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = { { "qr", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 } };
     struct vault     *v;
     struct checkpoint cp;
     char             *text;
     bool              qr = false;
-    int               ch, rc = EXIT_OK;
+    int               first, rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch != 'q')
-            return cli_usage(&checkpoint_cmd, "unknown option");
-        qr = true;
-    }
-    if (optind != argc)
-        return cli_usage(&checkpoint_cmd, "checkpoint takes no operand");
+    if ((rc = cli_parse_options(cli, argc, argv, checkpoint_option, &qr, &first)) != 0)
+        return rc;
+    if (first != argc)
+        return cli_usage(cli, "takes no operand");
     if (qr && cli->json)
-        return cli_usage(&checkpoint_cmd, "--qr draws on a terminal; it does not go with --json");
+        return cli_usage(cli, "--qr draws on a terminal; it does not go with --json");
+    rc = EXIT_OK;
     if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0 || checkpoint_export(v, &text) < 0) {
         cli_error_from(NULL);
         vault_close(v);

@@ -5,12 +5,6 @@
 #include "common/err.h"
 #include "vault/vault.h"
 
-static const struct cmd import_cmd = {
-    "import", NULL, 0,
-    "import [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME] "
-    "[--max-size BYTES] [--as kms|epf|opaque] [--quiet|--progress] FILE...", NULL
-};
-
 int
 cmd_import(struct cli *cli, int argc, char **argv)
 {
@@ -20,10 +14,10 @@ cmd_import(struct cli *cli, int argc, char **argv)
     struct vault        *v;
     int                  first, rc;
 
-    if ((first = ingest_parse_options(&import_cmd, argc, argv, &o, true)) < 0)
-        return EXIT_USAGE;
+    if ((rc = cli_ingest_options(cli, argc, argv, &o, &first)) != 0)
+        return rc;
     if (first >= argc)
-        return cli_usage(&import_cmd, "name at least one FILE to seal");
+        return cli_usage(cli, "name at least one FILE to seal");
     if (vault_open(cli->vault_dir, VAULT_WRITE, &v) < 0) {
         cli_error_from(NULL);
         return EXIT_FAIL;

@@ -15,7 +15,6 @@
 
 #define INSPECT_MAX (64u * 1024 * 1024)
 
-static const struct cmd inspect_cmd = { "inspect", NULL, 0, "inspect FILE", NULL };
 
 static void
 print_human(const char *path, const struct fmt_detect *d, const struct fmt_info *info, int rc)
@@ -114,10 +113,13 @@ cmd_inspect(struct cli *cli, int argc, char **argv)
     struct fmt_info   info = { 0 };
     char             *data = NULL, *password = NULL, *base;
     size_t            len;
-    int               rc;
+    int               rc, first;
 
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage(&inspect_cmd, "name one FILE to inspect");
+    if ((rc = cli_parse_no_options(cli, argc, argv, &first)) != 0)
+        return rc;
+    if (argc - first != 1)
+        return cli_usage(cli, "name one FILE to inspect");
+    argv += first - 1;
     rc = fs_read_file_secure(AT_FDCWD, argv[1], INSPECT_MAX, &data, &len);
     if (rc < 0) {
         cli_error("%s: %s", argv[1],

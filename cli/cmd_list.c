@@ -5,16 +5,8 @@
 #include "cli/vault_access.h"
 #include "common/err.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct cmd list_cmd = {
-    "list", NULL, 0,
-    "list [--path TEXT] [--subject TEXT] [--issuer TEXT] [--expires-before DATE] [--medium TEXT] "
-    "[--format FORMAT] [--limit N] [--offset N]", NULL
-};
-static const struct cmd show_cmd = { "show", NULL, 0, "show ITEM", NULL };
 
 struct printer {
     bool     json;
@@ -87,57 +79,51 @@ note_uninspected(struct vindex *x)
             n == 1 ? "it" : "them");
 }
 
+struct list_args {
+    struct vindex_filter f;
+    char                 before[CLI_DATE_LEN]; /* --expires-before, in UTC */
+};
+
+static int
+list_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct list_args *a = ctx;
+
+    switch (key) {
+    case OPT_PATH: a->f.path = value; break;
+    case OPT_SUBJECT: a->f.subject = value; break;
+    case OPT_ISSUER: a->f.issuer = value; break;
+    case OPT_EXPIRES_BEFORE:
+        a->f.expires_before = a->before;
+        return cli_value_date(cli, key, value, a->before);
+    case OPT_MEDIUM: a->f.medium = value; break;
+    case OPT_FORMAT: a->f.format = value; break;
+    case OPT_LIMIT: return cli_value_count(cli, key, value, 1, INT64_MAX, &a->f.limit);
+    case OPT_OFFSET: return cli_value_count(cli, key, value, 0, INT64_MAX, &a->f.offset);
+    }
+    return 0;
+}
+
 int
 cmd_list(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "subject", required_argument, NULL, 's' }, { "issuer", required_argument, NULL, 'i' },
-        { "expires-before", required_argument, NULL, 'e' }, { "medium", required_argument, NULL, 'm' },
-        { "format", required_argument, NULL, 'f' }, { "limit", required_argument, NULL, 'l' },
-        { "offset", required_argument, NULL, 'o' }, { "path", required_argument, NULL, 'p' },
-        { NULL, 0, NULL, 0 },
-    };
-    struct vindex_filter f = { 0 };
+    struct list_args a = { 0 };
+    struct vindex_filter *f = &a.f;
     struct printer       p = { cli->json, 0 };
-    char                 before[CLI_DATE_LEN];
     struct vault        *v;
     struct vindex       *x;
-    int                  ch, rc;
+    int                  first, rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's': f.subject = optarg; break;
-        case 'i': f.issuer = optarg; break;
-        case 'e':
-            if (cli_value_date(&list_cmd, "--expires-before", optarg, before) != 0)
-                return EXIT_USAGE;
-            f.expires_before = before;
-            break;
-        case 'm': f.medium = optarg; break;
-        case 'f': f.format = optarg; break;
-        case 'p': f.path = optarg; break;
-        case 'l':
-            if (cli_value_count(&list_cmd, "--limit", optarg, 1, INT64_MAX, &f.limit) != 0)
-                return EXIT_USAGE;
-            break;
-        case 'o':
-            if (cli_value_count(&list_cmd, "--offset", optarg, 0, INT64_MAX, &f.offset) != 0)
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage(&list_cmd, "unknown option");
-        }
-    }
-    if (optind < argc)
-        return cli_usage(&list_cmd, "list takes no operand (see 'okra show ITEM')");
+    if ((rc = cli_parse_options(cli, argc, argv, list_option, &a, &first)) != 0)
+        return rc;
+    if (first < argc)
+        return cli_usage(cli, "takes no operand (see 'okra show ITEM')");
     if (cli_open_indexed(cli, &v, &x) < 0)
         return EXIT_FAIL;
-    rc = vindex_list(x, &f, print_row, &p);
+    rc = vindex_list(x, f, print_row, &p);
     if (cli->json)
         fputs(p.n ? "\n]\n" : "[]\n", stdout);
-    if (rc == 0 && p.n == 0 && (f.subject || f.issuer || f.expires_before))
+    if (rc == 0 && p.n == 0 && (f->subject || f->issuer || f->expires_before))
         note_uninspected(x);
     vindex_close(x);
     vault_close(v);
@@ -213,10 +199,13 @@ cmd_show(struct cli *cli, int argc, char **argv)
     struct vault  *v;
     struct vindex *x;
     json_t        *item = NULL;
-    int            rc;
+    int            rc, first;
 
-    if (argc != 2 || argv[1][0] == '-')
-        return cli_usage(&show_cmd, argc < 2 ? "name the ITEM to show" : "show takes one ITEM");
+    if ((rc = cli_parse_no_options(cli, argc, argv, &first)) != 0)
+        return rc;
+    if (argc - first != 1)
+        return cli_usage(cli, first == argc ? "name the ITEM to show" : "takes one ITEM");
+    argv += first - 1;
     if (cli_open_indexed(cli, &v, &x) < 0)
         return EXIT_FAIL;
     rc = vindex_lookup(x, argv[1], &item);

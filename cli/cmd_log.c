@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cmd log_cmd = { "log", NULL, 0, "log", NULL };
 
 /* A column wider than this does not widen the others' alignment. */
 #define COLUMN_MAX 32
@@ -190,11 +189,12 @@ cmd_log(struct cli *cli, int argc, char **argv)
     struct log_ctx l = { .json = cli->json };
     struct vault  *v;
     struct vindex *x;
-    int            rc;
+    int            rc, first;
 
-    (void) argv;
-    if (argc != 1)
-        return cli_usage(&log_cmd, "log takes no operand");
+    if ((rc = cli_parse_no_options(cli, argc, argv, &first)) != 0)
+        return rc;
+    if (first != argc)
+        return cli_usage(cli, "takes no operand");
     if (cli_open_indexed(cli, &v, &x) < 0)
         return EXIT_FAIL;
     rc = vindex_bundles(x, each_bundle, &l);

@@ -12,19 +12,12 @@
 #include "mediawatch/mediawatch.h"
 #include "vault/vault.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-
-static const struct cmd mediawatch_cmd = {
-    "mediawatch", NULL, 0,
-    "mediawatch [--match PROP=GLOB]... [--mount-dir DIR] [--once] [--operator NAME] [--max-size BYTES]",
-    NULL
-};
 
 #define LOCK_WAIT_S 60
 
@@ -171,75 +164,73 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_p
     return rc;
 }
 
+struct watch_args {
+    struct watch      *w;
+    struct mw_options *mo;
+    struct cli_matches matches;
+};
+
+static int
+watch_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct watch_args *a = ctx;
+
+    switch (key) {
+    case OPT_MATCH: return cli_match_add(cli, &a->matches, value);
+    case OPT_MOUNT_DIR: a->mo->mount_dir = value; break;
+    case OPT_ONCE: a->mo->once = true; break;
+    case OPT_OPERATOR: a->w->opts.operator_name = value; break;
+    case OPT_MAX_SIZE: return cli_value_size(cli, key, value, &a->w->opts.max_size);
+    }
+    return 0;
+}
+
+/* The vault, and a line when it cannot take media yet: at once, not at the first medium. */
+static int
+check_vault(struct cli *cli, struct vault **ret)
+{
+    if (vault_open(cli->vault_dir, VAULT_READ, ret) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (!(*ret)->has_recipient) {
+        cli_error("the vault %s has no recovery recipient yet; run 'okra ceremony init' first",
+                  (*ret)->dir);
+        vault_close(*ret);
+        return EXIT_FAIL;
+    }
+    return 0;
+}
+
 int
 cmd_mediawatch(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "match", required_argument, NULL, 'M' }, { "mount-dir", required_argument, NULL, 'd' },
-        { "once", no_argument, NULL, '1' },        { "operator", required_argument, NULL, 'o' },
-        { "max-size", required_argument, NULL, 's' }, { NULL, 0, NULL, 0 },
-    };
     struct watch      w = { .cli = cli };
     struct mw_options mo = { .log = mw_log, .on_medium = on_medium, .stop = &stop_requested };
-    struct mw_match  *match = NULL;
+    struct watch_args a = { &w, &mo, { NULL, 0 } };
     struct sigaction  sa = { .sa_handler = on_stop };
     struct vault     *v;
     const char      **serials = NULL, **uuids = NULL;
-    size_t            n_match = 0, i;
-    int               ch, rc;
+    int               first, rc;
 
     w.opts.kind = "import";
     w.opts.commit_empty = true;
     w.opts.max_size = INGEST_MAX_SIZE_DEFAULT;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'M': {
-            struct mw_match *m = realloc(match, (n_match + 1) * sizeof *m);
-
-            if (m == NULL)
-                return cli_usage(&mediawatch_cmd, "out of memory");
-            match = m;
-            if (mw_match_parse(optarg, &match[n_match]) < 0) {
-                for (i = 0; i < n_match; i++)
-                    mw_match_clear(&match[i]);
-                free(match);
-                return cli_usage(&mediawatch_cmd, "--match takes PROP=GLOB, e.g. ID_BUS=usb");
-            }
-            n_match++;
-            break;
-        }
-        case 'd': mo.mount_dir = optarg; break;
-        case '1': mo.once = true; break;
-        case 'o': w.opts.operator_name = optarg; break;
-        case 's':
-            if (cli_value_size(&mediawatch_cmd, "--max-size", optarg, &w.opts.max_size) != 0)
-                return EXIT_USAGE;
-            break;
-        default:
-            return cli_usage(&mediawatch_cmd, "unknown option");
-        }
+    if ((rc = cli_parse_options(cli, argc, argv, watch_option, &a, &first)) == 0 && first < argc)
+        rc = cli_usage(cli, "takes no operand");
+    if (rc == 0)
+        rc = check_vault(cli, &v);
+    if (rc != 0) {
+        cli_matches_free(&a.matches);
+        return rc;
     }
-    if (optind < argc)
-        return cli_usage(&mediawatch_cmd, "mediawatch takes no operand");
     w.opts.operator_name = cli_operator(w.opts.operator_name);
-    /* fail at once on a missing vault or one without a recipient, not at the first medium */
-    if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
-        cli_error_from(NULL);
-        return EXIT_FAIL;
-    }
-    if (!v->has_recipient) {
-        cli_error("the vault %s has no recovery recipient yet; run 'okra ceremony init' first", v->dir);
-        vault_close(v);
-        return EXIT_FAIL;
-    }
     serials = cli_media_allow_list(vault_policy(v), "serials", &mo.n_allow_serials);
     uuids = cli_media_allow_list(vault_policy(v), "uuids", &mo.n_allow_uuids);
     mo.allow_serials = serials;
     mo.allow_uuids = uuids;
-    mo.match = match;
-    mo.n_match = n_match;
+    mo.match = a.matches.match;
+    mo.n_match = a.matches.n;
     mo.ctx = &w;
     openlog("okra-mediawatch", LOG_PID, LOG_DAEMON);
     sigaction(SIGTERM, &sa, NULL);
@@ -253,9 +244,7 @@ cmd_mediawatch(struct cli *cli, int argc, char **argv)
     vault_close(v);
     free(serials);
     free(uuids);
-    for (i = 0; i < n_match; i++)
-        mw_match_clear(&match[i]);
-    free(match);
+    cli_matches_free(&a.matches);
     if (stop_requested)
         say(MW_INFO, "stopped");
     return rc < 0 && !stop_requested ? EXIT_FAIL : (mo.once && w.failures ? EXIT_FAIL : EXIT_OK);

@@ -9,14 +9,9 @@
 #include "common/fsutil.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const struct cmd record_cmd = {
-    "record", NULL, 0, "record N [--key PUBKEY] [--pdf FILE [--paper a4|letter]]", NULL
-};
 
 /*
  * --key: an auditor's pinned station key stands in for the vault's own
@@ -167,44 +162,51 @@ parse_seq(const char *s, uint64_t *ret)
     return *end ? -1 : 0;
 }
 
+struct record_args {
+    const char *pdf, *paper, *key;
+};
+
+static int
+record_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct record_args *a = ctx;
+    enum cer_paper      p;
+
+    if (key == OPT_PDF)
+        a->pdf = value;
+    if (key == OPT_KEY)
+        a->key = value;
+    if (key == OPT_PAPER) {
+        if (parse_paper(value, &p) < 0)
+            return cli_bad_value(cli, key, value, "a4 or letter");
+        a->paper = value;
+    }
+    return 0;
+}
+
 int
 cmd_record(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "pdf", required_argument, NULL, 'p' },
-        { "paper", required_argument, NULL, 'P' },
-        { "key", required_argument, NULL, 'k' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char        *pdf = NULL, *paper = NULL, *key = NULL;
-    enum cer_paper     p;
+    struct record_args a = { NULL, NULL, NULL };
+    const char        *pdf, *paper;
     struct vault      *v;
     struct cer_record *r;
     uint64_t           seq;
-    int                ch, rc;
+    int                first, rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (ch == 'p')
-            pdf = optarg;
-        else if (ch == 'P')
-            paper = optarg;
-        else if (ch == 'k')
-            key = optarg;
-        else
-            return cli_usage(&record_cmd, optopt ? "--pdf, --paper and --key take a value"
-                                                 : "unknown option");
-    }
-    if (optind + 1 != argc || parse_seq(argv[optind], &seq) < 0)
-        return cli_usage(&record_cmd, "name one bundle by its seq (see 'okra log')");
-    if (paper && (pdf == NULL || parse_paper(paper, &p) < 0))
-        return cli_usage(&record_cmd, "--paper goes with --pdf and is a4 or letter");
+    if ((rc = cli_parse_options(cli, argc, argv, record_option, &a, &first)) != 0)
+        return rc;
+    pdf = a.pdf;
+    paper = a.paper;
+    if (first + 1 != argc || parse_seq(argv[first], &seq) < 0)
+        return cli_usage(cli, "name one bundle by its seq (see 'okra log')");
+    if (paper && pdf == NULL)
+        return cli_usage(cli, "--paper goes with --pdf");
     if (vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    if (key && pin_key(v, key) < 0) {
+    if (a.key && pin_key(v, a.key) < 0) {
         vault_close(v);
         return EXIT_FAIL;
     }

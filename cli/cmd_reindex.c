@@ -4,10 +4,6 @@
 #include "cli/vault_access.h"
 #include "common/err.h"
 
-#include <getopt.h>
-
-static const struct cmd reindex_cmd = { "reindex", NULL, 0, "reindex [--quiet|--progress]", NULL };
-
 static int
 count(void *ctx, const struct vindex_bundle_row *r)
 {
@@ -21,25 +17,15 @@ count(void *ctx, const struct vindex_bundle_row *r)
 int
 cmd_reindex(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "quiet", no_argument, NULL, 'q' },
-        { "progress", no_argument, NULL, 'p' },
-        { NULL, 0, NULL, 0 },
-    };
     struct vault  *v;
     struct vindex *x;
     uint64_t       n[2] = { 0, 0 };
-    int            rc, ch;
+    int            rc, first;
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        if (ch != 'q' && ch != 'p')
-            return cli_usage(&reindex_cmd, "unknown option");
-        cli_progress_mode(ch == 'q' ? CLI_PROGRESS_OFF : CLI_PROGRESS_ON);
-    }
-    if (optind != argc)
-        return cli_usage(&reindex_cmd, "reindex takes no operand");
+    if ((rc = cli_parse_options(cli, argc, argv, cli_progress_option, NULL, &first)) != 0)
+        return rc;
+    if (first != argc)
+        return cli_usage(cli, "takes no operand");
     /* the writer's lock: an ingest must not add a bundle halfway through */
     if (vault_open(cli->vault_dir, VAULT_WRITE, &v) < 0) {
         cli_error_from(NULL);

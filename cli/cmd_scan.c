@@ -9,34 +9,49 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static const struct cmd scan_cmd = {
-    "scan", NULL, 0,
-    "scan [--inspect [--same-password]] [--foreign] [--allow-signing-keys] [--operator NAME]\n"
-    "            [--max-size BYTES] [--quiet|--progress] DIR | --device DEV | --image FILE",
-    NULL
+struct scan_args {
+    struct ingest_opts o;
+    struct scan_medium medium; /* --device, --image */
 };
+
+static int
+scan_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct scan_args *a = ctx;
+    const char      **slot = key == OPT_DEVICE ? &a->medium.device
+                             : key == OPT_IMAGE ? &a->medium.image : NULL;
+
+    if (slot == NULL)
+        return cli_ingest_option(cli, &a->o, key, value);
+    if (*slot)
+        return cli_usage(cli, "--%s is given twice", key == OPT_DEVICE ? "device" : "image");
+    if (!*value)
+        return cli_bad_value(cli, key, value, "a path");
+    *slot = value;
+    return 0;
+}
 
 int
 cmd_scan(struct cli *cli, int argc, char **argv)
 {
-    struct ingest_opts   o = { .kind = "import" };
+    struct scan_args     a = { .o = { .kind = "import", .max_size = INGEST_MAX_SIZE_DEFAULT } };
+    struct ingest_opts   o;
     struct ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
-    struct scan_medium   medium;
     int                  first, rc, fd;
 
-    if (scan_medium_options(&argc, argv, &medium) < 0)
-        return cli_usage(&scan_cmd, "--device and --image take a path, once");
-    if ((first = ingest_parse_options(&scan_cmd, argc, argv, &o, true)) < 0)
-        return EXIT_USAGE;
-    if (medium.device || medium.image) {
-        if (argc - first != 0 || (medium.device && medium.image))
-            return cli_usage(&scan_cmd, "name one of DIR, --device DEV and --image FILE");
-        return scan_medium(cli, &medium, &o);
+    if ((rc = cli_parse_options(cli, argc, argv, scan_option, &a, &first)) != 0 ||
+        (rc = cli_ingest_options_done(cli, &a.o)) != 0)
+        return rc;
+    o = a.o;
+    if (a.medium.device || a.medium.image) {
+        if (argc - first != 0 || (a.medium.device && a.medium.image))
+            return cli_usage(cli, "name one of DIR, --device DEV and --image FILE");
+        return scan_medium(cli, &a.medium, &o);
     }
     if (argc - first != 1)
-        return cli_usage(&scan_cmd, "name one DIR to scan");
+        return cli_usage(cli, "name one DIR to scan (or --device DEV, or --image FILE)");
     fd = open(argv[first], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
         cli_error("%s: %s", argv[first],

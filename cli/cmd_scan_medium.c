@@ -18,40 +18,6 @@
 #include <unistd.h>
 
 /* Takes --device DEV and --image FILE (and their --opt=VALUE forms) out of argv. */
-int
-scan_medium_options(int *argc, char **argv, struct scan_medium *ret)
-{
-    int o = 1;
-
-    memset(ret, 0, sizeof *ret);
-    for (int i = 1; i < *argc; i++) {
-        const char **slot = NULL, *a = argv[i];
-        size_t       n = 0;
-
-        if (strcmp(a, "--") == 0) {
-            while (i < *argc)
-                argv[o++] = argv[i++];
-            break;
-        }
-        if (strncmp(a, "--device", 8) == 0 && (a[8] == '\0' || a[8] == '='))
-            slot = &ret->device, n = 8;
-        else if (strncmp(a, "--image", 7) == 0 && (a[7] == '\0' || a[7] == '='))
-            slot = &ret->image, n = 7;
-        if (slot == NULL) {
-            argv[o++] = argv[i];
-            continue;
-        }
-        if (*slot != NULL)
-            return -1; /* given twice */
-        *slot = a[n] == '=' ? a + n + 1 : i + 1 < *argc ? argv[++i] : NULL;
-        if (*slot == NULL || **slot == '\0')
-            return -1;
-    }
-    argv[o] = NULL;
-    *argc = o;
-    return 0;
-}
-
 static int
 open_medium(const struct scan_medium *s, struct mw_medium *m, int *ret_fd)
 {

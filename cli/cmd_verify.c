@@ -7,16 +7,11 @@
 #include "vault/verify.h"
 
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-static const struct cmd verify_cmd = {
-    "verify", NULL, 0, "verify [--key PUBKEY] [--checkpoint FILE] [--quiet|--progress] [BUNDLE...]",
-    NULL
-};
 
 struct verify_out {
     json_t             *problems; /* --json */
@@ -116,38 +111,40 @@ summary(struct cli *cli, const struct verify_result *r, int rc, struct verify_ou
     putchar('\n');
 }
 
+struct verify_args {
+    const char *keyfile, *cpfile;
+};
+
+static int
+verify_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    struct verify_args *a = ctx;
+
+    if (key == OPT_KEY)
+        a->keyfile = value;
+    else if (key == OPT_CHECKPOINT)
+        a->cpfile = value;
+    return cli_progress_option(cli, ctx, key, value);
+}
+
 int
 cmd_verify(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "key", required_argument, NULL, 'k' },
-        { "checkpoint", required_argument, NULL, 'c' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "progress", no_argument, NULL, 'p' },
-        { NULL, 0, NULL, 0 },
-    };
+    struct verify_args   a = { NULL, NULL };
     struct verify_opts   o = { .problem = problem };
     struct verify_result r;
-    struct verify_out    out = { .problems = cli->json ? json_array() : NULL };
+    struct verify_out    out = { NULL };
     struct mini_pubkey   key;
     struct vault        *v = NULL;
-    const char          *keyfile = NULL, *cpfile = NULL;
+    const char          *keyfile, *cpfile;
     char                *cp = NULL;
     size_t               cplen = 0;
-    int                  ch, rc;
+    int                  first, rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        if (ch == 'k')
-            keyfile = optarg;
-        else if (ch == 'c')
-            cpfile = optarg;
-        else if (ch == 'q' || ch == 'p')
-            cli_progress_mode(ch == 'q' ? CLI_PROGRESS_OFF : CLI_PROGRESS_ON);
-        else
-            return cli_usage(&verify_cmd, "unknown option");
-    }
+    if ((rc = cli_parse_options(cli, argc, argv, verify_option, &a, &first)) != 0)
+        return rc;
+    keyfile = a.keyfile;
+    cpfile = a.cpfile;
     o.progress = on_progress;
     o.ctx = &out;
     if (keyfile && load_key(keyfile, &key) < 0)
@@ -161,14 +158,15 @@ cmd_verify(struct cli *cli, int argc, char **argv)
         o.checkpoint = cp;
         o.checkpoint_len = cplen;
     }
-    o.named = argv + optind;
-    o.n_named = (size_t) (argc - optind);
-    if (!(only_files(argv + optind, argc - optind) && keyfile) &&
+    o.named = argv + first;
+    o.n_named = (size_t) (argc - first);
+    if (!(only_files(argv + first, argc - first) && keyfile) &&
         vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
         cli_error_from(NULL);
         free(cp);
         return EXIT_FAIL;
     }
+    out.problems = cli->json ? json_array() : NULL;
     cli_progress_start(&out.progress, "verify", "bundles", 0);
     rc = vault_verify(v, &o, &r);
     cli_progress_finish(&out.progress);

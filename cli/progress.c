@@ -1,5 +1,6 @@
 /* progress.c: the progress line on stderr (see progress.h). */
 #include "cli/progress.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -147,4 +148,15 @@ cli_progress_finish(struct cli_progress *p)
 {
     cli_progress_clear();
     p->on = false;
+}
+
+int
+cli_progress_option(struct cli *cli, void *ctx, int key, const char *value)
+{
+    (void) cli, (void) ctx, (void) value;
+    if (key == OPT_QUIET)
+        cli_progress_mode(CLI_PROGRESS_OFF);
+    else if (key == OPT_PROGRESS)
+        cli_progress_mode(CLI_PROGRESS_ON);
+    return 0;
 }

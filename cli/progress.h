@@ -57,4 +57,11 @@ void cli_progress_finish(struct cli_progress *p);
 /* Erases the line on the screen, if one is shown, so that another can be printed. */
 void cli_progress_clear(void);
 
+/*
+ * --quiet and --progress, for the option function of a command that has
+ * them (a cli_option_fn: 0; other keys are left alone).
+ */
+struct cli;
+int cli_progress_option(struct cli *cli, void *ctx, int key, const char *value);
+
 #endif

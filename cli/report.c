@@ -92,23 +92,6 @@ cli_error_from(const char *what)
         cli_error("%s", *why ? why : "failed");
 }
 
-void
-cli_help(const struct cmd *c)
-{
-    printf("usage: okra %s\n", c->synopsis);
-    if (c->help)
-        printf("\n%s", c->help);
-}
-
-int
-cli_usage(const struct cmd *c, const char *why)
-{
-    if (why)
-        cli_error("%s: %s", c->name, why);
-    fprintf(stderr, "usage: okra %s\n(see 'okra %s --help')\n", c->synopsis, c->name);
-    return EXIT_USAGE;
-}
-
 bool
 cli_is_help(const char *arg)
 {

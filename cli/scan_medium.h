@@ -10,9 +10,6 @@ struct scan_medium {
     const char *image;  /* --image: a disk image file */
 };
 
-/* Takes --device and --image out of argv (argc updated); -1 when one is given twice or empty. */
-int scan_medium_options(int *argc, char **argv, struct scan_medium *ret);
-
 /* Reads the medium with the sandboxed reader and seals what it holds; the exit status. */
 int scan_medium(struct cli *cli, const struct scan_medium *s, struct ingest_opts *o);
 

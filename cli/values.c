@@ -7,17 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-/* One usage line: "--limit takes a whole number from 0 to ..., not 'x'". */
-static int
-refuse(const struct cmd *c, const char *option, const char *form, const char *text)
-{
-    char  why[512];
-    char *safe = cli_safe_dup(text);
-
-    snprintf(why, sizeof why, "%s takes %s, not '%.80s'", option, form, safe ? safe : "?");
-    free(safe);
-    return cli_usage(c, why);
-}
 
 /* Digits only, without overflow: 0, or -1. *end is left at the first non-digit. */
 static int
@@ -40,8 +29,8 @@ digits(const char *s, const char **end, uint64_t *ret)
 }
 
 int
-cli_value_count(const struct cmd *c, const char *option, const char *text, uint64_t lo,
-                uint64_t hi, uint64_t *ret)
+cli_value_count(struct cli *cli, int key, const char *text, uint64_t lo, uint64_t hi,
+                uint64_t *ret)
 {
     const char *end;
     uint64_t    n;
@@ -56,7 +45,7 @@ cli_value_count(const struct cmd *c, const char *option, const char *text, uint6
     else
         snprintf(form, sizeof form, "a whole number from %llu to %llu", (unsigned long long) lo,
                  (unsigned long long) hi);
-    return refuse(c, option, form, text);
+    return cli_bad_value(cli, key, text, form);
 }
 
 int
@@ -85,12 +74,13 @@ value_parse_size(const char *text, uint64_t *ret)
 }
 
 int
-cli_value_size(const struct cmd *c, const char *option, const char *text, uint64_t *ret)
+cli_value_size(struct cli *cli, int key, const char *text, uint64_t *ret)
 {
     if (value_parse_size(text, ret) == 0)
         return 0;
-    return refuse(c, option, "a size in bytes, a whole number from 1, optionally with K, M or G "
-                             "(e.g. 256M)", text);
+    return cli_bad_value(cli, key, text,
+                         "a size in bytes, a whole number from 1, optionally with K, M or G "
+                         "(e.g. 256M)");
 }
 
 /* Exactly n digits at s, as a number; -1 otherwise. */
@@ -181,10 +171,10 @@ value_parse_date(const char *text, char ret[CLI_DATE_LEN])
 }
 
 int
-cli_value_date(const struct cmd *c, const char *option, const char *text, char ret[CLI_DATE_LEN])
+cli_value_date(struct cli *cli, int key, const char *text, char ret[CLI_DATE_LEN])
 {
     if (value_parse_date(text, ret) == 0)
         return 0;
-    return refuse(c, option, "a date, YYYY-MM-DD or an RFC 3339 time such as 2028-01-31T12:00:00Z",
-                  text);
+    return cli_bad_value(cli, key, text,
+                         "a date, YYYY-MM-DD or an RFC 3339 time such as 2028-01-31T12:00:00Z");
 }

@@ -1,0 +1,91 @@
+/* ceremony_common.c: what the ceremony subcommands share: paths, numbers, the checkpoint. */
+#include "cli/ceremony.h"
+#include "ceremony/recover.h"
+#include "common/err.h"
+#include "vault/checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* An absolute, lexically normalised copy of path ("." and ".." folded, no trailing '/'). */
+static char *
+absolute(const char *path)
+{
+    char  *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0), *joined = NULL, *out, *save = NULL, *seg;
+    size_t o = 0;
+
+    if (asprintf(&joined, "%s/%s", cwd ? cwd : "", path) < 0) {
+        free(cwd);
+        return NULL;
+    }
+    free(cwd);
+    if ((out = malloc(strlen(joined) + 2)) == NULL) {
+        free(joined);
+        return NULL;
+    }
+    for (seg = strtok_r(joined, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+        if (strcmp(seg, ".") == 0)
+            continue;
+        if (strcmp(seg, "..") == 0) {
+            while (o > 0 && out[--o] != '/')
+                ;
+            continue;
+        }
+        o += (size_t) sprintf(out + o, "/%s", seg);
+    }
+    out[o] = '\0';
+    free(joined);
+    return out;
+}
+
+bool
+cli_path_inside(const char *path, const char *dir)
+{
+    char *p = absolute(path), *d = absolute(dir);
+    bool  inside = false;
+
+    if (p && d) {
+        size_t n = strlen(d);
+
+        inside = strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0' || n == 0);
+    }
+    free(p);
+    free(d);
+    return inside;
+}
+
+int
+cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
+{
+    char         *end;
+    unsigned long n;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    n = strtoul(s, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return -1;
+    *ret = (unsigned) n;
+    return 0;
+}
+
+void
+cli_print_checkpoint(struct vault *v)
+{
+    char *text = NULL;
+
+    if (checkpoint_export(v, &text) < 0) {
+        cli_warn("cannot print the checkpoint: %s (run 'okra checkpoint')", okra_errmsg());
+        return;
+    }
+    fputs(text, stdout);
+    free(text);
+}
+
