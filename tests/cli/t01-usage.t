@@ -43,7 +43,8 @@ usage_error "recover --watch --match"    "ceremony recover: name at least one IT
   ceremony recover --watch --out "$TMP/o" --match ID_BUS=usb
 usage_error "a needless operand"         "log: takes no operand"                        log extra
 usage_error "show without ITEM"          "show: name the ITEM to show"                  show
-like "$(okra --vault "$V" list --bogus 2>&1)" $'\n''usage: okra list \[--path TEXT\]' "a usage error shows the synopsis"
+run_okra --vault "$V" list --bogus
+like "$ERR" $'\n''usage: okra list \[--path TEXT\]' "a usage error shows the synopsis"
 is "$(vault_snapshot "$V")" "$before" "no usage error touched the vault"
 # options and operands in any order; "--" ends the options
 run_okra --vault "$V" list --limit 1 --json
@@ -53,21 +54,21 @@ is "$RC" 1 "after --, a word that looks like an option is an operand"
 like "$ERR" "bogus" "and is looked up as an item"
 
 # ---- help: every command, from the table ----
-commands=$(okra --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
+commands=$(must_okra --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
 is "$(echo $commands)" "ceremony import scan mediawatch list show inspect log record reindex verify checkpoint help version" \
    "okra --help lists every command"
-subs=$(okra ceremony --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $2 }')
+subs=$(must_okra ceremony --help | sed -n '/^Subcommands:/,/^$/p' | awk 'NR > 1 && NF { print $2 }')
 is "$(echo $subs)" "init recover check-share reshare" "okra ceremony --help lists the subcommands"
 run_okra help ceremony init
 is "$RC" 0 "okra help ceremony init"
 like "${OUT%%$'\n'*}" "^usage: okra ceremony init --custodians N" "prints that subcommand's help, not the overview"
-is "$OUT" "$(okra ceremony init --help)" "the same as 'okra ceremony init --help'"
-is "$(okra help ceremony)" "$(okra ceremony --help)" "okra help ceremony is the overview"
+is "$OUT" "$(must_okra ceremony init --help)" "the same as 'okra ceremony init --help'"
+is "$(must_okra help ceremony)" "$(must_okra ceremony --help)" "okra help ceremony is the overview"
 run_okra help frobnicate
 is "$RC" 2 "help for an unknown command is a usage error"
 
 # The options --help lists ("--name" or "--name=VALUE" words, sorted).
-help_options() { okra "$@" --help | sed -n '/^Options:/,/^$/p' | sed -n 's/^  \(--[a-z-]*\)\( [^ ][^ ]*\)\{0,1\}.*/\1\2/p' |
+help_options() { must_okra "$@" --help | sed -n '/^Options:/,/^$/p' | sed -n 's/^  \(--[a-z-]*\)\( [^ ][^ ]*\)\{0,1\}.*/\1\2/p' |
   sed 's/ .*/=V/' | sort | tr '\n' ' '; }
 # The options okra(1) describes in a section (".TP" entries), the same way.
 man_section() { awk -v s="$1" '$0 == ".SS " s || $0 == ".SH " s { on = 1; next } /^\.S[HS] / { on = 0 } on' "$MAN"; }
@@ -104,7 +105,7 @@ for c in $commands; do
   *) check_command "$c" ;;
   esac
 done
-globals=$(okra --help | sed -n '/^Global options:/,/^$/p' | sed -n 's/^  \(--[a-z-]*\)\( [^ ][^ ]*\)\{0,1\}.*/\1\2/p' |
+globals=$(must_okra --help | sed -n '/^Global options:/,/^$/p' | sed -n 's/^  \(--[a-z-]*\)\( [^ ][^ ]*\)\{0,1\}.*/\1\2/p' |
   sed 's/ .*/=V/' | sort | tr '\n' ' ')
 is "$(man_options "GLOBAL OPTIONS")" "$globals" "okra(1) describes the global options okra --help lists"
 comp_globals=""
