@@ -282,7 +282,7 @@ sharefile_seal(const struct share_text *s, const char *passphrase, int log_n, ag
 int
 sharefile_open(const uint8_t *file, size_t len, const char *passphrase, struct share_text *ret)
 {
-    struct age_identities ids = { .passphrase = passphrase };
+    struct age_identities ids = { .passphrase = passphrase, .max_log_n = SHARE_FILE_MAX_LOG_N };
     struct secbuf         plain = { 0 };
     int                   rc;
 

@@ -35,6 +35,12 @@
 #define SHARE_NAME_MAX 64         /* bytes of a custodian's name */
 #define SHARE_FILE_MAX (64 * 1024) /* a share file or paper backup is far smaller */
 #define SHARE_FILE_NAME_MAX 128
+/*
+ * The scrypt work factor (log2 N, r=8) a share file may ask, written or read:
+ * 2^20 is 1 GiB of locked memory and several seconds per try. A file asking
+ * more is refused before its passphrase is tried; stock age still opens it.
+ */
+#define SHARE_FILE_MAX_LOG_N 20
 
 struct share_text {
     bool     bare;                            /* a bare mnemonic: only mnemonic is set */

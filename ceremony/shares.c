@@ -44,6 +44,13 @@ cer_share_decode(struct cer_share *s)
         leave_out(s, "its mnemonic is not a valid SLIP-0039 share: %s", okra_errmsg());
         return;
     }
+    if (d->iteration_exponent > CER_MAX_ITERATION_EXPONENT) {
+        leave_out(s, "its SLIP-0039 iteration exponent %u asks %u PBKDF2 rounds, over okra's "
+                     "limit of exponent %d (%u rounds; okra writes 1)", d->iteration_exponent,
+                  10000u << d->iteration_exponent, CER_MAX_ITERATION_EXPONENT,
+                  10000u << CER_MAX_ITERATION_EXPONENT);
+        return;
+    }
     if (!t->bare && (d->group_count != 1 || d->member_index + 1u != t->index ||
                      d->member_threshold != t->threshold)) {
         leave_out(s, "its 'share: %u of %u, threshold %u' line disagrees with its mnemonic "
@@ -194,6 +201,12 @@ search_subsets(struct cer_share *s, const size_t *usable, size_t m, size_t t,
 {
     size_t idx[SLIP39_MAX_SHARES * 16], pick[SLIP39_MAX_SHARES * 16], i, tries = 0;
     bool   in[SLIP39_MAX_SHARES * 16];
+    /* each try runs SLIP-0039's PBKDF2 once: the tries are bounded by its rounds too */
+    size_t rounds = 10000u << s[usable[0]].share->iteration_exponent;
+    size_t max_tries = CER_COMBINE_ROUNDS_MAX / rounds;
+
+    if (max_tries > MAX_SUBSET_TRIES)
+        max_tries = MAX_SUBSET_TRIES;
 
     for (i = 0; i < t; i++)
         idx[i] = i;
@@ -210,7 +223,7 @@ search_subsets(struct cer_share *s, const size_t *usable, size_t m, size_t t,
                                              "or of another split of this set's key)");
             return 0;
         }
-    } while (++tries < MAX_SUBSET_TRIES && next_subset(idx, t, m));
+    } while (++tries < max_tries && next_subset(idx, t, m));
     return -1;
 }
 

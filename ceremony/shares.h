@@ -27,6 +27,16 @@
 
 #define CER_WHY_MAX 320
 
+/*
+ * What a share may make okra spend on SLIP-0039's PBKDF2 (10000 * 2^e rounds
+ * per combination, e its iteration exponent): okra writes e = 1, Trezor and
+ * python-shamir-mnemonic write 0 or 1; a share asking more than e = 6 is left
+ * out with the reason. The search for a threshold among more shares than
+ * agree stops after 256 tries or CER_COMBINE_ROUNDS_MAX rounds in all.
+ */
+#define CER_MAX_ITERATION_EXPONENT 6
+#define CER_COMBINE_ROUNDS_MAX (256u * 20000u)
+
 struct cer_share {
     const char          *label;  /* the file as given (public) */
     struct share_text   *text;   /* secure; NULL when the file could not be read or opened */

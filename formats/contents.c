@@ -104,9 +104,12 @@ fmt_contents_free(struct fmt_contents *c)
         X509_free(c->certs[i].x);
         OPENSSL_free(c->certs[i].name);
     }
+    struct fmt_kdf_budget spent = c->kdf;
+
     free(c->keys);
     free(c->certs);
     memset(c, 0, sizeof *c);
+    c->kdf = spent;
 }
 
 void

@@ -32,6 +32,32 @@
 #define FMT_MAX_ITERATIONS 10000000 /* KDF rounds; real files use at most about 600000 */
 #endif
 #define FMT_MAX_NESTING 8 /* safeContents bags inside safeContents bags */
+/*
+ * Key derivation, which runs before any password can be checked: one file
+ * (all its bags, its MAC, every password form tried) may ask at most this
+ * much. PBKDF2 and the PKCS #12 KDF count their iterations; scrypt counts
+ * N*r*p (its time) and is held to 128*N*r bytes of memory per derivation.
+ * High enough for what real tools write: OpenSSL's 2048 rounds, Windows'
+ * 2000, 600000 where a tool follows OWASP; scrypt N=2^14..2^18 with r=8,
+ * p=1 (OpenSSL, RustCrypto's pkcs8 at N=2^15, age at 2^18).
+ */
+#ifdef OKRA_FUZZING
+#define FMT_MAX_ROUNDS_PER_FILE (4 * FMT_MAX_ITERATIONS)
+#define FMT_SCRYPT_MAX_WORK (1u << 12)
+#define FMT_SCRYPT_MAX_WORK_PER_FILE (1u << 13)
+#define FMT_SCRYPT_MAX_MEM (1u << 20)
+#else
+#define FMT_MAX_ROUNDS_PER_FILE 20000000u   /* twice the most one derivation may ask */
+#define FMT_SCRYPT_MAX_WORK (1u << 22)      /* N*r*p: N=2^18, r=8, p=2 (about 3 s here) */
+#define FMT_SCRYPT_MAX_WORK_PER_FILE (1u << 23)
+#define FMT_SCRYPT_MAX_MEM (256u << 20)     /* 128*N*r: N=2^18 with r=8 */
+#endif
+
+/* What one file has spent so far (see above); kept across fmt_contents_free. */
+struct fmt_kdf_budget {
+    uint64_t rounds;
+    uint64_t scrypt_work;
+};
 
 /* ---- provider.c: OpenSSL set-up, shared by all threads ---- */
 
@@ -63,6 +89,7 @@ struct fmt_contents {
     struct fmt_xcert *certs;
     int               n_certs;
     char              algorithms[160];
+    struct fmt_kdf_budget kdf; /* survives fmt_contents_free: a retry costs too */
 };
 
 /* keycheck.c: 0 when the private key is consistent (RSA: n = p·q and the rest; others: the
@@ -131,7 +158,24 @@ int fmt_der_open(const uint8_t *data, size_t len, const struct fmt_detect *d, co
  * returns -EINVAL with a reason when okra will not run it (too many
  * iterations, a cipher OpenSSL here cannot run).
  */
-int fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size);
+int fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size, struct fmt_kdf_budget *b);
+
+/*
+ * Charges a derivation of iter rounds (PBKDF2, the PKCS #12 KDF) or of
+ * scrypt's N, r, p to the file's budget, before it runs; -EINVAL naming the
+ * parameter and okra's limit when it would go past a limit.
+ */
+int fmt_kdf_charge_rounds(struct fmt_kdf_budget *b, uint64_t iter, const char *what);
+int fmt_kdf_charge_scrypt(struct fmt_kdf_budget *b, uint64_t n, uint64_t r, uint64_t p,
+    const char *what);
+
+/*
+ * Whether an encrypted PKCS #8 uses PBES2 with scrypt; then fmt_p8_decrypt_scrypt
+ * decrypts it under okra's own memory limit (OpenSSL's PKCS8_decrypt holds
+ * scrypt to 32 MiB, less than a real N=2^15, r=8 needs). NULL: wrong password or damaged.
+ */
+bool fmt_p8_is_scrypt(const X509_SIG *sig);
+PKCS8_PRIV_KEY_INFO *fmt_p8_decrypt_scrypt(const X509_SIG *sig, const char *pass, size_t passlen);
 
 /* Refuses a non-positive or excessive iteration count, naming what asked it. */
 int fmt_check_iterations(const ASN1_INTEGER *iter, const char *what);

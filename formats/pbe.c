@@ -108,6 +108,77 @@ fmt_check_iterations(const ASN1_INTEGER *iter, const char *what)
     return 0;
 }
 
+int
+fmt_kdf_charge_rounds(struct fmt_kdf_budget *b, uint64_t iter, const char *what)
+{
+    if (iter > FMT_MAX_ITERATIONS)
+        return okra_fail(-EINVAL, "%s asks %llu iterations, over okra's limit of %u", what,
+            (unsigned long long)iter, (unsigned)FMT_MAX_ITERATIONS);
+    if (b->rounds + iter > FMT_MAX_ROUNDS_PER_FILE)
+        return okra_fail(-EINVAL,
+            "%s would bring the key derivation this file asks to more than okra's limit of %u "
+            "iterations per file (its bags, its MAC and the password forms tried, together)",
+            what, (unsigned)FMT_MAX_ROUNDS_PER_FILE);
+    b->rounds += iter;
+    return 0;
+}
+
+int
+fmt_kdf_charge_scrypt(struct fmt_kdf_budget *b, uint64_t n, uint64_t r, uint64_t p, const char *what)
+{
+    if (n < 2 || (n & (n - 1)) || r == 0 || p == 0 || n > (1ull << 40) || r > (1u << 20)
+        || p > (1u << 30))
+        return okra_fail(-EINVAL, "damaged: %s has scrypt parameters N=%llu, r=%llu, p=%llu", what,
+            (unsigned long long)n, (unsigned long long)r, (unsigned long long)p);
+    if (128 * n * r > FMT_SCRYPT_MAX_MEM)
+        return okra_fail(-EINVAL,
+            "%s asks scrypt N=%llu, r=%llu: %llu MiB of memory (128*N*r), over okra's limit of "
+            "%u MiB", what, (unsigned long long)n, (unsigned long long)r,
+            (unsigned long long)(128 * n * r >> 20), (unsigned)(FMT_SCRYPT_MAX_MEM >> 20));
+    if (n * r > FMT_SCRYPT_MAX_WORK / p)
+        return okra_fail(-EINVAL,
+            "%s asks scrypt N=%llu, r=%llu, p=%llu: N*r*p is over okra's limit of %u", what,
+            (unsigned long long)n, (unsigned long long)r, (unsigned long long)p,
+            (unsigned)FMT_SCRYPT_MAX_WORK);
+    if (b->scrypt_work + n * r * p > FMT_SCRYPT_MAX_WORK_PER_FILE)
+        return okra_fail(-EINVAL,
+            "%s would bring the scrypt work this file asks to more than okra's limit of %u "
+            "(N*r*p over all its parts and password forms)", what,
+            (unsigned)FMT_SCRYPT_MAX_WORK_PER_FILE);
+    b->scrypt_work += n * r * p;
+    return 0;
+}
+
+static int
+charge_asn1_rounds(struct fmt_kdf_budget *b, const ASN1_INTEGER *iter, const char *what)
+{
+    int rc = fmt_check_iterations(iter, what);
+
+    return rc < 0 ? rc : fmt_kdf_charge_rounds(b, (uint64_t)(iter ? ASN1_INTEGER_get(iter) : 1), what);
+}
+
+/* scrypt's parameters, read and charged before anything is derived. */
+static int
+scrypt_check(const X509_ALGOR *keyfunc, struct fmt_kdf_budget *b, char *kdf, size_t kdf_size)
+{
+    SCRYPT_PARAMS *sp = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), keyfunc->parameter);
+    uint64_t       n, r, p;
+    int            rc;
+
+    if (sp == NULL || !ASN1_INTEGER_get_uint64(&n, sp->costParameter)
+        || !ASN1_INTEGER_get_uint64(&r, sp->blockSize)
+        || !ASN1_INTEGER_get_uint64(&p, sp->parallelizationParameter)) {
+        SCRYPT_PARAMS_free(sp);
+        fmt_clear_openssl_errors();
+        return okra_fail(-EINVAL, "damaged: the scrypt parameters do not parse");
+    }
+    SCRYPT_PARAMS_free(sp);
+    snprintf(kdf, kdf_size, "scrypt (N=%llu, r=%llu, p=%llu)", (unsigned long long)n,
+        (unsigned long long)r, (unsigned long long)p);
+    rc = fmt_kdf_charge_scrypt(b, n, r, p, "its PBES2");
+    return rc;
+}
+
 /* Whether OpenSSL here can run cipher and digest; if not, says which and why. */
 static int
 check_runnable(const char *alg_name, const char *cipher, const char *digest)
@@ -129,7 +200,7 @@ check_runnable(const char *alg_name, const char *cipher, const char *digest)
 
 static int
 pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *digest, char *name,
-    size_t name_size)
+    size_t name_size, struct fmt_kdf_budget *b)
 {
     PBEPARAM *pbe;
     int       rc;
@@ -138,7 +209,7 @@ pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *diges
     pbe = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
     if (pbe == NULL)
         return okra_fail(-EINVAL, "damaged: the parameters of %s do not parse", name);
-    rc = fmt_check_iterations(pbe->iter, name);
+    rc = charge_asn1_rounds(b, pbe->iter, name);
     PBEPARAM_free(pbe);
     if (rc < 0)
         return rc;
@@ -147,18 +218,15 @@ pbe1_check(const X509_ALGOR *alg, int nid, const char *cipher, const char *diges
 
 /* The PBKDF2 or scrypt half of PBES2, described into kdf. */
 static int
-pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
+pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size, struct fmt_kdf_budget *b)
 {
     int          nid = OBJ_obj2nid(keyfunc->algorithm);
     PBKDF2PARAM *p;
     const char  *prf;
     int          rc, prf_nid;
 
-    if (nid == NID_id_scrypt) {
-        /* OpenSSL bounds scrypt's memory itself (32 MB by default). */
-        snprintf(kdf, kdf_size, "scrypt");
-        return 0;
-    }
+    if (nid == NID_id_scrypt)
+        return scrypt_check(keyfunc, b, kdf, kdf_size);
     if (nid != NID_id_pbkdf2)
         return okra_fail(-EINVAL, "uses PBES2 with key derivation %s, which okra does not support",
             OBJ_nid2sn(nid));
@@ -167,7 +235,7 @@ pbes2_kdf(const X509_ALGOR *keyfunc, char *kdf, size_t kdf_size)
         return okra_fail(-EINVAL, "damaged: the PBKDF2 parameters do not parse");
     prf_nid = p->prf ? OBJ_obj2nid(p->prf->algorithm) : NID_hmacWithSHA1;
     prf = fmt_hmac_name(prf_nid);
-    rc = fmt_check_iterations(p->iter, "its PBKDF2");
+    rc = charge_asn1_rounds(b, p->iter, "its PBKDF2");
     PBKDF2PARAM_free(p);
     if (rc < 0)
         return rc;
@@ -214,17 +282,17 @@ pbes2_aead(const char *cipher, char *name, size_t name_size, const char *kdf)
 }
 
 static int
-pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
+pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size, struct fmt_kdf_budget *b)
 {
     PBE2PARAM  *p2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
-    char        kdf[48];
+    char        kdf[80];
     const char *cipher;
     int         rc;
 
     if (p2 == NULL)
         return okra_fail(-EINVAL, "damaged: the PBES2 parameters do not parse");
     cipher = OBJ_nid2sn(OBJ_obj2nid(p2->encryption->algorithm));
-    rc = pbes2_kdf(p2->keyfunc, kdf, sizeof kdf);
+    rc = pbes2_kdf(p2->keyfunc, kdf, sizeof kdf, b);
     if (rc == 0) {
         snprintf(name, name_size, "PBES2 %s %s", cipher ? cipher : "(unknown cipher)", kdf);
         rc = cipher == NULL ? okra_fail(-EINVAL, "uses PBES2 with a cipher okra does not know")
@@ -236,16 +304,16 @@ pbes2_check(const X509_ALGOR *alg, char *name, size_t name_size)
 }
 
 int
-fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size)
+fmt_pbe_check(const X509_ALGOR *alg, char *name, size_t name_size, struct fmt_kdf_budget *b)
 {
     int         nid = OBJ_obj2nid(alg->algorithm);
     const char *cipher, *digest;
     char        oid[80];
 
     if (nid == NID_pbes2)
-        return pbes2_check(alg, name, name_size);
+        return pbes2_check(alg, name, name_size, b);
     if (nid != NID_undef && pbe1_parts(nid, &cipher, &digest))
-        return pbe1_check(alg, nid, cipher, digest, name, name_size);
+        return pbe1_check(alg, nid, cipher, digest, name, name_size, b);
     OBJ_obj2txt(oid, sizeof oid, alg->algorithm, 1);
     snprintf(name, name_size, "%s", nid != NID_undef ? OBJ_nid2ln(nid) : oid);
     return okra_fail(-EINVAL, "uses encryption %s, which okra does not support", name);

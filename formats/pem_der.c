@@ -55,15 +55,21 @@ add_p8(struct fmt_contents *c, const PKCS8_PRIV_KEY_INFO *p8, bool encrypted)
 }
 
 static PKCS8_PRIV_KEY_INFO *
-decrypt_p8(const X509_SIG *sig, const char *password)
+decrypt_p8(const X509_SIG *sig, const char *password, struct fmt_kdf_budget *b)
 {
     PKCS8_PRIV_KEY_INFO *p8;
+    const X509_ALGOR    *alg;
+    char                 name[96];
 
+    if (fmt_p8_is_scrypt(sig))
+        return fmt_p8_decrypt_scrypt(sig, password ? password : "", password ? strlen(password) : 0);
     if (password != NULL && *password != '\0')
         return PKCS8_decrypt_ex(sig, password, (int)strlen(password), fmt_libctx(), NULL);
     /* The two empty passwords differ only under the PKCS #12 PBEs (BMPString or nothing). */
     p8 = PKCS8_decrypt_ex(sig, "", 0, fmt_libctx(), NULL);
-    if (p8 == NULL)
+    X509_SIG_get0(sig, &alg, NULL);
+    if (p8 == NULL && OBJ_obj2nid(alg->algorithm) != NID_pbes2 &&
+        fmt_pbe_check(alg, name, sizeof name, b) == 0) /* the second try costs as much */
         p8 = PKCS8_decrypt_ex(sig, NULL, 0, fmt_libctx(), NULL);
     return p8;
 }
@@ -81,9 +87,9 @@ encrypted_pkcs8(struct fmt_contents *c, const unsigned char *der, long len, cons
     if (sig == NULL)
         return okra_fail(-EINVAL, "damaged: the encrypted private key does not parse");
     X509_SIG_get0(sig, &alg, NULL);
-    if ((rc = fmt_pbe_check(alg, name, sizeof name)) == 0) {
+    if ((rc = fmt_pbe_check(alg, name, sizeof name, &c->kdf)) == 0) {
         fmt_contents_add_alg(c, name);
-        if ((p8 = decrypt_p8(sig, password)) == NULL)
+        if ((p8 = decrypt_p8(sig, password, &c->kdf)) == NULL)
             rc = okra_fail(-EBADMSG, WRONG_OR_DAMAGED);
         else
             rc = add_p8(c, p8, true);

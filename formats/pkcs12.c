@@ -272,7 +272,7 @@ pbmac1_check(struct pbmac1 *pb)
 /* RFC 9579: HMAC under a PBKDF2 key from the password's UTF-8 bytes (no BMPString). */
 static int
 pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct p12_pass *pw,
-    char *name, size_t name_size)
+    char *name, size_t name_size, struct fmt_kdf_budget *b)
 {
     const ASN1_OCTET_STRING *expect, *salt;
     const X509_ALGOR        *alg;
@@ -282,7 +282,8 @@ pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const stru
     int                      rc;
 
     X509_SIG_get0(m->digest_info, &alg, &expect);
-    if ((rc = pbmac1_params(alg, &pb)) == 0 && (rc = pbmac1_check(&pb)) == 0) {
+    if ((rc = pbmac1_params(alg, &pb)) == 0 && (rc = pbmac1_check(&pb)) == 0 &&
+        (rc = fmt_kdf_charge_rounds(b, (uint64_t)ASN1_INTEGER_get(pb.kdf->iter), "its PBMAC1")) == 0) {
         snprintf(name, name_size, "MAC PBMAC1 %s", fmt_hmac_name(pb.mac_nid));
         salt = pb.kdf->salt->value.octet_string;
         prf = EVP_MD_fetch(fmt_libctx(), pb.prf_md, NULL);
@@ -303,7 +304,7 @@ pbmac1_verify(const struct p12_frame *f, const struct p12_macdata *m, const stru
 /* Checks the MAC under pw: 1 verifies, 0 does not, <0 cannot be checked (reason set). */
 static int
 mac_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct p12_pass *pw,
-    char *name, size_t name_size)
+    char *name, size_t name_size, struct fmt_kdf_budget *b)
 {
     const X509_ALGOR *alg;
     int               nid;
@@ -312,13 +313,13 @@ mac_verify(const struct p12_frame *f, const struct p12_macdata *m, const struct 
     nid = OBJ_obj2nid(alg->algorithm);
     if (nid == NID_pbmac1) {
         snprintf(name, name_size, "MAC PBMAC1");
-        return pbmac1_verify(f, m, pw, name, name_size);
+        return pbmac1_verify(f, m, pw, name, name_size, b);
     }
     snprintf(name, name_size, "MAC %s",
         nid == NID_sha1         ? "SHA-1"
             : nid == NID_sha256 ? "SHA-256"
                                 : OBJ_nid2sn(nid));
-    if (check_mac_iterations(m->iter) < 0)
+    if (check_mac_iterations(m->iter) < 0 || fmt_kdf_charge_rounds(b, (uint64_t)m->iter, "its MAC") < 0)
         return -EINVAL;
     return legacy_mac(f, m, nid, pw);
 }
@@ -365,7 +366,7 @@ password_forms(const char *password, struct p12_pass forms[2], char **owned)
 /* Picks the form the MAC verifies under; *which is its index, name the MAC's. */
 static int
 mac_pick(const struct p12_frame *f, const struct p12_pass *forms, int n, int *which, char *name,
-    size_t name_size)
+    size_t name_size, struct fmt_kdf_budget *b)
 {
     struct p12_macdata m;
     int                i, rc = 0;
@@ -373,7 +374,7 @@ mac_pick(const struct p12_frame *f, const struct p12_pass *forms, int n, int *wh
     if ((rc = parse_macdata(f, &m)) == 0) {
         for (i = 0; i < n; i++) {
             /* PBMAC1 reads the password as UTF-8 bytes: both empty forms are one. */
-            if ((rc = mac_verify(f, &m, &forms[i], name, name_size)) != 0)
+            if ((rc = mac_verify(f, &m, &forms[i], name, name_size, b)) != 0)
                 break;
         }
         if (rc == 1)
@@ -477,7 +478,7 @@ shrouded_key(const struct p12_read *r, const PKCS12_SAFEBAG *bag)
     int                  rc;
 
     X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
-    if ((rc = fmt_pbe_check(alg, name, sizeof name)) < 0)
+    if ((rc = fmt_pbe_check(alg, name, sizeof name, &r->c->kdf)) < 0)
         return rc;
     fmt_contents_add_alg(r->c, name);
     p8 = PKCS12_decrypt_skey_ex(bag, r->pw->p, r->pw->len, fmt_libctx(), NULL);
@@ -558,7 +559,8 @@ static STACK_OF(PKCS12_SAFEBAG) * open_safe(const struct p12_read *r, PKCS7 *p7,
         if (p7->d.encrypted == NULL || p7->d.encrypted->enc_data == NULL
             || p7->d.encrypted->enc_data->enc_data == NULL)
             *rc = okra_fail(-EINVAL, DAMAGED "an encrypted part has no content");
-        else if ((*rc = fmt_pbe_check(p7->d.encrypted->enc_data->algorithm, name, sizeof name))
+        else if ((*rc = fmt_pbe_check(p7->d.encrypted->enc_data->algorithm, name, sizeof name,
+                      &r->c->kdf))
             == 0) {
             fmt_contents_add_alg(r->c, name);
             if ((bags = PKCS12_unpack_p7encdata(p7, r->pw->p, r->pw->len)) == NULL)
@@ -625,6 +627,51 @@ static STACK_OF(PKCS7) * unpack_safes(const struct p12_frame *f, int *rc)
     return safes;
 }
 
+/*
+ * What the file will ask before any of it is derived: its MAC, each encrypted
+ * part, each shrouded key in a plain part, charged to a scratch copy of the
+ * budget. A file whose visible parts together ask too much is refused at
+ * once, not after minutes of rounds; the real charges come as each runs.
+ */
+static int
+estimate_cost(const struct p12_frame *f, STACK_OF(PKCS7) * safes, const struct fmt_contents *c)
+{
+    struct fmt_kdf_budget scratch = c->kdf;
+    struct p12_macdata    m;
+    char                  name[96];
+    int                   i, j, rc = 0;
+
+    if (f->mac != NULL && parse_macdata(f, &m) == 0) {
+        const X509_ALGOR *alg;
+
+        X509_SIG_get0(m.digest_info, &alg, NULL);
+        if (OBJ_obj2nid(alg->algorithm) != NID_pbmac1)
+            rc = fmt_kdf_charge_rounds(&scratch, (uint64_t)(m.iter > 0 ? m.iter : 1), "its MAC");
+        X509_SIG_free(m.digest_info);
+    }
+    for (i = 0; rc == 0 && i < sk_PKCS7_num(safes); i++) {
+        PKCS7                    *p7 = sk_PKCS7_value(safes, i);
+        STACK_OF(PKCS12_SAFEBAG) *bags;
+
+        if (PKCS7_type_is_encrypted(p7) && p7->d.encrypted && p7->d.encrypted->enc_data)
+            rc = fmt_pbe_check(p7->d.encrypted->enc_data->algorithm, name, sizeof name, &scratch);
+        else if (PKCS7_type_is_data(p7) && p7->d.data && (bags = PKCS12_unpack_p7data(p7))) {
+            for (j = 0; rc == 0 && j < sk_PKCS12_SAFEBAG_num(bags); j++) {
+                const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, j);
+                const X509_ALGOR     *alg;
+
+                if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag)
+                    continue;
+                X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
+                rc = fmt_pbe_check(alg, name, sizeof name, &scratch);
+            }
+            sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+        }
+    }
+    fmt_clear_openssl_errors();
+    return rc;
+}
+
 static int
 open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n, struct fmt_contents *c)
 {
@@ -635,9 +682,11 @@ open_framed(const struct p12_frame *f, const struct p12_pass *forms, int n, stru
     int             which = 0, rc;
 
     safes = unpack_safes(f, &rc);
+    if (rc == 0)
+        rc = estimate_cost(f, safes, c);
     if (rc == 0 && f->mac == NULL)
         rc = read_unmacced(safes, forms, n, c);
-    else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, mac, sizeof mac)) == 0) {
+    else if (rc == 0 && (rc = mac_pick(f, forms, n, &which, mac, sizeof mac, &c->kdf)) == 0) {
         r = (struct p12_read) { &forms[which], true, c, &decrypted };
         rc = read_safes(safes, &r);
         fmt_contents_add_alg(c, mac);
