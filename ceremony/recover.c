@@ -1,6 +1,5 @@
 /* recover.c: sealed payloads out of bundles, into a staged output folder. */
 #include "ceremony/recover.h"
-#include "vault/bundle_read.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 
@@ -10,65 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* An age source over one member of a bundle. */
-struct member_source {
-    struct bundle_reader *r;
-    const uint8_t        *p;
-    size_t                n;
-    bool                  end;
-};
-
-static long
-member_read(void *ctx, uint8_t *buf, size_t cap)
-{
-    struct member_source *s = ctx;
-    size_t                take;
-
-    while (s->n == 0 && !s->end) {
-        int rc = bundle_data(s->r, &s->p, &s->n);
-
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            s->end = true;
-    }
-    take = s->n < cap ? s->n : cap;
-    if (take)
-        memcpy(buf, s->p, take);
-    s->p += take;
-    s->n -= take;
-    return (long) take;
-}
-
-int
-cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
-                    const uint8_t identity[AGE_KEY_LEN], age_sink_fn sink, void *ctx)
-{
-    const uint8_t (*keys)[AGE_KEY_LEN] = (const uint8_t (*)[AGE_KEY_LEN]) identity;
-    struct age_identities ids = { .x25519 = keys, .n_x25519 = 1 };
-    struct member_source  src = { 0 };
-    char                  name[64];
-    const char           *m;
-    uint64_t              size;
-    int                   rc;
-
-    vault_bundle_name(seq, name, sizeof name);
-    if ((rc = bundle_open(v->dirfd, name, &src.r)) < 0)
-        return rc;
-    while ((rc = bundle_next(src.r, &m, &size)) > 0)
-        if (strcmp(m, member) == 0)
-            break;
-    if (rc == 0)
-        rc = okra_fail(-ENOENT, "%s has no member %s", name, member);
-    if (rc > 0) {
-        rc = age_decrypt_stream(&ids, member_read, &src, sink, ctx);
-        if (rc < 0)
-            okra_fail_prefix(rc, "%s in %s: ", member, name);
-    }
-    bundle_close(src.r);
-    return rc < 0 ? rc : 0;
-}
 
 void
 cer_out_name(const char *id, const char *source_path, bool pfx, char *out)

@@ -1,10 +1,7 @@
 /*
- * recover.h: the pieces of a recovery that touch sealed payloads and the
- * output folder.
+ * recover.h: the output folder of a recovery. (Payloads are decrypted only
+ * through the trust boundary, vault/trusted.h.)
  *
- *   - a payload member of a bundle, decrypted with the recovery identity as
- *     it streams out of the tar (each age chunk authenticated before it is
- *     handed on);
  *   - the output folder: files are staged as unnamed files in it (O_TMPFILE,
  *     0600, fsynced), then, once the recovery record is committed, linked
  *     under their final names without ever replacing a file. A process that
@@ -31,15 +28,6 @@
 #include "vault/vault.h"
 
 #define CER_OUT_NAME_MAX 256
-
-/*
- * Decrypts member (e.g. "payload/0001.age") of bundle seq with identity,
- * streaming, to sink. A failure after some plaintext reached the sink is
- * still a failure: the caller discards what the sink got.
- */
-OKRA_MUST_CHECK
-int cer_payload_decrypt(struct vault *v, uint64_t seq, const char *member,
-                        const uint8_t identity[AGE_KEY_LEN], age_sink_fn sink, void *ctx);
 
 /*
  * The output name of an item: "<id>-<base name>" with every byte but

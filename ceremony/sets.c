@@ -1,7 +1,7 @@
 /* sets.c: which share sets this vault issued and retired, from its ceremony records. */
 #include "ceremony/sets.h"
-#include "vault/bundle_read.h"
 #include "vault/manifest.h"
+#include "vault/trusted.h"
 #include "common/err.h"
 
 #include <stdlib.h>
@@ -51,29 +51,17 @@ on_field(void *ctx, const char *key, json_t *value)
     return manifest_head_field(&r->head, key, value);
 }
 
+/* Bundle seq through the trust boundary: its set and retirements only when it verifies. */
 static int
-feed(void *ctx, const uint8_t *p, size_t n)
+read_record(struct vault *v, struct vindex *x, uint64_t seq, struct record *r)
 {
-    return manifest_reader_feed(ctx, p, n);
-}
+    struct bundle_hooks    h = { on_field, NULL, NULL, r };
+    struct trusted_bundle *tb;
+    int                    rc;
 
-static int
-read_record(struct vault *v, uint64_t seq, struct record *r)
-{
-    struct manifest_cb      cb = { on_field, NULL, r };
-    struct manifest_reader *mr;
-    char                    name[64];
-    int                     rc;
-
-    vault_bundle_name(seq, name, sizeof name);
-    if ((rc = manifest_reader_new(&cb, &mr)) < 0)
+    if ((rc = trusted_open(v, x, seq, NULL, 0, &h, &tb)) < 0)
         return rc;
-    rc = bundle_stream_member(v->dirfd, name, "MANIFEST.json", feed, mr);
-    if (rc == 0)
-        rc = manifest_reader_finish(mr);
-    manifest_reader_free(mr);
-    if (rc < 0)
-        return okra_fail_prefix(rc, "%s/%s: ", v->dir, name);
+    trusted_close(tb);
     return 0;
 }
 
@@ -163,7 +151,7 @@ cer_sets_load(struct vault *v, struct vindex *x, struct cer_sets *ret)
     for (i = 0; i < k.n && rc == 0; i++) {
         struct record r = { 0 };
 
-        if ((rc = read_record(v, k.seqs[i], &r)) == 0 &&
+        if ((rc = read_record(v, x, k.seqs[i], &r)) == 0 &&
             strcmp(r.head.vault_id, v->vault_id) != 0)
             rc = okra_fail(-EINVAL, "%s: bundle %llu belongs to another vault", v->dir,
                            (unsigned long long) k.seqs[i]);

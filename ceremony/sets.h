@@ -39,8 +39,10 @@ struct cer_sets {
 
 /*
  * Reads the sets from the ceremony bundles the index lists (the index
- * brought up to date first by the caller). -EINVAL when a ceremony record
- * is malformed (the reason names the bundle).
+ * brought up to date first by the caller), each read through the trust
+ * boundary (vault/trusted.h): a record counts only from a bundle that
+ * verifies and holds its place in the chain; -EBADMSG otherwise, -EINVAL
+ * when a ceremony record is malformed (the reason names the bundle).
  */
 int cer_sets_load(struct vault *v, struct vindex *x, struct cer_sets *ret);
 void cer_sets_free(struct cer_sets *s);

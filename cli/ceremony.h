@@ -25,10 +25,16 @@
 #include "cli/cli.h"
 
 #define CEREMONY_LOG_N_MIN 10
-#define CEREMONY_LOG_N_MAX 22
+#define CEREMONY_LOG_N_MAX SHARE_FILE_MAX_LOG_N
 
 /* Whether path is dir or lies beneath it (lexically, after making both absolute). */
 bool cli_path_inside(const char *path, const char *dir);
+/*
+ * Whether folders a and b are apart (neither is the other nor lies in it),
+ * decided lexically and on the folders that exist (device and inode, so a
+ * link or a bind mount into the vault is caught). b_fd: b opened, or -1.
+ */
+bool cli_dirs_apart(const char *a, const char *b, int b_fd);
 
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
 int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
@@ -136,12 +142,14 @@ int newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *ide
                          const struct cer_sets *avoid, int avoid_id);
 
 /*
- * Writes the share files for vault_id (fsynced, 0600, the folder 0700), then
+ * Writes the share files for vault_id (fsynced, 0600, the folder 0700; refused
+ * when the opened folder lies in the vault's, vault_fd, or holds it), then
  * the roll call: each custodian opens their file (terminal: three tries;
  * --passphrase-file: the passphrase given). On failure removes the files
  * and returns -1 (printed).
  */
-int newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id);
+int newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id,
+                               int vault_fd);
 
 /* JSON {"id", "threshold", "custodians": [...]} for the ceremony record. */
 json_t *newset_record(const struct new_set *ns);

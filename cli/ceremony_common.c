@@ -2,6 +2,7 @@
 #include "cli/ceremony.h"
 #include "ceremony/recover.h"
 #include "common/err.h"
+#include "common/fsutil.h"
 #include "vault/checkpoint.h"
 
 #include <errno.h>
@@ -89,3 +90,32 @@ cli_print_checkpoint(struct vault *v)
     free(text);
 }
 
+
+/*
+ * Apart, decided on the folders themselves: the deepest existing folder of
+ * a must not lie in b (when b exists), nor b in a (when a exists whole).
+ * The lexical check comes first, for paths that do not exist yet.
+ */
+bool
+cli_dirs_apart(const char *a, const char *b, int b_fd)
+{
+    bool a_whole, b_whole = true;
+    int  fa, fb = b_fd, in_b = 0, in_a = 0;
+
+    if (cli_path_inside(a, b) || cli_path_inside(b, a))
+        return false;
+    if ((fa = fs_open_nearest_dir(a, &a_whole)) < 0)
+        return true;
+    if (fb < 0 && (fb = fs_open_nearest_dir(b, &b_whole)) < 0) {
+        close(fa);
+        return true;
+    }
+    if (b_whole)
+        in_b = fs_dir_beneath(fa, fb);
+    if (a_whole)
+        in_a = fs_dir_beneath(fb, fa);
+    close(fa);
+    if (fb != b_fd)
+        close(fb);
+    return in_b != 1 && in_a != 1;
+}

@@ -145,8 +145,7 @@ preflight(struct cli *cli, struct init_opts *o, json_t **ret_policy)
     if (o->ns.show_mnemonic && !cli_interactive(cli))
         return cli_usage(cli, "--show-mnemonic shows the words on the terminal; it cannot be used "
                               "with --passphrase-file");
-    if (cli_path_inside(o->ns.share_dir, cli->vault_dir) ||
-        cli_path_inside(cli->vault_dir, o->ns.share_dir)) {
+    if (!cli_dirs_apart(o->ns.share_dir, cli->vault_dir, -1)) {
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", o->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
@@ -288,7 +287,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         return EXIT_FAIL;
     }
     parent = litter_staging(v);
-    if (newset_write_and_roll_call(cli, &o->ns, v->vault_id) < 0) {
+    if (newset_write_and_roll_call(cli, &o->ns, v->vault_id, v->dirfd) < 0) {
         cli_error("no vault was created, and the new share files were removed");
         rc = EXIT_FAIL;
     } else {

@@ -195,7 +195,7 @@ write_one(struct new_set *ns, unsigned i, const char *vault_id, struct share_tex
 }
 
 static int
-write_files(struct new_set *ns, const char *vault_id)
+write_files(struct new_set *ns, const char *vault_id, int vault_fd)
 {
     struct share_text *t = sharefile_text_new();
     struct stat        st;
@@ -214,6 +214,11 @@ write_files(struct new_set *ns, const char *vault_id)
     ns->dirfd = open(ns->share_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (ns->dirfd < 0)
         rc = okra_fail_errno(errno, "cannot open the share folder %s", ns->share_dir);
+    /* the folder as opened, wherever a link led: never in the vault */
+    else if (fs_dir_beneath(ns->dirfd, vault_fd) == 1 || fs_dir_beneath(vault_fd, ns->dirfd) == 1)
+        rc = okra_fail(-EINVAL, "--share-dir %s leads into the vault's folder (through a link): "
+                                "share files leave the station with their custodians",
+                       ns->share_dir);
     for (i = 0; rc == 0 && i < ns->n; i++)
         rc = write_one(ns, i, vault_id, t);
     if (rc == 0)
@@ -332,14 +337,14 @@ roll_call_one(struct cli *cli, struct new_set *ns, unsigned i, const char *vault
 }
 
 int
-newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id)
+newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id, int vault_fd)
 {
     unsigned i;
 
     /* scrypt takes a moment per file: say what the pause is */
     fprintf(stderr, "okra: writing %u share file%s (scrypt, work factor %d: a moment each)...\n",
             ns->n, ns->n == 1 ? "" : "s", ns->log_n);
-    if (write_files(ns, vault_id) < 0) {
+    if (write_files(ns, vault_id, vault_fd) < 0) {
         cli_error_from(NULL);
         newset_remove_files(ns);
         return -1;
@@ -441,7 +446,7 @@ cli_newset_option(struct cli *cli, int key, const char *value, struct newset_opt
         return 0;
     case OPT_WORK_FACTOR:
         if (cli_parse_uint(value, CEREMONY_LOG_N_MIN, CEREMONY_LOG_N_MAX, &wf) < 0)
-            return cli_bad_value(cli, key, value, "a number from 10 to 22 (log2 of scrypt's N)");
+            return cli_bad_value(cli, key, value, "a number from 10 to 20 (log2 of scrypt's N)");
         o->ns->log_n = (int) wf;
         return 0;
     default:

@@ -1,13 +1,21 @@
 /*
  * okra ceremony recover: a quorum of shares decrypts items into a folder.
  *
- * Order: the items are looked up and the output names checked before any
- * share is asked for; then the shares (in --share order), combined and
- * checked against the vault's recipient before anything is decrypted; then,
- * item by item, the payload is decrypted into a staged file in --out (with
- * --repassword: an old export password when the item was not inspected, a
- * new one, and a fresh PKCS #12). The identity is wiped as soon as the last
- * payload is decrypted.
+ * Order: the items are looked up in the index, which only says where to
+ * look; each bundle they are in is then opened once and verified whole
+ * through the trust boundary (vault/trusted.h), and every fact the
+ * recovery acts on (the item's id, its payloads, its name, its format) is
+ * taken from that verified manifest. A bundle that does not verify is named
+ * and nothing is asked, decrypted or recorded. Then --out is checked (apart
+ * from the vault, decided on the opened folders; none of the output names
+ * taken) before any share is asked for; then the shares (in --share order),
+ * combined and checked against the vault's recipient before anything is
+ * decrypted; then, item by item, the payload is read again from the same
+ * descriptor, re-hashed against the verified SHA256SUMS as it is decrypted
+ * into secure memory, and only then staged in --out (with --repassword: an
+ * old export password when the item was not inspected, a new one, and a
+ * fresh PKCS #12). The identity is wiped as soon as the last payload is
+ * decrypted.
  *
  * Fail closed: the staged files get their names only after the signed
  * 'recovery' bundle is committed. If anything fails before (a wrong old
@@ -24,6 +32,7 @@
 #include "vault/bundle.h"
 #include "vault/checkpoint.h"
 #include "vault/index.h"
+#include "vault/trusted.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -31,13 +40,15 @@
 #include <sys/stat.h>
 
 struct rec_item {
-    json_t     *item;       /* from the index, with "bundle" */
-    const char *id;
-    uint64_t    bundle;
-    const char *payload;
-    const char *opened;     /* NULL when not inspected */
-    const char *source;     /* source.path */
-    char        out[CER_OUT_NAME_MAX];
+    json_t                *item;   /* the index's candidate, with "bundle": where to look */
+    const char            *id;     /* from here on, from the verified manifest: */
+    uint64_t               bundle;
+    struct trusted_bundle *tb;     /* the verified bundle (rec's) */
+    json_t                *verified; /* its manifest entry (the bundle's) */
+    const char            *payload;
+    const char            *opened; /* NULL when not inspected */
+    const char            *source; /* source.path */
+    char                   out[CER_OUT_NAME_MAX];
 };
 
 struct rec {
@@ -54,6 +65,8 @@ struct rec {
     size_t           n_queries;
     struct rec_item *items;
     size_t           n_items;
+    struct trusted_bundle **bundles; /* each bundle the items are in, verified once */
+    size_t           n_bundles;
     /* during the ceremony */
     struct vault     *v;
     struct vindex    *x;
@@ -139,11 +152,7 @@ look_up(struct rec *r)
         it->item = item;
         it->id = sget(item, "id");
         it->bundle = (uint64_t) json_integer_value(json_object_get(item, "bundle"));
-        it->payload = sget(item, "payload");
-        it->opened = sget(item, "opened");
-        it->source = sget(json_object_get(item, "source"), "path");
-        if (it->id == NULL || it->payload == NULL) {
-            cli_error("item '%s': its record names no payload; run 'okra verify'", r->queries[i]);
+        if (it->id == NULL) {
             json_decref(item);
             bad = 1;
             continue;
@@ -155,10 +164,73 @@ look_up(struct rec *r)
             json_decref(item);
             continue;
         }
-        cer_out_name(it->id, it->source, r->repassword, it->out);
         r->n_items++;
     }
     return bad ? -1 : 0;
+}
+
+/* The verified bundle seq, opened once for every item in it. */
+static struct trusted_bundle *
+open_bundle(struct rec *r, uint64_t seq)
+{
+    struct trusted_bundle **all, *tb;
+    char                  **want;
+    size_t                  i, n = 0;
+    int                     rc;
+
+    for (i = 0; i < r->n_bundles; i++)
+        if (trusted_seq(r->bundles[i]) == seq)
+            return r->bundles[i];
+    if ((want = calloc(r->n_items, sizeof *want)) == NULL ||
+        (all = realloc(r->bundles, (r->n_bundles + 1) * sizeof *all)) == NULL) {
+        free(want);
+        cli_error("out of memory");
+        return NULL;
+    }
+    r->bundles = all;
+    for (i = 0; i < r->n_items; i++)
+        if (r->items[i].bundle == seq)
+            want[n++] = (char *) r->items[i].id;
+    rc = trusted_open(r->v, r->x, seq, want, n, NULL, &tb);
+    free(want);
+    if (rc < 0) {
+        cli_error_from(NULL);
+        return NULL;
+    }
+    r->bundles[r->n_bundles++] = tb;
+    return tb;
+}
+
+/*
+ * Every fact the recovery acts on, from the verified manifests: the index's
+ * candidate must be in the bundle it names, with a well-formed id; its
+ * payloads, its name and its format come from there.
+ */
+static int
+verify_items(struct rec *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n_items; i++) {
+        struct rec_item *it = &r->items[i];
+
+        if ((it->tb = open_bundle(r, it->bundle)) == NULL) {
+            cli_error("nothing was recovered; no share was asked for");
+            return -1;
+        }
+        if ((it->verified = trusted_item(it->tb, it->id)) == NULL) {
+            cli_error("item %s: bundle %llu does not hold it, although index.sqlite says so "
+                      "(the index was edited); nothing was recovered: run 'okra verify', then "
+                      "'okra reindex'", it->id, (unsigned long long) it->bundle);
+            return -1;
+        }
+        it->id = sget(it->verified, "id");
+        it->payload = sget(it->verified, "payload");
+        it->opened = sget(it->verified, "opened");
+        it->source = sget(json_object_get(it->verified, "source"), "path");
+        cer_out_name(it->id, it->source, r->repassword, it->out);
+    }
+    return 0;
 }
 
 /* --repassword needs a key okra can open; --out must not hold any of the names. */
@@ -168,9 +240,9 @@ check_targets(struct rec *r)
     size_t i;
     int    bad = 0;
 
-    if (cli_path_inside(r->out_dir, r->v->dir) || cli_path_inside(r->v->dir, r->out_dir)) {
-        cli_error("--out %s and the vault %s must be apart: recovered keys never go into the vault "
-                  "folder", r->out_dir, r->v->dir);
+    if (!cli_dirs_apart(r->out_dir, r->v->dir, r->v->dirfd)) {
+        cli_error("--out %s and the vault %s must be apart (a link into the vault counts): "
+                  "recovered keys never go into the vault folder", r->out_dir, r->v->dir);
         return -1;
     }
     if (cer_out_precheck(r->out_dir) < 0) {
@@ -178,7 +250,7 @@ check_targets(struct rec *r)
         return -1;
     }
     for (i = 0; i < r->n_items; i++) {
-        const char *fmt = sget(r->items[i].item, "format");
+        const char *fmt = sget(r->items[i].verified, "format");
         char        path[4096];
         struct stat st;
 
@@ -233,19 +305,17 @@ stage_bytes(struct rec *r, const char *name, const uint8_t *p, size_t n)
     return cer_out_end(&r->out, fd);
 }
 
+/* The original bytes: out of secure memory only once their payload's hash held. */
 static int
 stage_original(struct rec *r, const struct rec_item *it)
 {
-    int fd, rc;
+    struct secbuf plain = { 0 };
+    int           rc = trusted_decrypt(it->tb, it->payload, r->identity, &plain);
 
-    if ((rc = begin_file(r, it->out, &fd)) < 0)
-        return rc;
-    rc = cer_payload_decrypt(r->v, it->bundle, it->payload, r->identity, fd_sink, &fd);
-    if (rc < 0) {
-        cer_out_drop_last(&r->out, fd);
-        return rc;
-    }
-    return cer_out_end(&r->out, fd);
+    if (rc == 0)
+        rc = stage_bytes(r, it->out, plain.p, plain.len);
+    secbuf_free(&plain);
+    return rc;
 }
 
 static const char *
@@ -267,11 +337,8 @@ open_with_old_password(struct cli *cli, struct rec *r, const struct rec_item *it
     char              q[512];
     int               rc, tries = cli_interactive(cli) ? 3 : 1;
 
-    if ((rc = cer_payload_decrypt(r->v, it->bundle, it->payload, r->identity, age_sink_secbuf,
-                                  &orig)) < 0) {
-        secbuf_free(&orig);
+    if ((rc = trusted_decrypt(it->tb, it->payload, r->identity, &orig)) < 0)
         return rc;
-    }
     fmt_detect(orig.p, orig.len, orig.len, &d);
     if (d.kind == FMT_NONE || !d.inspectable) {
         secbuf_free(&orig);
@@ -308,8 +375,7 @@ stage_pfx(struct cli *cli, struct rec *r, const struct rec_item *it)
     int           rc;
 
     if (it->opened)
-        rc = cer_payload_decrypt(r->v, it->bundle, it->opened, r->identity, age_sink_secbuf,
-                                 &opened);
+        rc = trusted_decrypt(it->tb, it->opened, r->identity, &opened);
     else
         rc = open_with_old_password(cli, r, it, &opened);
     if (rc == 0) {
@@ -339,6 +405,11 @@ decrypt_items(struct cli *cli, struct rec *r)
         rc = -1;
     } else if (cer_out_open(r->out_dir, &r->out) < 0) {
         cli_error_from(NULL);
+        rc = -1;
+    } else if (fs_dir_beneath(r->out.dirfd, r->v->dirfd) == 1 ||
+               fs_dir_beneath(r->v->dirfd, r->out.dirfd) == 1) {
+        /* decided again on the folder as opened: a link swapped in meanwhile counts */
+        cli_error("--out %s leads into the vault's folder; nothing was decrypted", r->out_dir);
         rc = -1;
     }
     for (i = 0; rc == 0 && i < r->n_items; i++) {
@@ -507,7 +578,7 @@ run(struct cli *cli, struct rec *r)
             cli_error("nothing was recovered; no share was asked for");
         return EXIT_FAIL;
     }
-    if (check_targets(r) < 0)
+    if (verify_items(r) < 0 || check_targets(r) < 0)
         return EXIT_FAIL;
     if (r->pdf && (rc = cli_record_pdf_check(cli, r->pdf, r->paper)) != EXIT_OK)
         return rc;
@@ -570,6 +641,9 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
     for (i = 0; i < r.n_items; i++)
         json_decref(r.items[i].item);
     free(r.items);
+    for (i = 0; i < r.n_bundles; i++)
+        trusted_close(r.bundles[i]);
+    free(r.bundles);
     free(r.shares);
     ceremony_watch_free();
     for (i = 0; i < r.media.n_match; i++)

@@ -76,8 +76,7 @@ preflight(struct cli *cli, struct reshare *r)
     if (r->ns.show_mnemonic && !cli_interactive(cli))
         return cli_usage(cli, "--show-mnemonic shows the words on the terminal; it cannot be used "
                               "with --passphrase-file");
-    if (cli_path_inside(r->ns.share_dir, cli->vault_dir) ||
-        cli_path_inside(cli->vault_dir, r->ns.share_dir)) {
+    if (!cli_dirs_apart(r->ns.share_dir, cli->vault_dir, -1)) {
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", r->ns.share_dir, cli->vault_dir);
         return EXIT_USAGE;
@@ -212,7 +211,7 @@ run(struct cli *cli, struct reshare *r)
         return EXIT_FAIL;
     secmem_free(r->identity);
     r->identity = NULL;
-    if (newset_write_and_roll_call(cli, &r->ns, r->v->vault_id) < 0) {
+    if (newset_write_and_roll_call(cli, &r->ns, r->v->vault_id, r->v->dirfd) < 0) {
         cli_error("nothing was committed; the old share set stays valid");
         return EXIT_FAIL;
     }

@@ -31,7 +31,8 @@ cmd_reindex(struct cli *cli, int argc, char **argv)
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    if ((rc = vindex_open(v, &x)) == 0) {
+    /* made anew: an index found edited is replaced, from the bundles that verify */
+    if ((rc = vindex_open_new(v, &x)) == 0) {
         rc = vindex_rebuild(x, v, cli_progress, "reindex");
         cli_progress_end();
         if (rc == 0)

@@ -75,7 +75,7 @@ only_files(char **names, int n)
 }
 
 static void
-summary(struct cli *cli, const struct verify_result *r, int rc, struct verify_out *out)
+summary(struct cli *cli, const struct verify_result *r, int rc, bool named, struct verify_out *out)
 {
     if (cli->json) {
         json_t *j = json_pack("{s:b, s:I, s:I, s:o, s:o, s:o}", "ok", rc == 0, "bundles",
@@ -87,6 +87,10 @@ summary(struct cli *cli, const struct verify_result *r, int rc, struct verify_ou
                                                          : json_null(),
                               "problems", out->problems);
 
+        if (named) {
+            json_object_set_new(j, "links_checked", json_integer((json_int_t) r->links_checked));
+            json_object_set_new(j, "links_not_checked", json_string(r->unchecked));
+        }
         out->problems = NULL;
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
@@ -99,9 +103,17 @@ summary(struct cli *cli, const struct verify_result *r, int rc, struct verify_ou
                (unsigned long long) r->bundles);
         return;
     }
-    printf("%llu bundle%s verified (%llu items): signatures, checksums, members and chain hold",
-           (unsigned long long) r->bundles, r->bundles == 1 ? "" : "s",
-           (unsigned long long) r->items);
+    printf("%llu bundle%s verified (%llu items): ", (unsigned long long) r->bundles,
+           r->bundles == 1 ? "" : "s", (unsigned long long) r->items);
+    if (!named) {
+        printf("signatures, checksums, members and chain hold");
+    } else {
+        /* bundles handed over: say which links were checked, and which could not be */
+        printf("signatures, checksums and members hold; %llu link%s between them checked",
+               (unsigned long long) r->links_checked, r->links_checked == 1 ? "" : "s");
+        if (r->links_unchecked)
+            printf("; not checked: %s", r->unchecked);
+    }
     if (r->have_checkpoint)
         printf("; CHECKPOINT at seq %llu", (unsigned long long) r->checkpoint_seq);
     if (r->have_auditor_checkpoint)
@@ -161,8 +173,16 @@ cmd_verify(struct cli *cli, int argc, char **argv)
     o.named = argv + first;
     o.n_named = (size_t) (argc - first);
     if (!(only_files(argv + first, argc - first) && keyfile) &&
-        vault_open(cli->vault_dir, VAULT_READ, &v) < 0) {
-        cli_error_from(NULL);
+        (rc = vault_open(cli->vault_dir, VAULT_READ, &v)) < 0) {
+        /* an auditor with a copy or bundle files: no ceremony to suggest */
+        if (rc == -ENOENT && only_files(argv + first, argc - first))
+            cli_error("verifying bundle files needs the station's public key: give --key "
+                      "station.pub (the copy the auditor took at the ceremony)");
+        else if (rc == -ENOENT)
+            cli_error("no vault at %s: give --vault DIR (a copy of the vault), or name bundle "
+                      "files with --key station.pub", cli->vault_dir);
+        else
+            cli_error_from(NULL);
         free(cp);
         return EXIT_FAIL;
     }
@@ -173,7 +193,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
     if (rc < 0)
         cli_error_from("verify");
     else
-        summary(cli, &r, rc, &out);
+        summary(cli, &r, rc, o.n_named > 0, &out);
     json_decref(out.problems);
     vault_close(v);
     free(cp);

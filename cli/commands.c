@@ -49,7 +49,7 @@ const struct cli_option cli_global_options[] = {
       "on the terminal, show each custodian their share's words for\n"                        \
       "a paper backup (the screen is cleared after each)" },                                  \
     { "work-factor", OPT_WORK_FACTOR, "N", 0,                                                 \
-      "scrypt work factor of the share files, log2 (10 to 22;\n"                              \
+      "scrypt work factor of the share files, log2 (10 to 20;\n"                              \
       "default 18, as age)" }
 
 static const struct cli_option init_options[] = {

@@ -39,9 +39,15 @@ cli_open_indexed(struct cli *cli, struct vault **ret_v, struct vindex **ret_x)
         cli_error_from(NULL);
         return -1;
     }
-    if (vindex_open(v, &x) < 0 || vindex_sync(x, v, cli_progress, "indexing") < 0) {
+    if (vindex_open(v, &x) < 0) {
+        cli_error_from(NULL);
+        vault_close(v);
+        return -1;
+    }
+    if (vindex_sync(x, v, cli_progress, "indexing") < 0) {
         cli_progress_end();
-        cli_error_from("index.sqlite");
+        cli_error_from(NULL);
+        vindex_close(x);
         vault_close(v);
         return -1;
     }

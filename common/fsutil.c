@@ -303,3 +303,33 @@ fs_dir_beneath(int dirfd, int ancestor)
     close(fd);
     return rc;
 }
+
+int
+fs_open_nearest_dir(const char *path, bool *ret_whole)
+{
+    char *p = strdup(*path ? path : ".");
+    int   fd = -1;
+
+    if (p == NULL)
+        return -ENOMEM;
+    *ret_whole = true;
+    for (;;) {
+        char *slash;
+
+        if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 ||
+            (errno != ENOENT && errno != ENOTDIR))
+            break;
+        *ret_whole = false;
+        while ((slash = strrchr(p, '/')) != NULL && slash[1] == '\0' && slash != p)
+            *slash = '\0'; /* trailing slashes */
+        slash = strrchr(p, '/');
+        if (slash == NULL)
+            strcpy(p, ".");
+        else if (slash == p)
+            p[1] = '\0';
+        else
+            *slash = '\0';
+    }
+    free(p);
+    return fd >= 0 ? fd : -errno;
+}

@@ -8,6 +8,7 @@
 #ifndef OKRA_FSUTIL_H
 #define OKRA_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -51,6 +52,12 @@ int fs_open_beneath(int dirfd, const char *path, int flags);
  * and inode, so no spelling of a path, symbolic link or bind mount hides it.
  */
 int fs_dir_beneath(int dirfd, int ancestor);
+
+/*
+ * The deepest folder of path that exists, opened as the path leads (its
+ * links followed); *ret_whole tells whether that is path itself. -errno.
+ */
+int fs_open_nearest_dir(const char *path, bool *ret_whole);
 
 /* mkdir -p with a mode for the folders it creates. */
 int fs_mkdirs(const char *path, mode_t mode);

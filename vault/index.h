@@ -1,7 +1,23 @@
 /*
- * index.h: VAULT/index.sqlite, a cache for lookups. Always rebuildable from
- * bundles/; every command works without it (it is rebuilt, or brought up to
- * date, on first use). It never holds a secret.
+ * index.h: VAULT/index.sqlite, a cache for lookups that cannot lie.
+ *
+ * It is filled only from bundles that verified (vault/verify_bundle.h),
+ * each bundle linked to the one before it, and every row (item rows, bundle
+ * rows, and a summary of how many of each and the newest bundle's
+ * SHA256SUMS hash) carries a seal keyed from the station's secret key
+ * (vault/index_row.h). Every row okra reads is checked against its seal,
+ * and the summary against the rows when the index is opened, so an edit
+ * (a forged, altered, moved or deleted row) makes the command refuse,
+ * naming 'okra reindex', instead of acting on it. Where the station key
+ * cannot be read (an auditor's copy) or the folder cannot be written (a
+ * read-only copy), the index is built from the verified bundles in a
+ * private temporary file that is never written into the vault, and thrown
+ * away at the end.
+ *
+ * What the index cannot prove by itself is an absence: a row hidden by an
+ * edit is caught when a list or a lookup that found nothing reads every row
+ * (both do), and by 'okra verify', which compares every row with the
+ * manifests. It never holds a secret.
  *
  * Items by id, id prefix, serial, thumbprint, subject, medium and bundle;
  * bundles by seq.
@@ -19,20 +35,31 @@
 
 struct vindex;
 
-/* Opens (creating when missing) the index of a vault. A damaged or foreign
-   index file is replaced. */
+/*
+ * Opens (creating when missing) the index of a vault, or a private one (see
+ * above). A damaged, foreign or older index file is replaced. An index whose
+ * seals do not hold is refused (-EBADMSG, the reason names 'okra reindex').
+ */
 OKRA_MUST_CHECK
-int vindex_open(struct vault *v, struct vindex **ret);
+int  vindex_open(struct vault *v, struct vindex **ret);
+/* For 'okra reindex': the index file is removed and made anew (the caller holds the lock). */
+OKRA_MUST_CHECK
+int  vindex_open_new(struct vault *v, struct vindex **ret);
 void vindex_close(struct vindex *x);
+/* Whether it lives in a private temporary file (not the vault's index.sqlite). */
+bool vindex_is_private(const struct vindex *x);
 
 /*
- * Brings the index up to date with bundles/: adds the bundles it lacks; when
- * it disagrees with the bundles (a bundle's sums differ, or it knows bundles
- * that are gone), rebuilds it. progress, when set, is called now and then.
+ * Brings the index up to date with bundles/: verifies and adds the bundles it
+ * lacks, each linked to the one before, and checks CHECKPOINT against them.
+ * A bundle that does not verify, a broken link, or bundles that are not the
+ * ones the index was built from (gone, or replaced: a rollback or a restore)
+ * are refused with a reason naming 'okra verify'. progress, when set, is
+ * called now and then.
  */
 int vindex_sync(struct vindex *x, struct vault *v,
                 void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
-/* Drops everything and reads every bundle again. */
+/* Drops everything and reads (and verifies) every bundle again, in one transaction. */
 int vindex_rebuild(struct vindex *x, struct vault *v,
                    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 
@@ -64,6 +91,8 @@ int vindex_add_bundle(struct vindex *x, const struct vindex_bundle *b);
  */
 int vindex_add_item(struct vindex *x, uint64_t seq, uint32_t pos, json_t *item,
                     const char *item_text, const char *medium);
+/* A manifest's field into a bundle's summary (struct vindex_bundle), when it is one it counts. */
+void vindex_summarise(json_t *summary, const char *key, json_t *value);
 /* The words a --medium filter matches, from a manifest's media (malloc'd; NULL when none). */
 char *vindex_medium_text(json_t *media);
 
@@ -110,10 +139,33 @@ struct vindex_bundle_row {
 int vindex_bundles(struct vindex *x, int (*each)(void *ctx, const struct vindex_bundle_row *r),
                    void *ctx);
 
-/* Last bundle the index holds: seq and sums; -ENOENT when empty. */
-int vindex_last(struct vindex *x, uint64_t *ret_seq, char ret_sums[SHA256_HEX]);
-
-/* Reads one bundle's manifest and sums into the index (used by sync and ingest). */
+/*
+ * Verifies bundle seq (the next one the index lacks) and adds it: its rows
+ * only when it verifies and links to the bundle before (inside the caller's
+ * transaction).
+ */
 int vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq);
+
+/*
+ * Whether bundle seq, whose SHA256SUMS hash is sums (computed by the caller
+ * from the bytes it verified), is the one the index's sealed chain holds at
+ * seq, linked through every later bundle to the newest (which the last sync
+ * checked against CHECKPOINT). 0, or -EBADMSG/-EINVAL with the reason.
+ */
+int vindex_chain_check(struct vindex *x, uint64_t seq, const char *sums);
+
+/*
+ * For 'okra verify': compares the vault's index.sqlite, read only and as it
+ * is (seals aside: an auditor has no station key), with what the verified
+ * bundles say its rows must be. want[i] is bundle i's row and items_digest
+ * the BLAKE2b-256 of its item rows' canonical forms in order
+ * (index_item_row_feed). Returns 0 when it matches (*ret_behind when it
+ * lacks the newest bundles), 1 when it does not (why says how), -ENOENT
+ * when there is no index, <0 when it cannot be read.
+ */
+struct index_bundle_row;
+int vindex_audit(struct vault *v, const struct index_bundle_row *want,
+                 const uint8_t (*items_digest)[32], size_t n, bool *ret_behind, char *why,
+                 size_t cap);
 
 #endif

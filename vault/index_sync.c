@@ -1,139 +1,118 @@
-/* index_sync.c: bringing the index up to date from the bundles themselves. */
+/*
+ * index_sync.c: the index filled from the bundles themselves, and only from
+ * bundles that verified: each one checked whole (vault/verify_bundle.h)
+ * while its items go in under a savepoint that is kept only when it
+ * verifies, is the bundle its name says, and links to the bundle before.
+ */
 #include "vault/index_internal.h"
 #include "vault/bundle_read.h"
 #include "vault/checkpoint.h"
-#include "vault/manifest.h"
+#include "vault/verify_bundle.h"
 #include "common/err.h"
-#include "common/hex.h"
-#include "common/sha256.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct reading {
-    struct vindex       *x;
-    uint64_t             seq;
-    struct manifest_head head;
-    json_t              *media;
-    char                *medium; /* its --medium words */
-    char                *operator_name;
-    uint32_t             n_items;
-    json_t              *summary; /* see struct vindex_bundle */
+struct adder {
+    struct vindex *x;
+    uint64_t       seq;
+    json_t        *media;
+    char          *medium; /* its --medium words */
+    char          *operator_name;
+    json_t        *summary; /* see struct vindex_bundle */
 };
-
-/* The counts 'okra log' shows for a ceremony record, from its manifest's fields. */
-static void
-summarise(json_t *summary, const char *key, json_t *value)
-{
-    if ((!strcmp(key, "recovered") || !strcmp(key, "shares")) && json_is_array(value))
-        json_object_set_new(summary, key, json_integer((json_int_t) json_array_size(value)));
-    else if (!strcmp(key, "retired") && json_is_array(value))
-        json_object_set(summary, key, value);
-    else if (!strcmp(key, "set") && json_is_object(value))
-        json_object_set_new(summary, key,
-                            json_pack("{s:O?, s:O?, s:I}", "id", json_object_get(value, "id"),
-                                      "threshold", json_object_get(value, "threshold"),
-                                      "custodians", (json_int_t) json_array_size(
-                                                        json_object_get(value, "custodians"))));
-}
 
 static int
 on_field(void *ctx, const char *key, json_t *value)
 {
-    struct reading *r = ctx;
+    struct adder *a = ctx;
 
     if (!strcmp(key, "media")) {
-        json_decref(r->media);
-        r->media = json_incref(value);
-        free(r->medium);
-        r->medium = vindex_medium_text(value);
+        json_decref(a->media);
+        a->media = json_incref(value);
+        free(a->medium);
+        a->medium = vindex_medium_text(value);
     } else if (!strcmp(key, "operator") && json_is_string(value)) {
-        free(r->operator_name);
-        r->operator_name = strdup(json_string_value(value));
+        free(a->operator_name);
+        a->operator_name = strdup(json_string_value(value));
     } else {
-        summarise(r->summary, key, value);
+        vindex_summarise(a->summary, key, value);
     }
-    return manifest_head_field(&r->head, key, value);
+    return 0;
 }
 
+/* The item's text as the manifest holds it: what ingest stored, without a dump per item. */
 static int
-on_item(void *ctx, json_t *item, uint32_t index)
+on_item(void *ctx, json_t *item, const char *text, size_t len, uint32_t pos)
 {
-    struct reading *r = ctx;
+    struct adder *a = ctx;
 
-    r->n_items = index;
-    return vindex_add_item(r->x, r->seq, index, item, NULL, r->medium);
+    return vindex_add_item_n(a->x, a->seq, pos, item, text, len, a->medium);
 }
 
-/* One pass over the bundle: its manifest into the index, its SHA256SUMS hashed. */
+/* Verifies the bundle while its items go in; its bundle row and the link once it verified. */
+static int
+verify_and_add(struct vindex *x, struct vault *v, uint64_t seq, struct adder *a)
+{
+    struct bundle_hooks h = { on_field, on_item, NULL, a };
+    struct bundle_check *c = calloc(1, sizeof *c);
+    int                  rc;
+
+    if (c == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    c->dirfd = v->dirfd;
+    vault_bundle_name(seq, c->path, sizeof c->path);
+    snprintf(c->display, sizeof c->display, "%s/%s", v->dir, c->path);
+    c->key = &v->station_pub;
+    c->hooks = &h;
+    verify_one_bundle(c);
+    json_decref(c->policy);
+    if (!c->ok)
+        rc = okra_fail(-EBADMSG, "%s does not verify: %s; nothing was done (run 'okra verify')",
+                       c->display, c->why);
+    else if (c->head.seq != seq)
+        rc = okra_fail(-EBADMSG, "%s holds bundle %llu, not bundle %llu as its name says "
+                                 "(moved or replayed); run 'okra verify'", c->display,
+                       (unsigned long long) c->head.seq, (unsigned long long) seq);
+    else if (strcmp(c->head.vault_id, v->vault_id) != 0)
+        rc = okra_fail(-EBADMSG, "%s belongs to vault %s, not this one; run 'okra verify'",
+                       c->display, c->head.vault_id);
+    else {
+        struct vindex_bundle b = { seq, c->sums, c->head.prev, c->head.kind, c->head.time,
+                                   a->operator_name, a->media, c->n_items, a->summary };
+
+        if ((rc = vindex_add_bundle(x, &b)) < 0)
+            okra_fail_prefix(rc, "%s: ", c->display);
+    }
+    free(c);
+    return rc;
+}
+
 int
 vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq)
 {
-    struct reading          r = { .x = x, .seq = seq, .summary = json_object() };
-    struct manifest_cb      cb = { on_field, on_item, &r };
-    struct manifest_reader *mr = NULL;
-    struct bundle_reader   *br;
-    struct sha256           h = { 0 };
-    char                    name[64], sums[SHA256_HEX] = "";
-    const char             *member;
-    uint64_t                size;
-    int                     rc;
+    struct adder       a = { .x = x, .seq = seq, .summary = json_object() };
+    struct index_state before = x->state;
+    int                rc;
 
-    vault_bundle_name(seq, name, sizeof name);
-    if ((rc = bundle_open(v->dirfd, name, &br)) < 0)
-        return rc;
-    while (rc >= 0 && (rc = bundle_next(br, &member, &size)) > 0) {
-        const uint8_t *p;
-        size_t         n;
-        bool           man = !strcmp(member, "MANIFEST.json"), sum = !strcmp(member, "SHA256SUMS");
-
-        if (!man && !sum)
-            continue;
-        if (man && (rc = manifest_reader_new(&cb, &mr)) < 0)
-            break;
-        if (sum)
-            sha256_init(&h);
-        while ((rc = bundle_data(br, &p, &n)) > 0) {
-            if (sum)
-                sha256_update(&h, p, n);
-            else if ((rc = manifest_reader_feed(mr, p, n)) < 0)
-                break;
-        }
-        if (sum && rc == 0) {
-            uint8_t d[32];
-
-            sha256_final(&h, d);
-            hex_encode(sums, d, 32);
-        }
-        if (man && rc == 0)
-            rc = manifest_reader_finish(mr);
+    if (sqlite3_exec(x->db, "SAVEPOINT bundle", NULL, NULL, NULL) != SQLITE_OK)
+        return vindex_db_fail(x, "updating");
+    rc = verify_and_add(x, v, seq, &a);
+    if (rc < 0) {
+        sqlite3_exec(x->db, "ROLLBACK TO bundle", NULL, NULL, NULL);
+        x->state = before;
     }
-    bundle_close(br);
-    sha256_free(&h);
-    manifest_reader_free(mr);
-    if (rc == 0 && (mr == NULL || !*sums))
-        rc = okra_fail(-EINVAL, "%s/%s lacks MANIFEST.json or SHA256SUMS", v->dir, name);
-    if (rc == 0 && (rc = manifest_head_check(&r.head)) == 0) {
-        struct vindex_bundle b = { seq, sums, r.head.prev, r.head.kind, r.head.time,
-                                   r.operator_name, r.media, r.n_items, r.summary };
-
-        if (r.head.seq != seq)
-            rc = okra_fail(-EINVAL, "%s/%s says it is bundle %llu; run 'okra verify'", v->dir, name,
-                           (unsigned long long) r.head.seq);
-        else
-            rc = vindex_add_bundle(x, &b);
-    }
-    json_decref(r.media);
-    json_decref(r.summary);
-    free(r.medium);
-    free(r.operator_name);
-    if (rc < 0 && strstr(okra_errmsg(), name) == NULL)
-        okra_fail_prefix(rc, "%s/%s: ", v->dir, name);
+    sqlite3_exec(x->db, "RELEASE bundle", NULL, NULL, NULL);
+    json_decref(a.media);
+    json_decref(a.summary);
+    free(a.medium);
+    free(a.operator_name);
     return rc;
 }
 
 static int
-add_from(struct vindex *x, struct vault *v, const uint64_t *seqs, size_t n, size_t from,
+add_from(struct vindex *x, struct vault *v, size_t from, size_t n,
          void (*progress)(void *, uint64_t, uint64_t), void *ctx)
 {
     size_t i;
@@ -142,7 +121,7 @@ add_from(struct vindex *x, struct vault *v, const uint64_t *seqs, size_t n, size
     if ((rc = vindex_begin(x)) < 0)
         return rc;
     for (i = from; i < n; i++) {
-        if ((rc = vindex_add_bundle_file(x, v, seqs[i])) < 0) {
+        if ((rc = vindex_add_bundle_file(x, v, i)) < 0) {
             vindex_rollback(x);
             return rc;
         }
@@ -152,62 +131,124 @@ add_from(struct vindex *x, struct vault *v, const uint64_t *seqs, size_t n, size
     return vindex_commit(x);
 }
 
-int
-vindex_rebuild(struct vindex *x, struct vault *v,
-               void (*progress)(void *, uint64_t, uint64_t), void *ctx)
+/* bundles/ holds 0 .. n-1 without a gap (a gap breaks the chain). */
+static int
+list_contiguous(struct vault *v, size_t *ret_n)
 {
     uint64_t *seqs;
-    size_t    n;
+    size_t    n, i;
     int       rc;
 
     if ((rc = vault_list_bundles(v, &seqs, &n)) < 0)
         return rc;
-    if (sqlite3_exec(x->db, "BEGIN IMMEDIATE; DELETE FROM items; DELETE FROM bundles; COMMIT;",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        rc = vindex_db_fail(x, "clearing");
-    else
-        rc = add_from(x, v, seqs, n, 0, progress, ctx);
+    for (i = 0; i < n; i++)
+        if (seqs[i] != i) {
+            free(seqs);
+            return okra_fail(-EBADMSG, "%s/bundles: bundle %zu is missing (removed); run 'okra "
+                                       "verify'", v->dir, i);
+        }
     free(seqs);
-    return rc;
+    *ret_n = n;
+    return 0;
+}
+
+/* The newest bundle the index holds must still be the one on disk. */
+static int
+same_newest(struct vindex *x, struct vault *v, const struct checkpoint *cp, bool have_cp)
+{
+    uint64_t last = x->state.n_bundles - 1;
+    char     name[64], actual[SHA256_HEX];
+
+    if (have_cp && cp->seq == last && !strcmp(cp->sums, x->state.last_sums))
+        return 0;
+    vault_bundle_name(last, name, sizeof name);
+    if (bundle_read_sums_hash(v->dirfd, name, actual) == 0 && !strcmp(actual, x->state.last_sums))
+        return 0;
+    return okra_fail(-EBADMSG, "%s/%s is not the bundle %s was built from (replaced, or the "
+                               "vault was restored from a copy); run 'okra verify', then 'okra "
+                               "reindex' if this vault was restored", v->dir, name, x->path);
+}
+
+/* CHECKPOINT, when there is one, must name a bundle of the chain with its sums, not one ahead. */
+static int
+check_checkpoint(struct vindex *x, struct vault *v, const struct checkpoint *cp)
+{
+    if (strcmp(cp->vault_id, v->vault_id) != 0)
+        return okra_fail(-EBADMSG, "%s/CHECKPOINT names vault %s; run 'okra verify'", v->dir,
+                         cp->vault_id);
+    if (cp->seq >= x->state.n_bundles)
+        return okra_fail(-EBADMSG, "%s/CHECKPOINT names bundle %llu, but the newest bundle is "
+                                   "%lld (bundles were removed); run 'okra verify'", v->dir,
+                         (unsigned long long) cp->seq, (long long) x->state.n_bundles - 1);
+    if (vindex_chain_check(x, cp->seq, cp->sums) < 0)
+        return okra_fail_prefix(-EBADMSG, "%s/CHECKPOINT: ", v->dir);
+    return 0;
+}
+
+/* A CHECKPOINT that cannot be read or does not carry the station's signature. */
+static int
+checkpoint_refused(void)
+{
+    char why[512];
+
+    snprintf(why, sizeof why, "%s", okra_errmsg());
+    return okra_fail(-EBADMSG, "%s; run 'okra verify'", why);
 }
 
 int
 vindex_sync(struct vindex *x, struct vault *v,
             void (*progress)(void *, uint64_t, uint64_t), void *ctx)
 {
-    uint64_t *seqs, last;
-    size_t    n, have;
-    char      sums[SHA256_HEX], actual[SHA256_HEX], name[64];
-    int       rc;
+    struct checkpoint cp;
+    size_t            n;
+    int               rc, cprc;
 
-    if ((rc = vault_list_bundles(v, &seqs, &n)) < 0)
+    if ((rc = list_contiguous(v, &n)) < 0)
         return rc;
-    rc = vindex_last(x, &last, sums);
-    if (rc == -ENOENT) {
-        rc = add_from(x, v, seqs, n, 0, progress, ctx);
-        free(seqs);
+    cprc = checkpoint_read(v, &v->station_pub, &cp);
+    if (cprc < 0 && cprc != -ENOENT)
+        return checkpoint_refused();
+    if (x->state.n_bundles > n)
+        return okra_fail(-EBADMSG, "%s knew bundles up to %llu, but %s/bundles ends at %lld: "
+                                   "bundles were removed or the vault was rolled back; run 'okra "
+                                   "verify', then 'okra reindex' if this vault was restored",
+                         x->path, (unsigned long long) x->state.n_bundles - 1, v->dir,
+                         (long long) n - 1);
+    if (x->state.n_bundles > 0 && (rc = same_newest(x, v, &cp, cprc == 0)) < 0)
+        return rc;
+    if (x->state.n_bundles < n && (rc = add_from(x, v, x->state.n_bundles, n, progress, ctx)) < 0)
+        return rc;
+    return cprc == 0 ? check_checkpoint(x, v, &cp) : 0;
+}
+
+int
+vindex_rebuild(struct vindex *x, struct vault *v,
+               void (*progress)(void *, uint64_t, uint64_t), void *ctx)
+{
+    struct checkpoint cp;
+    size_t            n, i;
+    int               rc;
+
+    if ((rc = list_contiguous(v, &n)) < 0 || (rc = vindex_begin(x)) < 0)
+        return rc;
+    if (sqlite3_exec(x->db, "DELETE FROM items; DELETE FROM bundles;", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        rc = vindex_db_fail(x, "clearing");
+        vindex_rollback(x);
         return rc;
     }
-    have = 0;
-    while (have < n && seqs[have] <= last)
-        have++;
-    /*
-     * The index's newest bundle must be a bundle on disk with the same sums:
-     * the signed CHECKPOINT says so cheaply when it is current; else the
-     * bundle's SHA256SUMS is read.
-     */
-    if (rc == 0 && have > 0 && seqs[have - 1] == last) {
-        struct checkpoint cp;
-        bool              same = checkpoint_read(v, &v->station_pub, &cp) == 0 && cp.seq == last &&
-                    !strcmp(cp.sums, sums);
-
-        vault_bundle_name(last, name, sizeof name);
-        if (same || (bundle_read_sums_hash(v->dirfd, name, actual) == 0 && !strcmp(actual, sums))) {
-            rc = have == n ? 0 : add_from(x, v, seqs, n, have, progress, ctx);
-            free(seqs);
+    memset(&x->state, 0, sizeof x->state);
+    for (i = 0; i < n; i++) {
+        if ((rc = vindex_add_bundle_file(x, v, i)) < 0) {
+            vindex_rollback(x);
             return rc;
         }
+        if (progress)
+            progress(ctx, i + 1, n);
     }
-    free(seqs);
-    return vindex_rebuild(x, v, progress, ctx);
+    if ((rc = vindex_commit(x)) < 0)
+        return rc;
+    if ((rc = checkpoint_read(v, &v->station_pub, &cp)) == -ENOENT)
+        return 0;
+    return rc < 0 ? checkpoint_refused() : check_checkpoint(x, v, &cp);
 }

@@ -41,6 +41,7 @@ struct manifest_reader {
     int                depth;
     bool               in_string, escape, items_seen;
     uint32_t           n_items;
+    size_t             delivered_len; /* of the value being delivered */
 };
 
 int
@@ -123,6 +124,7 @@ deliver(struct manifest_reader *r, bool item)
     json_t      *v = json_loadb(r->buf, r->len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
     int          rc;
 
+    r->delivered_len = r->len;
     r->len = 0;
     if (v == NULL)
         return bad(e.text);
@@ -310,6 +312,13 @@ manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n)
             return rc;
     }
     return 0;
+}
+
+const char *
+manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len)
+{
+    *ret_len = r->delivered_len;
+    return r->buf;
 }
 
 int

@@ -30,6 +30,11 @@ struct manifest_reader;
 int  manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret);
 int  manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n);
 int  manifest_reader_finish(struct manifest_reader *r); /* the object must be complete */
+/*
+ * Inside on_item: the item's text exactly as the manifest holds it (not
+ * NUL-terminated; valid until on_item returns).
+ */
+const char *manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len);
 void manifest_reader_free(struct manifest_reader *r);
 
 /* The header fields every bundle's manifest has. */

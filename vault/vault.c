@@ -88,6 +88,11 @@ int
 vault_take_lock(struct vault *v)
 {
     v->lockfd = openat(v->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (v->lockfd < 0 && (errno == EROFS || errno == EACCES || errno == EPERM))
+        return okra_fail(-EACCES, "%s is not writable (%s): this command adds to the vault; on a "
+                                  "read-only copy only list, show, log, verify and checkpoint "
+                                  "work", v->dir, errno == EROFS ? "a read-only file system"
+                                                                 : "permission denied");
     if (v->lockfd < 0)
         return okra_fail_errno(errno, "cannot open %s/lock", v->dir);
     if (flock(v->lockfd, LOCK_EX | LOCK_NB) < 0) {

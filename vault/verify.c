@@ -2,6 +2,7 @@
 #include "vault/verify.h"
 #include "vault/checkpoint.h"
 #include "vault/index.h"
+#include "vault/index_row.h"
 #include "vault/verify_bundle.h"
 #include "common/err.h"
 
@@ -71,10 +72,28 @@ label(const struct bundle_check *c)
     return c->display;
 }
 
-/* Links each bundle to the one before it; in vault mode also to its file name and the vault. */
+/* A link between named bundles that could not be checked: said, not counted as holding. */
 static void
-check_chain(struct vault *v, struct bundle_check *c, const uint64_t *seqs, size_t n,
-            const struct verify_opts *o, struct verify_result *r)
+note_unchecked(struct verify_result *r, uint64_t from, uint64_t to)
+{
+    size_t n = strlen(r->unchecked);
+    char   gap[64];
+
+    r->links_unchecked++;
+    if (to == from + 2)
+        snprintf(gap, sizeof gap, "bundle %llu", (unsigned long long) from + 1);
+    else
+        snprintf(gap, sizeof gap, "bundles %llu to %llu", (unsigned long long) from + 1,
+                 (unsigned long long) to - 1);
+    if (n + 80 < sizeof r->unchecked)
+        snprintf(r->unchecked + n, sizeof r->unchecked - n, "%s%llu to %llu (%s not given)",
+                 n ? ", " : "", (unsigned long long) from, (unsigned long long) to, gap);
+}
+
+/* Links each bundle to the one before it; in vault mode also to the vault. */
+static void
+check_chain(struct vault *v, struct bundle_check *c, size_t n, const struct verify_opts *o,
+            struct verify_result *r)
 {
     size_t i;
 
@@ -84,24 +103,46 @@ check_chain(struct vault *v, struct bundle_check *c, const uint64_t *seqs, size_
         if (v && strcmp(c[i].head.vault_id, v->vault_id) != 0)
             PROBLEM("%s: belongs to vault %s, not this vault (%s)", label(&c[i]), c[i].head.vault_id,
                     v->vault_id);
-        if (v && seqs && c[i].head.seq != seqs[i])
-            PROBLEM("%s: is bundle %llu of its vault, stored as %llu (moved or replayed)",
-                    label(&c[i]), (unsigned long long) c[i].head.seq, (unsigned long long) seqs[i]);
         if (c[i].head.seq == 0 && c[i].head.prev[0])
             PROBLEM("%s: bundle 0 has a prev", label(&c[i]));
         if (c[i].head.seq > 0 && !c[i].head.prev[0])
             PROBLEM("%s: has no prev", label(&c[i]));
-        if (i > 0 && c[i - 1].ok && c[i].head.seq == c[i - 1].head.seq + 1) {
+        if (i == 0 || !c[i - 1].ok)
+            continue;
+        if (c[i].head.seq == c[i - 1].head.seq + 1) {
+            r->links_checked++;
             if (strcmp(c[i].head.vault_id, c[i - 1].head.vault_id) != 0)
                 PROBLEM("%s: belongs to another vault than %s", label(&c[i]), label(&c[i - 1]));
             else if (strcmp(c[i].head.prev, c[i - 1].sums) != 0)
                 PROBLEM("%s: its prev does not match bundle %llu (the chain is broken: a bundle "
                         "was altered, removed or swapped)", label(&c[i]),
                         (unsigned long long) c[i - 1].head.seq);
-        } else if (i > 0 && c[i - 1].ok && c[i].head.seq <= c[i - 1].head.seq) {
+        } else if (c[i].head.seq <= c[i - 1].head.seq) {
             PROBLEM("%s: seq %llu does not follow %llu", label(&c[i]),
                     (unsigned long long) c[i].head.seq, (unsigned long long) c[i - 1].head.seq);
+        } else {
+            note_unchecked(r, c[i - 1].head.seq, c[i].head.seq);
         }
+    }
+}
+
+/* A bundle must be the one its file name (or the seq it was named by) says. */
+static void
+check_names(struct bundle_check *c, const int64_t *expect, size_t n, const struct verify_opts *o,
+            struct verify_result *r)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (!c[i].ok || expect[i] < 0 || c[i].head.seq == (uint64_t) expect[i])
+            continue;
+        if (o->n_named)
+            PROBLEM("%s: holds bundle %llu, not bundle %lld as its name says (moved, renamed or "
+                    "replayed)", label(&c[i]), (unsigned long long) c[i].head.seq,
+                    (long long) expect[i]);
+        else
+            PROBLEM("%s: is bundle %llu of its vault, stored as %lld (moved or replayed)",
+                    label(&c[i]), (unsigned long long) c[i].head.seq, (long long) expect[i]);
     }
 }
 
@@ -187,48 +228,136 @@ check_auditor_checkpoint(struct vault *v, const struct mini_pubkey *key, struct 
             "or truncated)", (unsigned long long) cp.seq);
 }
 
-struct index_cmp {
-    struct bundle_check *c;
-    size_t               n;
-    uint64_t             seen;
-    bool                 mismatch;
+/*
+ * What index.sqlite must hold, gathered while each bundle is verified: its
+ * bundle row, and a digest of its item rows' canonical forms in order.
+ */
+struct index_expect {
+    struct bundle_check     *c;
+    crypto_generichash_state st;
+    json_t                  *media;
+    char                    *medium, *operator_name, *media_text, *summary_text;
+    json_t                  *summary;
+    uint8_t                  digest[32];
 };
 
 static int
-index_row(void *ctx, const struct vindex_bundle_row *row)
+expect_field(void *ctx, const char *key, json_t *value)
 {
-    struct index_cmp *ic = ctx;
+    struct index_expect *e = ctx;
 
-    ic->seen++;
-    /* a bundle that failed its own check is reported already; the index is judged on the rest */
-    if (row->seq >= ic->n || !row->sums ||
-        (ic->c[row->seq].ok && strcmp(row->sums, ic->c[row->seq].sums) != 0))
-        ic->mismatch = true;
+    if (!strcmp(key, "media")) {
+        json_decref(e->media);
+        e->media = json_incref(value);
+        free(e->medium);
+        e->medium = vindex_medium_text(value);
+    } else if (!strcmp(key, "operator") && json_is_string(value)) {
+        free(e->operator_name);
+        e->operator_name = strdup(json_string_value(value));
+    } else {
+        vindex_summarise(e->summary, key, value);
+    }
     return 0;
 }
 
-/* The index is a cache: behind is normal (it catches up); different is a problem. */
-static void
-check_index(struct vault *v, struct bundle_check *c, size_t n, const struct verify_opts *o,
-            struct verify_result *r)
+static int
+expect_item(void *ctx, json_t *item, const char *text, size_t len, uint32_t pos)
 {
-    struct stat      st;
-    struct vindex   *x;
-    struct index_cmp ic = { c, n, 0, false };
+    struct index_expect  *e = ctx;
+    struct index_item_row r;
+    int                   rc = index_item_row_from(&r, e->c->head.seq, pos, item, text, len,
+                                                   e->medium);
 
-    if (fstatat(v->dirfd, "index.sqlite", &st, 0) < 0 || vindex_open(v, &x) < 0)
-        return;
-    if (vindex_bundles(x, index_row, &ic) == 0) {
-        r->index_checked = true;
-        r->index_behind = ic.seen < n;
-        if (ic.mismatch)
-            PROBLEM("%s/index.sqlite does not match the bundles; run 'okra reindex'", v->dir);
+    if (rc == 0)
+        index_item_row_feed(&r, &e->st);
+    index_item_row_clear(&r);
+    return rc;
+}
+
+static const struct bundle_hooks expect_hooks = { expect_field, expect_item, NULL, NULL };
+
+/* Compares index.sqlite, when there is one, with the bundles (all verified, 0..n-1). */
+static void
+check_index(struct vault *v, struct bundle_check *c, struct index_expect *e, size_t n,
+            const struct verify_opts *o, struct verify_result *r)
+{
+    struct index_bundle_row *want = calloc(n ? n : 1, sizeof *want);
+    uint8_t (*digest)[32] = calloc(n ? n : 1, sizeof *digest);
+    char                     why[256];
+    size_t                   i;
+    int                      rc = -ENOMEM;
+
+    for (i = 0; want && digest && i < n; i++) {
+        want[i] = (struct index_bundle_row) { c[i].head.seq, c[i].sums, c[i].head.prev,
+                                              c[i].head.kind, c[i].head.time,
+                                              e[i].operator_name ? e[i].operator_name : "",
+                                              e[i].media_text, c[i].n_items, e[i].summary_text };
+        memcpy(digest[i], e[i].digest, 32);
     }
-    vindex_close(x);
+    if (want && digest)
+        rc = vindex_audit(v, want, (const uint8_t (*)[32]) digest, n, &r->index_behind, why,
+                          sizeof why);
+    if (rc >= 0)
+        r->index_checked = true;
+    if (rc == 1)
+        PROBLEM("%s/index.sqlite does not match the bundles (%s); run 'okra reindex'", v->dir, why);
+    else if (rc < 0 && rc != -ENOENT)
+        PROBLEM("%s/index.sqlite cannot be read to compare it with the bundles", v->dir);
+    free(want);
+    free(digest);
+}
+
+static void
+expect_begin(struct index_expect *e, struct bundle_check *c)
+{
+    memset(e, 0, sizeof *e);
+    e->c = c;
+    e->summary = json_object();
+    crypto_generichash_init(&e->st, NULL, 0, 32);
+}
+
+static void
+expect_end(struct index_expect *e)
+{
+    crypto_generichash_final(&e->st, e->digest, 32);
+    if (e->media && !json_is_null(e->media))
+        e->media_text = json_dumps(e->media, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (json_object_size(e->summary))
+        e->summary_text = json_dumps(e->summary, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+static void
+expect_free(struct index_expect *e, size_t n)
+{
+    size_t i;
+
+    for (i = 0; e && i < n; i++) {
+        json_decref(e[i].media);
+        json_decref(e[i].summary);
+        free(e[i].summary_text);
+        free(e[i].medium);
+        free(e[i].operator_name);
+        free(e[i].media_text);
+    }
+    free(e);
+}
+
+/* "…/00000042.tar" names bundle 42; -1 for a name that says nothing. */
+static int64_t
+seq_of_file_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    size_t      n;
+
+    base = base ? base + 1 : path;
+    n = strspn(base, "0123456789");
+    if (n < 8 || n > 18 || strcmp(base + n, ".tar") != 0)
+        return -1;
+    return (int64_t) strtoull(base, NULL, 10);
 }
 
 static int
-prepare_named(struct vault *v, const struct verify_opts *o, struct bundle_check *c)
+prepare_named(struct vault *v, const struct verify_opts *o, struct bundle_check *c, int64_t *expect)
 {
     size_t i;
 
@@ -236,11 +365,13 @@ prepare_named(struct vault *v, const struct verify_opts *o, struct bundle_check 
         const char *a = o->named[i];
 
         c[i].dirfd = AT_FDCWD;
-        if (v && a[0] && strspn(a, "0123456789") == strlen(a) && strlen(a) < 20) {
+        if (v && a[0] && strspn(a, "0123456789") == strlen(a) && strlen(a) < 19) {
             c[i].dirfd = v->dirfd;
-            vault_bundle_name(strtoull(a, NULL, 10), c[i].path, sizeof c[i].path);
+            expect[i] = (int64_t) strtoull(a, NULL, 10);
+            vault_bundle_name((uint64_t) expect[i], c[i].path, sizeof c[i].path);
             snprintf(c[i].display, sizeof c[i].display, "%s/%s", v->dir, c[i].path);
         } else {
+            expect[i] = seq_of_file_name(a);
             snprintf(c[i].path, sizeof c[i].path, "%s", a);
             snprintf(c[i].display, sizeof c[i].display, "%s", a);
         }
@@ -254,6 +385,10 @@ vault_verify(struct vault *v, const struct verify_opts *o, struct verify_result 
     const struct mini_pubkey *key = o->key ? o->key : (v ? &v->station_pub : NULL);
     struct bundle_check      *c;
     uint64_t                 *seqs = NULL;
+    int64_t                  *expect_seq = NULL;
+    struct index_expect      *expect = NULL;
+    struct bundle_hooks      *hooks = NULL;
+    struct stat               st;
     size_t                    n, i;
     int                       rc;
 
@@ -265,40 +400,61 @@ vault_verify(struct vault *v, const struct verify_opts *o, struct verify_result 
     } else if ((rc = vault_list_bundles(v, &seqs, &n)) < 0) {
         return rc;
     }
-    if ((c = calloc(n ? n : 1, sizeof *c)) == NULL) {
+    if ((c = calloc(n ? n : 1, sizeof *c)) == NULL ||
+        (expect_seq = calloc(n ? n : 1, sizeof *expect_seq)) == NULL) {
+        free(c);
         free(seqs);
         return okra_fail(-ENOMEM, "out of memory");
     }
     if (o->n_named) {
-        prepare_named(v, o, c);
+        prepare_named(v, o, c, expect_seq);
     } else {
         for (i = 0; i < n; i++) {
+            expect_seq[i] = (int64_t) seqs[i];
             c[i].dirfd = v->dirfd;
             vault_bundle_name(seqs[i], c[i].path, sizeof c[i].path);
             snprintf(c[i].display, sizeof c[i].display, "%s/%s", v->dir, c[i].path);
         }
     }
+    /* the index is compared only when the whole vault is verified and it has one */
+    if (!o->n_named && fstatat(v->dirfd, "index.sqlite", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        (expect = calloc(n ? n : 1, sizeof *expect)) != NULL) {
+        hooks = calloc(n ? n : 1, sizeof *hooks);
+        for (i = 0; hooks && i < n; i++) {
+            expect_begin(&expect[i], &c[i]);
+            hooks[i] = expect_hooks;
+            hooks[i].ctx = &expect[i];
+            c[i].hooks = &hooks[i];
+        }
+    }
     for (i = 0; i < n; i++)
         c[i].key = key;
     check_all(c, n, o);
+    for (i = 0; hooks && i < n; i++)
+        expect_end(&expect[i]);
     for (i = 0; i < n; i++) {
         r->bundles++;
         r->items += c[i].n_items;
         if (!c[i].ok)
             PROBLEM("%s: %s", label(&c[i]), c[i].why);
     }
-    check_chain(o->n_named ? (v && !o->n_named ? v : NULL) : v, c, seqs, n, o, r);
+    check_names(c, expect_seq, n, o, r);
+    check_chain(o->n_named ? NULL : v, c, n, o, r);
     if (!o->n_named) {
         check_vault_shape(v, c, seqs, n, o, r);
         if (n)
             check_checkpoint(v, key, c, seqs, n, o, r);
-        check_index(v, c, n, o, r);
+        if (hooks && !r->problems)
+            check_index(v, c, expect, n, o, r);
     }
     if (o->checkpoint)
         check_auditor_checkpoint(o->n_named ? NULL : v, key, c, n, o, r);
     for (i = 0; i < n; i++)
         json_decref(c[i].policy);
+    expect_free(expect, hooks ? n : 0);
+    free(hooks);
     free(c);
+    free(expect_seq);
     free(seqs);
     return r->problems ? 1 : 0;
 }

@@ -42,6 +42,10 @@ struct verify_result {
     uint64_t auditor_seq;
     bool     index_checked;
     bool     index_behind;
+    /* bundles named: which links between them were checked, and which could not be */
+    uint64_t links_checked;
+    uint64_t links_unchecked;
+    char     unchecked[512]; /* "1 to 3 (bundle 2 not given)", ... */
 };
 
 /*

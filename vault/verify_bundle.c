@@ -12,14 +12,26 @@
 #include <string.h>
 
 #define SIG_MAX 4096
+#define SUMS_LINE_MAX 160 /* "<64 hex>  payload/1000000.p12.age" and room */
+
+/* Where the expectation of members stands: MANIFEST.json, then each item's payloads. */
+struct member_walk {
+    size_t   k;      /* members so far */
+    uint32_t item;   /* 0: before the first payload */
+    int      opened; /* 1: the item's opened payload */
+};
 
 struct state {
     struct bundle_check *c;
     uint8_t             *opened;      /* bit per item: has an opened payload */
     size_t               opened_cap;
+    struct manifest_reader *mr;       /* while MANIFEST.json streams */
     uint8_t            (*hashes)[32]; /* per member, MANIFEST.json first */
     size_t               n_hashes, cap_hashes;
-    char               **names_unused;
+    /* SHA256SUMS, checked line by line as it streams */
+    struct member_walk   sums_walk;
+    char                 line[SUMS_LINE_MAX + 1];
+    size_t               line_len;
 };
 
 static int
@@ -45,6 +57,46 @@ opened_bit(struct state *s, uint32_t item)
     return item / 8 < s->opened_cap && (s->opened[item / 8] >> (item % 8) & 1);
 }
 
+static bool
+lower_hex(const char *s, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+
+    return n >= min && n <= max && strspn(s, "0123456789abcdef") == n;
+}
+
+int
+verify_item_id(json_t *item)
+{
+    const char *id = json_string_value(json_object_get(item, "id"));
+    const char *sha = json_string_value(json_object_get(json_object_get(item, "source"), "sha256"));
+
+    if (!lower_hex(sha, 64, 64))
+        return okra_fail(-EINVAL, "an item's source.sha256 is not 64 lowercase hex digits");
+    if (!lower_hex(id, 16, 64))
+        return okra_fail(-EINVAL, "an item's id is not 16 to 64 lowercase hex digits");
+    if (strncmp(id, sha, strlen(id)) != 0)
+        return okra_fail(-EINVAL, "item %s: its id is not the start of its sha256", id);
+    return 0;
+}
+
+static int
+set_opened(struct state *s, uint32_t index)
+{
+    if (index / 8 >= s->opened_cap) {
+        size_t   cap = (index / 8 + 1) * 2;
+        uint8_t *b = realloc(s->opened, cap);
+
+        if (b == NULL)
+            return okra_fail(-ENOMEM, "out of memory");
+        memset(b + s->opened_cap, 0, cap - s->opened_cap);
+        s->opened = b;
+        s->opened_cap = cap;
+    }
+    s->opened[index / 8] |= (uint8_t) (1u << (index % 8));
+    return 0;
+}
+
 static int
 on_item(void *ctx, json_t *item, uint32_t index)
 {
@@ -52,7 +104,12 @@ on_item(void *ctx, json_t *item, uint32_t index)
     const char   *payload = json_string_value(json_object_get(item, "payload"));
     json_t       *opened = json_object_get(item, "opened");
     char          want[64];
+    int           rc;
 
+    if (index > BUNDLE_ITEMS_MAX)
+        return okra_fail(-EINVAL, "it holds more than %u items", BUNDLE_ITEMS_MAX);
+    if (verify_item_id(item) < 0)
+        return okra_fail_prefix(-EINVAL, "item %u: ", index);
     bundle_payload_name(index, 0, want, sizeof want);
     if (payload == NULL || strcmp(payload, want) != 0)
         return okra_fail(-EINVAL, "item %u names payload '%s', not %s", index,
@@ -61,21 +118,19 @@ on_item(void *ctx, json_t *item, uint32_t index)
         bundle_payload_name(index, 1, want, sizeof want);
         if (!json_is_string(opened) || strcmp(json_string_value(opened), want) != 0)
             return okra_fail(-EINVAL, "item %u names an opened payload other than %s", index, want);
-        if (index / 8 >= s->opened_cap) {
-            size_t   cap = (index / 8 + 1) * 2;
-            uint8_t *b = realloc(s->opened, cap);
-
-            if (b == NULL)
-                return okra_fail(-ENOMEM, "out of memory");
-            memset(b + s->opened_cap, 0, cap - s->opened_cap);
-            s->opened = b;
-            s->opened_cap = cap;
-        }
-        s->opened[index / 8] |= (uint8_t) (1u << (index % 8));
+        if ((rc = set_opened(s, index)) < 0)
+            return rc;
     }
     s->c->n_items = index;
-    if (s->c->observe && s->c->observe->on_item)
-        return s->c->observe->on_item(s->c->observe->ctx, item, index);
+    if (s->c->observe && s->c->observe->on_item &&
+        (rc = s->c->observe->on_item(s->c->observe->ctx, item, index)) < 0)
+        return rc;
+    if (s->c->hooks && s->c->hooks->on_item) {
+        size_t      len;
+        const char *text = manifest_reader_item_text(s->mr, &len);
+
+        return s->c->hooks->on_item(s->c->hooks->ctx, item, text, len, index);
+    }
     return 0;
 }
 
@@ -83,6 +138,7 @@ static int
 on_field(void *ctx, const char *key, json_t *value)
 {
     struct state *s = ctx;
+    int           rc;
 
     if (!strcmp(key, "recipient") && json_is_string(value))
         snprintf(s->c->recipient, sizeof s->c->recipient, "%s", json_string_value(value));
@@ -90,13 +146,14 @@ on_field(void *ctx, const char *key, json_t *value)
         s->c->policy = json_incref(value);
     if (!strcmp(key, "station_key") && json_is_string(value))
         snprintf(s->c->station_key, sizeof s->c->station_key, "%s", json_string_value(value));
-    if (s->c->observe && s->c->observe->on_field) {
-        int rc = s->c->observe->on_field(s->c->observe->ctx, key, value);
-
-        if (rc < 0)
-            return rc;
-    }
-    return manifest_head_field(&s->c->head, key, value);
+    if ((rc = manifest_head_field(&s->c->head, key, value)) < 0)
+        return rc;
+    if (s->c->observe && s->c->observe->on_field &&
+        (rc = s->c->observe->on_field(s->c->observe->ctx, key, value)) < 0)
+        return rc;
+    if (s->c->hooks && s->c->hooks->on_field)
+        return s->c->hooks->on_field(s->c->hooks->ctx, key, value);
+    return 0;
 }
 
 static int
@@ -115,59 +172,76 @@ keep_hash(struct state *s, const uint8_t h[32])
     return 0;
 }
 
-/* The expected name of member k (0 = MANIFEST.json, then payloads in order), or NULL past them. */
+/* The name of the next member the walk expects; false past the last payload. */
 static bool
-expected_member(struct state *s, size_t k, uint32_t *item, int *opened, char *out, size_t cap)
+expected_member(struct state *s, struct member_walk *w, char *out, size_t cap)
 {
-    if (k == 0) {
+    if (w->k++ == 0) {
         snprintf(out, cap, "MANIFEST.json");
         return true;
     }
-    /* walk on from the previous expectation */
-    if (*item == 0) {
-        *item = 1;
-        *opened = 0;
-    } else if (*opened == 0 && opened_bit(s, *item)) {
-        *opened = 1;
+    if (w->item == 0) {
+        w->item = 1;
+        w->opened = 0;
+    } else if (w->opened == 0 && opened_bit(s, w->item)) {
+        w->opened = 1;
     } else {
-        (*item)++;
-        *opened = 0;
+        w->item++;
+        w->opened = 0;
     }
-    if (*item > s->c->n_items)
+    if (w->item > s->c->n_items)
         return false;
-    bundle_payload_name(*item, *opened, out, cap);
+    bundle_payload_name(w->item, w->opened, out, cap);
     return true;
 }
 
-/* Checks SHA256SUMS line by line against the members' hashes, in order. */
+/* One line of SHA256SUMS against the next member's hash. */
 static int
-check_sums_text(struct state *s, const char *text, size_t len)
+sums_line(struct state *s, const char *line, size_t ll)
 {
-    size_t   k = 0, pos = 0;
-    uint32_t item = 0;
-    int      opened = 0;
+    size_t k = s->sums_walk.k;
+    char   want[64], hex[SHA256_HEX];
 
-    while (pos < len) {
-        const char *line = text + pos, *nl = memchr(line, '\n', len - pos);
-        char        want[64], hex[SHA256_HEX];
-        size_t      ll;
+    if (k >= s->n_hashes || !expected_member(s, &s->sums_walk, want, sizeof want))
+        return fail(s->c, "SHA256SUMS lists more than the bundle holds");
+    hex_encode(hex, s->hashes[k], 32);
+    if (ll != 64 + 2 + strlen(want) || memcmp(line + 64, "  ", 2) != 0 ||
+        memcmp(line + 66, want, strlen(want)) != 0)
+        return fail(s->c, "SHA256SUMS line %zu is not '<sha256>  %s'", k + 1, want);
+    if (memcmp(line, hex, 64) != 0)
+        return fail(s->c, "%s does not match its checksum in SHA256SUMS (altered)", want);
+    return 0;
+}
 
-        if (nl == NULL)
-            return fail(s->c, "SHA256SUMS does not end with a newline");
-        ll = (size_t) (nl - line);
-        pos += ll + 1;
-        if (k >= s->n_hashes || !expected_member(s, k, &item, &opened, want, sizeof want))
-            return fail(s->c, "SHA256SUMS lists more than the bundle holds");
-        hex_encode(hex, s->hashes[k], 32);
-        if (ll != 64 + 2 + strlen(want) || memcmp(line + 64, "  ", 2) != 0 ||
-            memcmp(line + 66, want, strlen(want)) != 0)
-            return fail(s->c, "SHA256SUMS line %zu is not '<sha256>  %s'", k + 1, want);
-        if (memcmp(line, hex, 64) != 0)
-            return fail(s->c, "%s does not match its checksum in SHA256SUMS (altered)", want);
-        k++;
+/* SHA256SUMS as it streams: never held whole, each line at most SUMS_LINE_MAX bytes. */
+static int
+sums_feed(struct state *s, const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] == '\n') {
+            if (sums_line(s, s->line, s->line_len) < 0)
+                return -1;
+            s->line_len = 0;
+            continue;
+        }
+        if (s->line_len == SUMS_LINE_MAX)
+            return fail(s->c, "SHA256SUMS line %zu is too long for a checksum line",
+                        s->sums_walk.k + 1);
+        s->line[s->line_len++] = (char) p[i];
     }
-    if (k != s->n_hashes)
-        return fail(s->c, "SHA256SUMS does not list every member (%zu of %zu)", k, s->n_hashes);
+    return 0;
+}
+
+static int
+sums_finish(struct state *s)
+{
+    if (s->line_len)
+        return fail(s->c, "SHA256SUMS does not end with a newline");
+    if (s->sums_walk.k != s->n_hashes)
+        return fail(s->c, "SHA256SUMS does not list every member (%zu of %zu)", s->sums_walk.k,
+                    s->n_hashes);
     return 0;
 }
 
@@ -189,29 +263,93 @@ check_signature(struct state *s, const char *sigtext, size_t siglen, const uint8
     return 0;
 }
 
-/* Reads one member fully into a bounded buffer (SHA256SUMS, the signature). */
+/* The signature member, held whole (bounded). */
 struct small {
-    char  *p;
-    size_t len, cap, max;
+    char   p[SIG_MAX + 1];
+    size_t len;
 };
 
-static int
-small_add(struct small *b, const uint8_t *p, size_t n)
-{
-    if (b->len + n > b->max)
-        return -1;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char  *q = realloc(b->p, cap > b->max + 1 ? b->max + 1 : cap);
+enum phase { P_MANIFEST, P_PAYLOADS, P_SUMS, P_SIG };
 
-        if (q == NULL)
-            return -1;
-        b->p = q;
-        b->cap = cap > b->max + 1 ? b->max + 1 : cap;
+/* Which phase member name opens, or -1 after saying why it does not belong there. */
+static int
+next_phase(struct state *s, struct member_walk *w, enum phase phase, const char *name)
+{
+    char want[64];
+
+    if (phase == P_PAYLOADS && !strcmp(name, "SHA256SUMS")) {
+        if (expected_member(s, w, want, sizeof want))
+            return fail(s->c, "member %s is missing", want);
+        return P_SUMS;
     }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    if (phase == P_SUMS && !strcmp(name, "SHA256SUMS.minisig"))
+        return P_SIG;
+    if (phase <= P_PAYLOADS) {
+        if (!expected_member(s, w, want, sizeof want) || strcmp(name, want))
+            return fail(s->c, "member '%s' where %s belongs", name,
+                        phase == P_PAYLOADS ? want : "MANIFEST.json");
+        return phase;
+    }
+    return fail(s->c, "member '%s' after %s (not part of a bundle)", name,
+                phase == P_SIG ? "the signature" : "SHA256SUMS");
+}
+
+/* One member's bytes: hashed, and fed to the manifest reader, the sums check or the signature. */
+static int
+read_member(struct state *s, struct bundle_reader *br, int phase, struct manifest_reader *mr,
+            struct mini_prehash *pre, struct small *sig, uint8_t d[32])
+{
+    struct sha256  h = { 0 };
+    const uint8_t *p;
+    size_t         n;
+    int            rc;
+
+    if (sha256_init(&h) < 0)
+        return okra_fail(-ENOMEM, "cannot start SHA-256");
+    while ((rc = bundle_data(br, &p, &n)) > 0) {
+        sha256_update(&h, p, n);
+        if (phase == P_MANIFEST && (rc = manifest_reader_feed(mr, p, n)) < 0)
+            break;
+        if (phase == P_SUMS) {
+            mini_prehash_update(pre, p, n);
+            if ((rc = sums_feed(s, p, n)) < 0)
+                break;
+        }
+        if (phase == P_SIG) {
+            if (sig->len + n > SIG_MAX) {
+                rc = okra_fail(-EINVAL, "it is too large for a signature");
+                break;
+            }
+            memcpy(sig->p + sig->len, p, n);
+            sig->len += n;
+        }
+    }
+    sha256_final(&h, d);
+    sha256_free(&h);
+    return rc;
+}
+
+/* After a member: the manifest parsed, a payload's hash kept and shown to the hooks. */
+static int
+member_done(struct state *s, int phase, const char *name, struct manifest_reader *mr,
+            const uint8_t d[32])
+{
+    struct bundle_check *c = s->c;
+
+    if (phase == P_MANIFEST &&
+        (manifest_reader_finish(mr) < 0 || manifest_head_check(&c->head) < 0))
+        return fail(c, "%s", okra_errmsg());
+    if (phase == P_SUMS) {
+        hex_encode(c->sums, d, 32);
+        return sums_finish(s);
+    }
+    if (phase > P_PAYLOADS)
+        return 0;
+    if (keep_hash(s, d) < 0)
+        return fail(c, "%s", okra_errmsg());
+    if (phase == P_PAYLOADS && c->hooks && c->hooks->on_member &&
+        c->hooks->on_member(c->hooks->ctx, name, d) < 0)
+        return fail(c, "%s", okra_errmsg());
     return 0;
 }
 
@@ -221,97 +359,43 @@ walk(struct state *s, struct bundle_reader *br)
     struct bundle_check    *c = s->c;
     struct manifest_cb      cb = { on_field, on_item, s };
     struct manifest_reader *mr = NULL;
-    struct sha256           h = { 0 };
     struct mini_prehash     pre;
-    struct small            sums = { .max = (size_t) 1 << 30 }, sig = { .max = SIG_MAX };
+    struct member_walk      w = { 0 };
+    struct small           *sig = calloc(1, sizeof *sig);
     uint8_t                 digest[64], d[32];
     const char             *name;
     uint64_t                size;
-    size_t                  k = 0;
-    uint32_t                item = 0;
-    int                     opened = 0, rc, phase = 0; /* 0 manifest, 1 payloads, 2 sums, 3 sig, 4 end */
+    int                     rc = 0, phase = P_MANIFEST;
 
-    while ((rc = bundle_next(br, &name, &size)) > 0) {
-        const uint8_t *p;
-        size_t         n;
-        char           want[64];
-
-        if (phase == 1 && !strcmp(name, "SHA256SUMS")) {
-            if (expected_member(s, k, &item, &opened, want, sizeof want)) {
-                fail(c, "member %s is missing", want);
-                break;
-            }
-            phase = 2;
-        } else if (phase == 2 && !strcmp(name, "SHA256SUMS.minisig")) {
-            phase = 3;
-        } else if (phase <= 1) {
-            if (!expected_member(s, k, &item, &opened, want, sizeof want) || strcmp(name, want)) {
-                fail(c, "member '%s' where %s belongs", name, phase ? want : "MANIFEST.json");
-                break;
-            }
-        } else {
-            fail(c, "member '%s' after %s (not part of a bundle)", name,
-                 phase == 3 ? "the signature" : "SHA256SUMS");
+    if (sig == NULL)
+        return fail(c, "out of memory");
+    while (c->ok && (rc = bundle_next(br, &name, &size)) > 0) {
+        if ((phase = next_phase(s, &w, phase, name)) < 0)
             break;
-        }
-        sha256_init(&h);
-        if (phase == 0 && (rc = manifest_reader_new(&cb, &mr)) < 0)
+        if (phase == P_MANIFEST && (rc = manifest_reader_new(&cb, &mr)) < 0)
             break;
-        if (phase == 2)
+        s->mr = mr;
+        if (phase == P_SUMS)
             mini_prehash_init(&pre);
-        while ((rc = bundle_data(br, &p, &n)) > 0) {
-            sha256_update(&h, p, n);
-            if (phase == 0 && manifest_reader_feed(mr, p, n) < 0) {
-                rc = -1;
-                break;
-            }
-            if (phase == 2) {
-                mini_prehash_update(&pre, p, n);
-                if (small_add(&sums, p, n) < 0) {
-                    rc = okra_fail(-EINVAL, "SHA256SUMS is too large");
-                    break;
-                }
-            }
-            if (phase == 3 && small_add(&sig, p, n) < 0) {
-                rc = okra_fail(-EINVAL, "SHA256SUMS.minisig is too large");
-                break;
-            }
-        }
-        if (rc < 0) {
+        if ((rc = read_member(s, br, phase, mr, &pre, sig, d)) < 0) {
             fail(c, "%s: %s", name, okra_errmsg());
             break;
         }
-        sha256_final(&h, d);
-        if (phase <= 1) {
-            if (phase == 0) {
-                if (manifest_reader_finish(mr) < 0 || manifest_head_check(&c->head) < 0) {
-                    fail(c, "%s", okra_errmsg());
-                    break;
-                }
-                phase = 1;
-            }
-            if (keep_hash(s, d) < 0) {
-                fail(c, "%s", okra_errmsg());
-                break;
-            }
-            k++;
-        } else if (phase == 2) {
+        if (member_done(s, phase, name, mr, d) < 0)
+            break;
+        if (phase == P_MANIFEST)
+            phase = P_PAYLOADS;
+        if (phase == P_SUMS)
             mini_prehash_final(&pre, digest);
-            hex_encode(c->sums, d, 32);
-        }
     }
-    sha256_free(&h);
     manifest_reader_free(mr);
     if (c->ok && rc < 0)
         fail(c, "%s", okra_errmsg());
-    if (c->ok && phase < 3)
-        fail(c, "it ends before %s (truncated)", phase < 2 ? "SHA256SUMS" : "its signature");
+    if (c->ok && phase < P_SIG)
+        fail(c, "it ends before %s (truncated)", phase < P_SUMS ? "SHA256SUMS" : "its signature");
     if (c->ok)
-        check_sums_text(s, sums.p ? sums.p : "", sums.len);
-    if (c->ok)
-        check_signature(s, sig.p ? sig.p : "", sig.len, digest);
-    free(sums.p);
-    free(sig.p);
+        check_signature(s, sig->p, sig->len, digest);
+    free(sig);
     return c->ok ? 0 : -1;
 }
 
@@ -320,6 +404,7 @@ verify_one_bundle(struct bundle_check *c)
 {
     struct state          s = { .c = c };
     struct bundle_reader *br;
+    int                   rc;
 
     c->ok = true;
     c->why[0] = '\0';
@@ -327,7 +412,8 @@ verify_one_bundle(struct bundle_check *c)
     c->sums[0] = c->recipient[0] = c->station_key[0] = '\0';
     c->policy = NULL;
     c->n_items = 0;
-    if (bundle_open(c->dirfd, c->path, &br) < 0) {
+    rc = c->by_fd ? bundle_open_fd(c->fd, c->display, &br) : bundle_open(c->dirfd, c->path, &br);
+    if (rc < 0) {
         fail(c, "%s", okra_errmsg());
         return;
     }

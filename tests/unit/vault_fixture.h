@@ -79,12 +79,19 @@ fixture_free(struct fixture *f)
     free(f);
 }
 
-/* An item as ingest builds one, before the writer names its payloads. */
+/*
+ * An item as ingest builds one, before the writer names its payloads: its id
+ * the start of its sha256, as verify requires (here the id padded with zeros).
+ */
 static inline json_t *
 fixture_item(const char *id, const char *path)
 {
-    json_t *item = json_pack("{s:s, s:n, s:s, s:b, s:{s:s, s:i}}", "id", id, "payload", "format",
-        "pkcs12", "inspected", 0, "source", "path", path, "size", 1);
+    char    sha[65];
+    json_t *item;
+
+    snprintf(sha, sizeof sha, "%s%0*d", id, (int) (64 - strlen(id)), 0);
+    item = json_pack("{s:s, s:n, s:s, s:b, s:{s:s, s:i, s:s}}", "id", id, "payload", "format",
+        "pkcs12", "inspected", 0, "source", "path", path, "size", 1, "sha256", sha);
 
     assert_non_null(item);
     return item;
