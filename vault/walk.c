@@ -1,4 +1,12 @@
-/* walk.c: depth-first, sorted, bounded, never following a link. */
+/*
+ * walk.c: depth-first, sorted, bounded, never following a link.
+ *
+ * A folder's names are read a window at a time: the smallest names after
+ * the last one taken, as many as fit in WALK_WINDOW_BYTES, sorted; when the
+ * window is used up the folder is read again for the next one. So a folder
+ * of any size (500,000 names, or a million of 255 bytes) costs at most one
+ * window of memory per open folder, and the order stays that of whole paths.
+ */
 #include "vault/walk.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -11,15 +19,20 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A name in a window: a flag byte ('d' a folder, which sorts as "name/"; 'f' anything else), the name. */
 struct name {
-    char *s;
-    bool  dir; /* sorts as "name/" */
+    uint32_t off; /* into the arena: the flag byte, the name, a NUL */
 };
 
 struct frame {
     int          fd;
+    DIR         *dir;        /* read again for each window */
+    char        *arena;      /* the window's names */
+    size_t       arena_len, arena_cap;
     struct name *names;
-    size_t       n, next;
+    size_t       n, next, cap;
+    char        *last;       /* the greatest name taken so far, with its flag byte; NULL at first */
+    bool         done;       /* no name past this window */
     size_t       prefix_len; /* of w->path for this folder */
 };
 
@@ -36,21 +49,34 @@ struct walk {
     char            *current; /* the name returned last */
 };
 
+/* Compares two flagged names as whole paths compare (a folder as if it ended in '/'). */
+static int
+cmp_flagged(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *) a + 1, *q = (const unsigned char *) b + 1;
+    int                  c1, c2;
+
+    while (*p && *p == *q)
+        p++, q++;
+    c1 = *p ? *p : (a[0] == 'd' ? '/' : 0);
+    c2 = *q ? *q : (b[0] == 'd' ? '/' : 0);
+    return c1 - c2;
+}
+
+static char *arena_for_sort; /* qsort has no context argument; one walk sorts at a time */
+
 static int
 cmp_names(const void *a, const void *b)
 {
-    const struct name *x = a, *y = b;
-    const unsigned char *p = (const unsigned char *) x->s, *q = (const unsigned char *) y->s;
+    return cmp_flagged(arena_for_sort + ((const struct name *) a)->off,
+                       arena_for_sort + ((const struct name *) b)->off);
+}
 
-    /* compare as if folders ended in '/' so that the order is that of whole paths */
-    while (*p && *p == *q)
-        p++, q++;
-    {
-        int c1 = *p ? *p : (x->dir ? '/' : 0);
-        int c2 = *q ? *q : (y->dir ? '/' : 0);
-
-        return c1 - c2;
-    }
+static void
+sort_window(struct frame *f)
+{
+    arena_for_sort = f->arena;
+    qsort(f->names, f->n, sizeof *f->names, cmp_names);
 }
 
 static void
@@ -77,14 +103,139 @@ set_path(struct walk *w, size_t prefix, const char *name)
     return 0;
 }
 
-/* Reads and sorts a folder's names. */
+/*
+ * The window is full: keep its smaller half, and from now on take only names
+ * below the first one dropped (cutoff, a copy the caller frees).
+ */
+static int
+halve(struct frame *f, char **cutoff)
+{
+    size_t keep = f->n / 2, i, len = 0;
+    char  *arena;
+
+    sort_window(f);
+    free(*cutoff);
+    if ((*cutoff = strdup(f->arena + f->names[keep].off)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    if ((arena = malloc(f->arena_cap)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    for (i = 0; i < keep; i++) {
+        const char *s = f->arena + f->names[i].off;
+        size_t      sl = strlen(s) + 1;
+
+        memcpy(arena + len, s, sl);
+        f->names[i].off = (uint32_t) len;
+        len += sl;
+    }
+    free(f->arena);
+    f->arena = arena;
+    f->arena_len = len;
+    f->n = keep;
+    return 0;
+}
+
+/* Appends a flagged name to the window, growing it up to its limits (the caller checked them). */
+static int
+append(struct frame *f, char flag, const char *name, size_t nl)
+{
+    if (f->arena_len + nl + 2 > f->arena_cap) {
+        size_t cap = f->arena_cap ? f->arena_cap * 2 : 4096;
+        char  *a;
+
+        while (cap < f->arena_len + nl + 2)
+            cap *= 2;
+        if (cap > WALK_WINDOW_BYTES)
+            cap = WALK_WINDOW_BYTES;
+        if ((a = realloc(f->arena, cap)) == NULL)
+            return okra_fail(-ENOMEM, "out of memory");
+        f->arena = a;
+        f->arena_cap = cap;
+    }
+    if (f->n == f->cap) {
+        size_t       cap = f->cap ? f->cap * 2 : 256;
+        struct name *nn;
+
+        if (cap > WALK_WINDOW_NAMES)
+            cap = WALK_WINDOW_NAMES;
+        if ((nn = realloc(f->names, cap * sizeof *nn)) == NULL)
+            return okra_fail(-ENOMEM, "out of memory");
+        f->names = nn;
+        f->cap = cap;
+    }
+    f->names[f->n++].off = (uint32_t) f->arena_len;
+    f->arena[f->arena_len++] = flag;
+    memcpy(f->arena + f->arena_len, name, nl + 1);
+    f->arena_len += nl + 1;
+    return 0;
+}
+
+/* Whether one more name of nl bytes fits in a window. */
+static bool
+window_full(const struct frame *f, size_t nl)
+{
+    return f->n > 0 && (f->arena_len + nl + 2 > WALK_WINDOW_BYTES || f->n == WALK_WINDOW_NAMES);
+}
+
+static bool
+is_folder(int fd, const struct dirent *e)
+{
+    struct stat st;
+
+    if (e->d_type != DT_UNKNOWN)
+        return e->d_type == DT_DIR;
+    return fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * The next window: the smallest names after f->last, as many as fit. The
+ * folder is read whole each time; only the window is kept.
+ */
+static int
+fill_window(struct frame *f)
+{
+    struct dirent *e;
+    char          *cutoff = NULL, flagged[258];
+    int            rc = 0;
+
+    f->n = f->next = f->arena_len = 0;
+    rewinddir(f->dir);
+    while (rc == 0) {
+        size_t nl;
+
+        errno = 0;
+        if ((e = readdir(f->dir)) == NULL)
+            break;
+        nl = strlen(e->d_name);
+
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || nl > 255)
+            continue;
+        flagged[0] = is_folder(f->fd, e) ? 'd' : 'f';
+        memcpy(flagged + 1, e->d_name, nl + 1);
+        if ((f->last && cmp_flagged(flagged, f->last) <= 0) ||
+            (cutoff && cmp_flagged(flagged, cutoff) >= 0))
+            continue;
+        while (rc == 0 && window_full(f, nl))
+            rc = halve(f, &cutoff);
+        /* the name may be past the new cutoff */
+        if (rc < 0 || (cutoff && cmp_flagged(flagged, cutoff) >= 0))
+            continue;
+        rc = append(f, flagged[0], e->d_name, nl);
+    }
+    if (rc == 0 && errno != 0)
+        rc = okra_fail_errno(errno, "cannot read a folder");
+    if (rc == 0)
+        sort_window(f);
+    f->done = cutoff == NULL;
+    free(cutoff);
+    return rc;
+}
+
+/* Opens a folder for the walk; its first window read. */
 static int
 push(struct walk *w, int fd, size_t prefix_len)
 {
-    DIR           *d;
-    struct dirent *e;
-    struct frame   f = { .fd = fd, .prefix_len = prefix_len };
-    size_t         cap = 0;
+    struct frame f = { .fd = fd, .prefix_len = prefix_len };
+    int          dfd, rc;
 
     if (w->depth == w->cap) {
         struct frame *s = realloc(w->stack, (w->cap = w->cap ? w->cap * 2 : 16) * sizeof *s);
@@ -95,43 +246,17 @@ push(struct walk *w, int fd, size_t prefix_len)
         }
         w->stack = s;
     }
-    if ((d = fdopendir(dup(fd))) == NULL) {
-        close(fd);
-        return okra_fail_errno(errno, "cannot read a folder");
-    }
-    /* the duplicate shares the position: a folder walked before is read from its start again */
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (f.n == cap) {
-            struct name *nn = realloc(f.names, (cap = cap ? cap * 2 : 32) * sizeof *nn);
-
-            if (nn == NULL)
-                break;
-            f.names = nn;
-        }
-        f.names[f.n].dir = e->d_type == DT_DIR;
-        if (e->d_type == DT_UNKNOWN) {
-            struct stat st;
-
-            f.names[f.n].dir = fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                               S_ISDIR(st.st_mode);
-        }
-        if ((f.names[f.n].s = strdup(e->d_name)) == NULL)
-            break;
-        f.n++;
-    }
-    closedir(d);
-    if (e != NULL) {
-        while (f.n)
-            free(f.names[--f.n].s);
+    if ((dfd = dup(fd)) >= 0 && (f.dir = fdopendir(dfd)) == NULL)
+        close(dfd);
+    rc = f.dir == NULL ? okra_fail_errno(errno, "cannot read a folder") : fill_window(&f);
+    if (rc < 0) {
+        free(f.arena);
         free(f.names);
+        if (f.dir)
+            closedir(f.dir);
         close(fd);
-        return okra_fail(-ENOMEM, "out of memory");
+        return rc;
     }
-    if (f.n)
-        qsort(f.names, f.n, sizeof *f.names, cmp_names);
     w->stack[w->depth++] = f;
     return 0;
 }
@@ -141,9 +266,10 @@ pop(struct walk *w)
 {
     struct frame *f = &w->stack[--w->depth];
 
-    while (f->next < f->n)
-        free(f->names[f->next++].s);
+    free(f->arena);
     free(f->names);
+    free(f->last);
+    closedir(f->dir);
     close(f->fd);
 }
 
@@ -181,20 +307,30 @@ kind_of(mode_t m)
                          : "not a regular file";
 }
 
+/* The window's next name, taken: w->current (valid until the next walk_next). */
+static int
+take_name(struct walk *w, struct frame *f)
+{
+    const char *flagged = f->arena + f->names[f->next++].off;
+
+    free(f->last);
+    if ((f->last = strdup(flagged)) == NULL || (w->current = strdup(flagged + 1)) == NULL)
+        return okra_fail(-ENOMEM, "out of memory");
+    return 0;
+}
+
 /* Handles one entry of the top frame: 1 a file to return, 0 go on, <0 stop. */
 static int
 visit(struct walk *w, struct walk_entry *ret)
 {
     struct frame *f = &w->stack[w->depth - 1];
-    char         *name = f->names[f->next].s;
     struct stat   st;
+    const char   *name;
     int           rc, fd;
 
-    f->names[f->next++].s = NULL; /* ours now */
-    if ((rc = set_path(w, f->prefix_len, name)) < 0) {
-        free(name);
+    if ((rc = take_name(w, f)) < 0 || (rc = set_path(w, f->prefix_len, w->current)) < 0)
         return rc;
-    }
+    name = w->current;
     if (++w->visited > w->opts.max_entries * WALK_VISIT_FACTOR) {
         /* what costs only a line (links, empty files...) is bounded too: the one stop */
         char why[128];
@@ -226,7 +362,6 @@ visit(struct walk *w, struct walk_entry *ret)
 
             w->path[prefix] = '/';
             w->path[prefix + 1] = '\0';
-            free(name);
             return push(w, fd, prefix + 1);
         }
     } else if (!S_ISREG(st.st_mode)) {
@@ -236,10 +371,8 @@ visit(struct walk *w, struct walk_entry *ret)
         ret->name = name;
         ret->relpath = w->path;
         ret->st = st;
-        w->current = name; /* freed by the next call */
         return 1;
     }
-    free(name);
     return 0;
 }
 
@@ -253,7 +386,12 @@ walk_next(struct walk *w, struct walk_entry *ret)
         free(w->current);
         w->current = NULL;
         if (f->next == f->n) {
-            pop(w);
+            if (f->done) {
+                pop(w);
+                continue;
+            }
+            if ((rc = fill_window(f)) < 0)
+                return rc;
             continue;
         }
         if ((rc = visit(w, ret)) != 0)
