@@ -2,11 +2,14 @@
 #include "cli/cli.h"
 #include "cli/ingest_options.h"
 #include "cli/ingest_report.h"
+#include "cli/media_read.h"
 #include "cli/scan_medium.h"
 #include "common/err.h"
 #include "vault/vault.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 struct scan_args {
@@ -29,6 +32,25 @@ scan_option(struct cli *cli, void *ctx, int key, const char *value)
         return cli_bad_value(cli, key, value, "a path");
     *slot = value;
     return 0;
+}
+
+/* The manifest's media for a folder scanned by hand: the folder and what can be known of its medium. */
+static json_t *
+folder_media(const char *given, int fd)
+{
+    struct mw_medium m;
+    char            *abs = realpath(given, NULL);
+    json_t          *j;
+
+    if (mw_medium_of_folder(fd, abs ? abs : given, &m) < 0) {
+        cli_warn("%s: what medium it is on cannot be told; the bundle names the folder only", given);
+        memset(&m, 0, sizeof m);
+        m.folder = cli_safe_dup(abs ? abs : given);
+    }
+    free(abs);
+    j = media_json(&m);
+    mw_medium_clear(&m);
+    return j;
 }
 
 int
@@ -64,10 +86,12 @@ cmd_scan(struct cli *cli, int argc, char **argv)
         close(fd);
         return EXIT_FAIL;
     }
+    o.media = folder_media(argv[first], fd);
     ingest_report_init(&rep, cli, v, &o, "scan");
     ingest_report_count_tree(&rep, &o, fd);
     rc = ingest_tree(v, fd, &o, &r);
     rc = ingest_report_finish(&rep, rc, &r, false);
+    json_decref(o.media);
     close(fd);
     vault_close(v);
     if (ingest_report_interrupted())

@@ -229,7 +229,8 @@ static const struct cli_option list_options[] = {
       "the certificate expires before DATE: YYYY-MM-DD (midnight UTC) or an RFC 3339 time, "
       "2028-01-31T12:00:00Z" },
     { "medium", OPT_MEDIUM, "TEXT", 0,
-      "the medium's label, serial, vendor, model or UUID holds TEXT" },
+      "the medium's label, serial, vendor, model, UUID or device, or the folder a scan was "
+      "given, holds TEXT" },
     { "format", OPT_FORMAT, "FORMAT", 0, "exactly this format, e.g. pkcs12 or pem-pkcs8" },
     { "limit", OPT_LIMIT, "N", 0, "at most N items" },
     { "offset", OPT_OFFSET, "N", 0, "skip the first N items" },

@@ -20,6 +20,8 @@ media_json(const struct mw_medium *m)
     FIELD(fs_type);
     FIELD(fs_uuid);
     FIELD(fs_label);
+    FIELD(mount_options);
+    FIELD(folder);
 #undef FIELD
     return j;
 }

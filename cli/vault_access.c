@@ -64,14 +64,20 @@ cli_media_text(json_t *media)
     const char *dev = json_string_value(json_object_get(media, "devname"));
     const char *serial = json_string_value(json_object_get(media, "serial"));
     const char *model = json_string_value(json_object_get(media, "model"));
+    const char *folder = json_string_value(json_object_get(media, "folder"));
     char       *out = NULL;
+    int         rc;
 
     if (!json_is_object(media))
         return strdup("-");
-    if (asprintf(&out, "%s%s%s%s%s", label ? label : dev ? dev : "medium", model ? " " : "",
-                 model ? model : "", serial ? " serial " : "", serial ? serial : "") < 0)
-        return NULL;
-    return out;
+    if (folder) /* scan DIR: the folder, then the medium it is on */
+        rc = asprintf(&out, "%s (%s%s%s%s%s)", folder, label ? label : dev ? dev : "?",
+                      model ? " " : "", model ? model : "", serial ? " serial " : "",
+                      serial ? serial : "");
+    else
+        rc = asprintf(&out, "%s%s%s%s%s", label ? label : dev ? dev : "medium", model ? " " : "",
+                      model ? model : "", serial ? " serial " : "", serial ? serial : "");
+    return rc < 0 ? NULL : out;
 }
 
 const char **

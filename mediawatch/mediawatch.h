@@ -47,7 +47,8 @@ struct mw_medium {
     char *fs_type;  /* ID_FS_TYPE / blkid TYPE */
     char *fs_uuid;
     char *fs_label; /* decoded from ID_FS_LABEL_ENC where present */
-    char *mount_options; /* the options okra mounted it with */
+    char *mount_options; /* the options okra mounted it with (scan DIR: as it is mounted) */
+    char *folder;   /* scan DIR: the folder given, absolute, escaped */
 };
 
 struct mw_match {
@@ -107,6 +108,16 @@ void mw_medium_clear(struct mw_medium *m);
  * its name; for 'scan --device'. 0 or -ENOMEM; fields udev lacks stay NULL.
  */
 int mw_medium_describe(dev_t devnum, const char *devnode, struct mw_medium *ret);
+
+/*
+ * What can be known of the medium behind a folder scanned by hand (dirfd,
+ * its absolute path folder): the folder, its filesystem's type and mount
+ * options as the kernel has it mounted, and, when that filesystem is on a
+ * block device, the device's name, vendor, model and serial and the
+ * filesystem's UUID and label from udev's database. Reads no device.
+ * 0 or negative errno; fields that cannot be known stay NULL.
+ */
+int mw_medium_of_folder(int dirfd, const char *folder, struct mw_medium *ret);
 
 /* Sets the filesystem's type, UUID and label from what the reader found, made safe. 0 or -ENOMEM. */
 int mw_medium_set_volume(struct mw_medium *m, const struct mw_volume *v);

@@ -197,5 +197,6 @@ mw_medium_clear(struct mw_medium *m)
     free(m->fs_uuid);
     free(m->fs_label);
     free(m->mount_options);
+    free(m->folder);
     memset(m, 0, sizeof *m);
 }

@@ -518,7 +518,7 @@ char *
 vindex_medium_text(json_t *media)
 {
     static const char *const keys[] = { "fs_label", "serial", "vendor", "model", "fs_uuid",
-                                        "devname" };
+                                        "devname", "folder" };
     char  *out = NULL;
     size_t i, len = 0;
     FILE  *f;
