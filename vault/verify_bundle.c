@@ -269,34 +269,46 @@ struct small {
     size_t len;
 };
 
+/* Where the walk is in a bundle's members, in their order (doc/FORMAT.md, 5). */
 enum phase { P_MANIFEST, P_PAYLOADS, P_SUMS, P_SIG };
 
-/* Which phase member name opens, or -1 after saying why it does not belong there. */
-static int
-next_phase(struct state *s, struct member_walk *w, enum phase phase, const char *name)
+/*
+ * Moves *phase to the one member name opens; false, after saying why, when
+ * the name does not belong there.
+ */
+static bool
+next_phase(struct state *s, struct member_walk *w, enum phase *phase, const char *name)
 {
     char want[64];
 
-    if (phase == P_PAYLOADS && !strcmp(name, "SHA256SUMS")) {
-        if (expected_member(s, w, want, sizeof want))
-            return fail(s->c, "member %s is missing", want);
-        return P_SUMS;
+    if (*phase == P_PAYLOADS && !strcmp(name, "SHA256SUMS")) {
+        if (expected_member(s, w, want, sizeof want)) {
+            fail(s->c, "member %s is missing", want);
+            return false;
+        }
+        *phase = P_SUMS;
+        return true;
     }
-    if (phase == P_SUMS && !strcmp(name, "SHA256SUMS.minisig"))
-        return P_SIG;
-    if (phase <= P_PAYLOADS) {
-        if (!expected_member(s, w, want, sizeof want) || strcmp(name, want))
-            return fail(s->c, "member '%s' where %s belongs", name,
-                        phase == P_PAYLOADS ? want : "MANIFEST.json");
-        return phase;
+    if (*phase == P_SUMS && !strcmp(name, "SHA256SUMS.minisig")) {
+        *phase = P_SIG;
+        return true;
     }
-    return fail(s->c, "member '%s' after %s (not part of a bundle)", name,
-                phase == P_SIG ? "the signature" : "SHA256SUMS");
+    if (*phase <= P_PAYLOADS) {
+        if (!expected_member(s, w, want, sizeof want) || strcmp(name, want)) {
+            fail(s->c, "member '%s' where %s belongs", name,
+                 *phase == P_PAYLOADS ? want : "MANIFEST.json");
+            return false;
+        }
+        return true;
+    }
+    fail(s->c, "member '%s' after %s (not part of a bundle)", name,
+         *phase == P_SIG ? "the signature" : "SHA256SUMS");
+    return false;
 }
 
 /* One member's bytes: hashed, and fed to the manifest reader, the sums check or the signature. */
 static int
-read_member(struct state *s, struct bundle_reader *br, int phase, struct manifest_reader *mr,
+read_member(struct state *s, struct bundle_reader *br, enum phase phase, struct manifest_reader *mr,
             struct mini_prehash *pre, struct small *sig, uint8_t d[32])
 {
     struct sha256  h = { 0 };
@@ -331,7 +343,7 @@ read_member(struct state *s, struct bundle_reader *br, int phase, struct manifes
 
 /* After a member: the manifest parsed, a payload's hash kept and shown to the hooks. */
 static int
-member_done(struct state *s, int phase, const char *name, struct manifest_reader *mr,
+member_done(struct state *s, enum phase phase, const char *name, struct manifest_reader *mr,
             const uint8_t d[32])
 {
     struct bundle_check *c = s->c;
@@ -365,12 +377,13 @@ walk(struct state *s, struct bundle_reader *br)
     uint8_t                 digest[64], d[32];
     const char             *name;
     uint64_t                size;
-    int                     rc = 0, phase = P_MANIFEST;
+    enum phase              phase = P_MANIFEST;
+    int                     rc = 0;
 
     if (sig == NULL)
         return fail(c, "out of memory");
     while (c->ok && (rc = bundle_next(br, &name, &size)) > 0) {
-        if ((phase = next_phase(s, &w, phase, name)) < 0)
+        if (!next_phase(s, &w, &phase, name))
             break;
         if (phase == P_MANIFEST && (rc = manifest_reader_new(&cb, &mr)) < 0)
             break;
