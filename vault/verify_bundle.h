@@ -65,7 +65,7 @@ void verify_one_bundle(struct bundle_check *c);
 
 /*
  * Whether an item (a manifest's, or the index's copy of one) is shaped as
- * DESIGN.md says: id 16 to 64 lowercase hex digits, the start of
+ * doc/FORMAT.md (6.4) says: id 16 to 64 lowercase hex digits, the start of
  * source.sha256 (64 lowercase hex digits). 0, or -EINVAL with the reason.
  */
 int verify_item_id(json_t *item);
