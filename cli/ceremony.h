@@ -44,7 +44,6 @@ int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
 struct ceremony_watch {
     struct mw_match *match; /* NULL/0: mediawatch's default (ID_BUS=usb) */
     size_t           n_match;
-    const char      *mount_dir;
     /* the vault policy's media allow-list, as for mediawatch */
     const char     **allow_serials;
     size_t           n_allow_serials;

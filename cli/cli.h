@@ -68,7 +68,6 @@ enum cli_key {
     OPT_MEDIUM,
     OPT_MEDIUM_SERIAL,
     OPT_MEDIUM_UUID,
-    OPT_MOUNT_DIR,
     OPT_NAME,
     OPT_OFFSET,
     OPT_ONCE,

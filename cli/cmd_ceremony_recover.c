@@ -94,7 +94,6 @@ recover_option(struct cli *cli, void *ctx, int key, const char *value)
             return cli_bad_value(cli, key, value, "a udev property and a pattern, e.g. ID_BUS=usb");
         r->media.n_match++;
         break;
-    case OPT_MOUNT_DIR: r->media.mount_dir = value; break;
     case OPT_PDF: r->pdf = value; break;
     case OPT_PAPER: r->paper = value; break;
     }
@@ -116,8 +115,8 @@ parse_recover(struct cli *cli, int argc, char **argv, struct rec *r)
     if (r->n_shares == 0 && !r->watch)
         return cli_usage(cli, "give the shares with --share FILE (one per custodian present), or "
                               "--watch to read them from the custodians' media");
-    if (!r->watch && (r->media.n_match || r->media.mount_dir))
-        return cli_usage(cli, "--match and --mount-dir go with --watch");
+    if (!r->watch && r->media.n_match)
+        return cli_usage(cli, "--match goes with --watch");
     if (r->n_queries == 0)
         return cli_usage(cli, "name at least one ITEM to recover (see 'okra list')");
     if (r->legacy && !r->repassword)

@@ -1,12 +1,12 @@
 /*
  * cmd_ceremony_watch.c: 'ceremony recover --watch': the custodians bring
  * their share files on their own media, one after another. Each medium is
- * mounted read-only (mediawatch), the share files on it (age passphrase
- * files, or a paper backup's mnemonic typed into a text file) are copied
- * into locked, wiped memory (sodium_malloc, never a file), and the medium
- * is unmounted at once; when enough shares are in, the recovery goes on as
- * with --share. Nothing on a medium is trusted: the files are judged like
- * any --share file.
+ * read in user space by the sandboxed reader, as mediawatch reads media
+ * (never mounted); the share files on it (age passphrase files, or a paper
+ * backup's mnemonic typed into a text file) are copied into locked, wiped
+ * memory (sodium_malloc, never a file) before any passphrase is asked; when
+ * enough shares are in, the recovery goes on as with --share. Nothing on a
+ * medium is trusted: the files are judged like any --share file.
  */
 #include "cli/ceremony.h"
 #include "common/err.h"
@@ -117,100 +117,113 @@ looks_like_share(const uint8_t *p, size_t n)
     return yes;
 }
 
-/* Copies one file from the medium into secure memory; 1 kept, 0 not a share. */
-static int
-keep_file(int dirfd, const char *name, const char *medium, const char *rel)
+/* A name the custodian hid (a part starting with '.'): passed over. */
+static bool
+hidden(const char *path)
 {
-    struct stat st;
-    uint8_t    *buf;
-    ssize_t     len;
-    int         fd = fs_open_beneath(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    return path[0] == '.' || strstr(path, "/.") != NULL;
+}
 
-    if (fd < 0)
-        return 0;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0 ||
-        st.st_size > SHARE_FILE_MAX || n_found == WATCH_MAX_SHARES ||
-        (buf = secmem_alloc((size_t) st.st_size)) == NULL) {
-        close(fd);
-        return 0;
-    }
-    len = fs_pread_full(fd, buf, (size_t) st.st_size, 0);
-    close(fd);
-    if (len != st.st_size || !looks_like_share(buf, (size_t) len)) {
+/* Keeps the file's bytes (in secure memory) when they are a share not seen before; 1 kept. */
+static int
+keep_share(uint8_t *buf, size_t len, const char *medium, const char *path)
+{
+    char *shown = cli_safe_dup(path);
+
+    if (!looks_like_share(buf, len) || n_found == WATCH_MAX_SHARES) {
         secmem_free(buf);
+        free(shown);
         return 0;
     }
-    sha256_oneshot(buf, (size_t) len, found[n_found].hash);
+    sha256_oneshot(buf, len, found[n_found].hash);
     for (size_t i = 0; i < n_found; i++)
         if (memcmp(found[i].hash, found[n_found].hash, 32) == 0) {
-            fprintf(stderr, "already read: %s:%s (the same as %s)\n", medium, rel, found[i].label);
+            fprintf(stderr, "already read: %s:%s (the same as %s)\n", medium,
+                    shown ? shown : "?", found[i].label);
             secmem_free(buf);
+            free(shown);
             return 0;
         }
-    if (asprintf(&found[n_found].label, "%s:%s", medium, rel) < 0) {
+    if (asprintf(&found[n_found].label, "%s:%s", medium, shown ? shown : "?") < 0) {
         secmem_free(buf);
+        free(shown);
         return 0;
     }
+    free(shown);
     found[n_found].data = buf;
-    found[n_found].len = (size_t) len;
+    found[n_found].len = len;
     n_found++;
     return 1;
 }
 
-/* The share files in a medium's top folder and the folders just below it. */
+/*
+ * The share files in a medium's top folder and the folders just below it,
+ * from the reader. Returns how many were kept, or negative when the medium
+ * could not be read (the reason is left).
+ */
 static int
-collect(int dirfd, const char *medium, const char *prefix, int depth)
+collect(int dev_fd, struct mw_medium *m, volatile sig_atomic_t *abort)
 {
-    DIR           *d;
-    struct dirent *e;
-    int            fd = dup(dirfd), kept = 0;
+    struct mw_read_opts o = { .max_size = SHARE_FILE_MAX, .max_depth = 1, .abort = abort };
+    struct mw_reader   *r;
+    struct mw_entry     e;
+    const char         *medium = NULL;
+    int                 kept = 0, rc;
 
-    if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-        if (fd >= 0)
-            close(fd);
-        return 0;
-    }
-    while ((e = readdir(d)) != NULL) {
-        char rel[1024];
+    if ((rc = mw_reader_open(dev_fd, &o, &r)) < 0)
+        return rc;
+    while ((rc = mw_reader_next(r, &e)) > 0) {
+        uint8_t *buf;
 
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(rel, sizeof rel, "%s%s", prefix, e->d_name);
-        if (e->d_type == DT_DIR && depth > 0) {
-            int sub = fs_open_beneath(dirfd, e->d_name, O_RDONLY | O_DIRECTORY);
-
-            if (sub >= 0) {
-                char p2[1100];
-
-                snprintf(p2, sizeof p2, "%s/", rel);
-                kept += collect(sub, medium, p2, depth - 1);
-                close(sub);
-            }
-        } else if (e->d_type == DT_REG) {
-            kept += keep_file(dirfd, e->d_name, medium, rel);
+        if (medium == NULL) {
+            if (mw_reader_volume(r) != NULL)
+                (void) mw_medium_set_volume(m, mw_reader_volume(r));
+            medium = m->fs_label ? m->fs_label : m->devname ? m->devname : "medium";
         }
+        if (e.why != NULL || e.size == 0 || hidden(e.path))
+            continue;
+        if ((buf = secmem_alloc(e.size)) == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
+        if ((rc = mw_reader_read(r, buf, e.size)) < 0) {
+            secmem_free(buf);
+            if (rc == -EIO)
+                continue; /* damaged on the medium: not a share */
+            break;
+        }
+        kept += keep_share(buf, e.size, medium, e.path);
     }
-    closedir(d);
-    return kept;
+    {
+        int rc2 = mw_reader_close(r);
+
+        if (rc == 0)
+            rc = rc2;
+    }
+    return rc < 0 ? rc : kept;
 }
 
 static int
-on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_path,
-          volatile sig_atomic_t *abort)
+on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abort)
 {
-    const char *name = m->fs_label ? m->fs_label : m->devname ? m->devname : "medium";
-    size_t      before = n_found;
-    int         kept;
+    size_t before = n_found;
+    int    kept;
 
-    (void) ctx, (void) mount_path, (void) abort;
-    kept = collect(root_fd, name, "", 1);
+    (void) ctx;
+    kept = collect(dev_fd, m, abort);
+    if (kept < 0) {
+        cli_warn("%s cannot be read (%s); take it out", m->devname ? m->devname : "a medium",
+                 okra_errmsg());
+        return 0;
+    }
     if (kept == 0)
         cli_warn("no new share file on %s; take it out (share files are read from its top "
-                 "folder and the folders just below)", name);
+                 "folder and the folders just below)",
+                 m->fs_label ? m->fs_label : m->devname ? m->devname : "the medium");
     for (size_t i = before; i < n_found; i++)
         fprintf(stderr, "share found: %s\n", found[i].label);
     if (n_found >= watch_need)
-        watch_stop = 1; /* enough: mw_run returns after this medium is unmounted */
+        watch_stop = 1; /* enough: mw_run returns after this medium */
     else
         fprintf(stderr, "%zu of %u shares in; the next medium, please\n", n_found, watch_need);
     return 0;
@@ -220,8 +233,7 @@ int
 ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
                       char ***ret_labels, size_t *ret_n)
 {
-    struct mw_options o = { .match = w->match, .n_match = w->n_match, .mount_dir = w->mount_dir,
-                            .stop = &watch_stop, .on_medium = on_medium, .log = watch_log,
+    struct mw_options o = { .match = w->match, .n_match = w->n_match, .stop = &watch_stop, .on_medium = on_medium, .log = watch_log,
                             .allow_serials = w->allow_serials, .n_allow_serials = w->n_allow_serials,
                             .allow_uuids = w->allow_uuids, .n_allow_uuids = w->n_allow_uuids };
     struct sigaction  sa = { .sa_handler = on_stop }, old_int, old_term;

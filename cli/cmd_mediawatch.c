@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/ingest_options.h"
 #include "cli/ingest_report.h"
+#include "cli/media_read.h"
 #include "cli/vault_access.h"
 #include "cli/values.h"
 #include "common/err.h"
@@ -80,26 +81,6 @@ to_syslog(void *ctx, enum ingest_line what, const char *path, const char *detail
            path, detail ? ": " : "", detail ? detail : "");
 }
 
-static json_t *
-media_json(const struct mw_medium *m)
-{
-    json_t *j = json_object();
-
-#define FIELD(f)                                                                                   \
-    if (m->f)                                                                                      \
-    json_object_set_new(j, #f, json_string(m->f))
-    FIELD(devname);
-    FIELD(vendor);
-    FIELD(model);
-    FIELD(serial);
-    FIELD(fs_type);
-    FIELD(fs_uuid);
-    FIELD(fs_label);
-    FIELD(mount_options);
-#undef FIELD
-    return j;
-}
-
 /* The vault for one medium: the writer's lock, waited for a while (an import may hold it). */
 static struct vault *
 open_vault(struct watch *w)
@@ -118,38 +99,46 @@ open_vault(struct watch *w)
     return NULL;
 }
 
+/* Once the reader has found the medium's filesystem: what is read, as the officer sees it. */
+static void
+announce(void *ctx, const struct mw_medium *m)
+{
+    (void) ctx;
+    say(MW_INFO, "medium %s (%s%s, %s): reading it in user space; nothing is mounted",
+        m->devname ? m->devname : "?", m->fs_label ? "label " : "no label",
+        m->fs_label ? m->fs_label : "", m->fs_type ? m->fs_type : "unknown filesystem");
+}
+
 static int
-on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_path,
-          volatile sig_atomic_t *abort)
+on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abort)
 {
     struct watch        *w = ctx;
     struct ingest_opts   o = w->opts;
     struct ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
+    const char          *name = m->devname ? m->devname : "?";
     int                  rc;
 
-    (void) mount_path;
     w->media_seen++;
-    say(MW_INFO, "medium %s (%s%s%s, %s) mounted %s; scanning", m->devname ? m->devname : "?",
-        m->fs_label ? "label " : "", m->fs_label ? m->fs_label : "no label",
-        m->serial ? (m->fs_label ? ", serial set" : "") : "", m->fs_type ? m->fs_type : "?",
-        m->mount_options ? m->mount_options : "read-only");
     if ((v = open_vault(w)) == NULL) {
         w->failures++;
         return -1;
     }
-    o.media = media_json(m);
     o.abort = abort;
     ingest_report_init(&rep, w->cli, v, &o, "mediawatch");
     rep.also = to_syslog;
-    rc = ingest_tree(v, root_fd, &o, &r);
+    rc = media_ingest(v, dev_fd, m, &o, &r, announce, w);
     if (r.aborted || (abort && *abort)) {
         ingest_report_discard(&rep);
-        say(MW_ERROR, "medium %s was removed during the scan: no bundle was committed; put it "
-                      "back to scan it again", m->devname ? m->devname : "?");
+        say(MW_ERROR, "medium %s was removed while it was read: no bundle was committed; put it "
+                      "back to read it again", name);
         rc = -ECANCELED;
     } else {
+        if (rc < 0) {
+            okra_fail_prefix(rc, "medium %s: ", name);
+            syslog(LOG_ERR, "%s; no bundle was committed", okra_errmsg());
+        }
         rc = ingest_report_finish(&rep, rc, &r, false) == EXIT_OK ? 0 : -1;
         if (r.committed)
             syslog(LOG_INFO, "bundle %llu committed: %llu sealed, %llu already, %llu skipped",
@@ -158,9 +147,8 @@ on_medium(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_p
     }
     if (rc < 0)
         w->failures++;
-    json_decref(o.media);
     vault_close(v);
-    say(MW_INFO, "medium %s done; unmounting, it can be taken out", m->devname ? m->devname : "?");
+    say(MW_INFO, "medium %s done; it can be taken out", name);
     return rc;
 }
 
@@ -177,7 +165,6 @@ watch_option(struct cli *cli, void *ctx, int key, const char *value)
 
     switch (key) {
     case OPT_MATCH: return cli_match_add(cli, &a->matches, value);
-    case OPT_MOUNT_DIR: a->mo->mount_dir = value; break;
     case OPT_ONCE: a->mo->once = true; break;
     case OPT_OPERATOR: a->w->opts.operator_name = value; break;
     case OPT_MAX_SIZE: return cli_value_size(cli, key, value, &a->w->opts.max_size);

@@ -78,9 +78,9 @@ static const struct cli_option recover_options[] = {
     { "watch", OPT_WATCH, NULL, 0,
       "read the (further) shares from the custodians' media as they\n"
       "plug them in, one after another, until the threshold is met;\n"
-      "each medium is mounted read-only and unmounted at once" },
+      "each is read in user space as mediawatch reads it (never\n"
+      "mounted), before any passphrase is asked" },
     { "match", OPT_MATCH, "PROP=GLOB", OPT_REPEAT, "with --watch: as for 'okra mediawatch'" },
-    { "mount-dir", OPT_MOUNT_DIR, "DIR", 0, "with --watch: as for 'okra mediawatch'" },
     { "out", OPT_OUT, "DIR", OPT_REQUIRED,
       "where the recovered files go (created 0700), as <id>-<name>" },
     { "repassword", OPT_REPASSWORD, NULL, 0,
@@ -210,8 +210,6 @@ static const struct cli_option mediawatch_options[] = {
     { "match", OPT_MATCH, "PROP=GLOB", OPT_REPEAT,
       "take only devices whose udev property PROP matches GLOB;\n"
       "repeat to require several (default ID_BUS=usb)" },
-    { "mount-dir", OPT_MOUNT_DIR, "DIR", 0,
-      "where the private mount points are made (default\n/run/okra/media)" },
     { "once", OPT_ONCE, NULL, 0, "handle one medium, then exit with its result" },
     { "operator", OPT_OPERATOR, "NAME", 0, "the operator recorded in each bundle" },
     { "max-size", OPT_MAX_SIZE, "BYTES", 0,
@@ -289,9 +287,10 @@ const struct cmd cli_commands[] = {
       scan_options, NULL },
     { "mediawatch", cmd_mediawatch, CMD_SECRETS, NULL,
       "seal what each removable medium brings, one bundle per insertion",
-      "Waits for block devices whose udev properties match every --match, mounts\n"
-      "each read-only under the mount folder, scans it, commits one bundle per\n"
-      "insertion (even with nothing new), and unmounts.\n",
+      "Waits for block devices whose udev properties match every --match, reads\n"
+      "each one's filesystem in user space (a sandboxed child; nothing is mounted),\n"
+      "and commits one bundle per insertion (even with nothing new). A device\n"
+      "passed over gets one line saying which rule or condition it failed.\n",
       mediawatch_options, NULL },
     { "list", cmd_list, 0, NULL,
       "the items in the vault",

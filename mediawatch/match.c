@@ -6,6 +6,7 @@
 #include "common/err.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,35 @@ mw_props_match(const struct mw_props *p, const struct mw_match *rules, size_t n_
             return false;
     }
     return true;
+}
+
+char *
+mw_props_mismatch(const struct mw_props *p, const struct mw_match *rules, size_t n_rules)
+{
+    if (rules == NULL || n_rules == 0) {
+        rules = &mw_default_match;
+        n_rules = 1;
+    }
+    for (size_t i = 0; i < n_rules; i++) {
+        const char *v = mw_props_get(p, rules[i].prop);
+        char       *safe_glob, *safe_v = NULL, *out = NULL;
+
+        if (v != NULL && fnmatch(rules[i].glob, v, 0) == 0)
+            continue;
+        safe_glob = mw_text_sanitize(rules[i].glob);
+        if (v != NULL)
+            safe_v = mw_text_sanitize(v);
+        if (safe_glob != NULL && (v == NULL || safe_v != NULL) &&
+            (v == NULL ? asprintf(&out, "has no %s (--match %s=%s)", rules[i].prop, rules[i].prop,
+                                  safe_glob)
+                       : asprintf(&out, "has %s=%s, which --match %s=%s does not take",
+                                  rules[i].prop, safe_v, rules[i].prop, safe_glob)) < 0)
+            out = NULL;
+        free(safe_glob);
+        free(safe_v);
+        return out;
+    }
+    return NULL;
 }
 
 static bool

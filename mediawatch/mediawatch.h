@@ -1,19 +1,21 @@
 /*
- * mediawatch.h: notice removable media, mount them safely, hand the mounted
- * folder to a callback, unmount.
+ * mediawatch.h: notice removable media and hand each one, opened read-only,
+ * to a callback that reads it with the sandboxed reader (reader/reader.h).
+ * okra never mounts a medium.
  *
  * The watcher listens on udev's netlink source (properties set by udevd),
- * or, when no udevd runs, on kernel events with libblkid probing the
- * filesystem itself. It enables receiving first, then enumerates devices
+ * or, when no udevd runs, on kernel events, and then has each device probed
+ * by libblkid in the reader's sandboxed child (okra parses no byte of a
+ * medium itself). It enables receiving first, then enumerates devices
  * already present (coldplug), so a medium inserted while okra starts is not
- * missed. Every udev property and label is untrusted: recorded, never used
- * to build a path.
+ * missed. Every udev property and label is untrusted: recorded, made safe,
+ * never used to build a path. A device that is ignored (a --match rule it
+ * fails, no filesystem, mounted elsewhere...) gets one line saying why.
  *
- * Mounts: a private 0700 root-owned folder under mount_dir per medium,
- * ro,nosuid,nodev,noexec,nosymfollow,noatime (+ fmask/dmask on vfat/exfat),
- * only allow-listed filesystems the kernel has; unmounted and removed on
- * every path. A `remove` of the device while the callback runs sets *abort
- * for the callback to see.
+ * A medium in use is held open O_RDONLY | O_EXCL (nothing can mount it
+ * meanwhile) and read-only at the block layer (BLKROSET) when okra may. A
+ * `remove` of the device while the callback runs sets *abort for the
+ * callback to see.
  *
  * Nothing here prints: events for the operator go through the log callback.
  *
@@ -47,7 +49,7 @@ struct mw_medium {
     char *fs_type;  /* ID_FS_TYPE / blkid TYPE */
     char *fs_uuid;
     char *fs_label; /* decoded from ID_FS_LABEL_ENC where present */
-    char *mount_options; /* the options okra mounted it with (scan DIR: as it is mounted) */
+    char *mount_options; /* scan DIR: the options the folder's filesystem is mounted with */
     char *folder;   /* scan DIR: the folder given, absolute, escaped */
 };
 
@@ -64,7 +66,6 @@ enum mw_source { MW_SOURCE_AUTO = 0, MW_SOURCE_UDEV, MW_SOURCE_KERNEL };
 struct mw_options {
     const struct mw_match *match; /* every rule must match; NULL/0: ID_BUS=usb */
     size_t                 n_match;
-    const char            *mount_dir; /* default /run/okra/media */
     bool                   once;      /* handle one medium, then return */
     /* allow-list from the vault policy: when either is non-empty, a medium
        must have a listed serial or filesystem UUID */
@@ -76,16 +77,17 @@ struct mw_options {
     volatile sig_atomic_t *stop;
 
     /*
-     * Called with the medium mounted at root_fd (a directory fd opened
-     * O_PATH-free, read-only) and mount_path. abort becomes non-zero when the
-     * device (or its whole disk) is removed during the call, its medium taken
-     * out (size 0) or swapped (a new DISKSEQ). Returns 0, or negative on failure
-     * (the loop goes on to the next medium). root_fd stays mw_run's: the
-     * callback must not close it, nor keep files open after it returns (a
-     * busy medium is detached lazily, and a warning logged).
+     * Called with the medium's block device open read-only at dev_fd
+     * (O_EXCL, and read-only at the block layer when okra may), for the
+     * callback to read with mw_reader_open. m holds what udev (or the probe)
+     * said; the callback may fill its filesystem fields from what the reader
+     * found (mw_medium_set_volume). abort becomes non-zero when the device
+     * (or its whole disk) is removed during the call, its medium taken out
+     * (size 0) or swapped (a new DISKSEQ). Returns 0, or negative on failure
+     * (the loop goes on to the next medium). dev_fd stays mw_run's: the
+     * callback must not close it.
      */
-    int (*on_medium)(void *ctx, const struct mw_medium *m, int root_fd, const char *mount_path,
-                     volatile sig_atomic_t *abort);
+    int (*on_medium)(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abort);
     void (*log)(void *ctx, enum mw_log_level level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
     void *ctx;
@@ -96,7 +98,7 @@ struct mw_options {
  * Runs the watcher until *stop, or after one medium with once. Returns 0 or
  * negative errno (with the reason in okra_errmsg()); with once, the return
  * value of on_medium for the medium it handled. A medium that cannot be
- * mounted is logged and skipped; it does not count as the one.
+ * opened is logged and skipped; it does not count as the one.
  */
 int mw_run(const struct mw_options *o);
 

@@ -10,8 +10,9 @@
  *           follows systemd's test-libudev.c test_monitor().
  *   kernel  no udevd answers: the kernel's own uevents, which carry only
  *           MAJOR, MINOR, DEVNAME, DEVTYPE, DISKSEQ. The filesystem is then
- *           probed here with libblkid (as udev's builtin-blkid does, with the
- *           same ID_FS_* names and encodings), and ID_BUS=usb, ID_SERIAL_SHORT,
+ *           probed with libblkid in the reader's sandboxed child (as udev's
+ *           builtin-blkid does, with the same ID_FS_* names and encodings;
+ *           okra's own process parses no byte of the medium), and ID_BUS=usb, ID_SERIAL_SHORT,
  *           ID_VENDOR, ID_MODEL come from a USB device above it in sysfs.
  *           udev's database is not read in this mode: left behind by a udevd
  *           that stopped, it would be stale.
@@ -22,6 +23,7 @@
 #include "mediawatch/mw_internal.h"
 #include "common/err.h"
 #include "common/fsutil.h"
+#include "mediawatch/reader/reader.h"
 
 #include <blkid/blkid.h>
 #include <dirent.h>
@@ -215,24 +217,35 @@ props_from_usb(struct mw_props *p, struct udev_device *ud)
         set_encoded(p, "ID_MODEL", v, true);
 }
 
-/* What udev's builtin-blkid would have said, probed through our own fd; 0 or -errno. */
-static int
-props_from_blkid(struct mw_props *p, const struct mw_dev *d)
+/* libblkid's names, as udev's builtin-blkid turns them into properties. */
+static const struct {
+    const char *name, *key;
+    bool        safe_too;
+} probe_map[] = {
+    { "TYPE", "ID_FS_TYPE", false },         { "USAGE", "ID_FS_USAGE", false },
+    { "VERSION", "ID_FS_VERSION", false },   { "UUID", "ID_FS_UUID", true },
+    { "LABEL", "ID_FS_LABEL", true },        { "PTTYPE", "ID_PART_TABLE_TYPE", false },
+};
+
+static void
+probed(void *ctx, const char *name, const char *value)
 {
-    static const struct {
-        const char *name, *key;
-        bool        safe_too;
-    } map[] = {
-        { "TYPE", "ID_FS_TYPE", false },
-        { "USAGE", "ID_FS_USAGE", false },
-        { "VERSION", "ID_FS_VERSION", false },
-        { "UUID", "ID_FS_UUID", true },
-        { "LABEL", "ID_FS_LABEL", true },
-        { "PTTYPE", "ID_PART_TABLE_TYPE", false },
-    };
+    for (size_t i = 0; i < sizeof probe_map / sizeof probe_map[0]; i++)
+        if (strcmp(name, probe_map[i].name) == 0)
+            set_encoded(ctx, probe_map[i].key, value, probe_map[i].safe_too);
+}
+
+/*
+ * What udev's builtin-blkid would have said, from libblkid run in the
+ * reader's sandboxed child on our read-only descriptor. A probe that fails
+ * is kept as OKRA_PROBE_FAILED (its reason), for the line saying why the
+ * device is passed over. 0 or -errno.
+ */
+static int
+props_from_probe(struct mw_props *p, const struct mw_dev *d)
+{
     struct stat st;
-    blkid_probe pr;
-    int         fd;
+    int         fd, rc;
 
     if (d->devnode == NULL)
         return -ENODEV;
@@ -243,26 +256,8 @@ props_from_blkid(struct mw_props *p, const struct mw_dev *d)
         close(fd);
         return -ENODEV;
     }
-    if ((pr = blkid_new_probe()) == NULL) {
-        close(fd);
-        return -ENOMEM;
-    }
-    if (blkid_probe_set_device(pr, fd, 0, 0) == 0) {
-        blkid_probe_enable_superblocks(pr, 1);
-        blkid_probe_set_superblocks_flags(pr,
-            BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID | BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE
-                | BLKID_SUBLKS_VERSION);
-        blkid_probe_enable_partitions(pr, 1);
-        if (blkid_do_safeprobe(pr) == 0) {
-            for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-                const char *v;
-
-                if (blkid_probe_lookup_value(pr, map[i].name, &v, NULL) == 0 && v != NULL)
-                    set_encoded(p, map[i].key, v, map[i].safe_too);
-            }
-        }
-    }
-    blkid_free_probe(pr);
+    if ((rc = mw_reader_probe(fd, NULL, probed, p)) < 0)
+        (void) mw_props_set(p, "OKRA_PROBE_FAILED", okra_errmsg());
     close(fd);
     return 0;
 }
@@ -271,11 +266,12 @@ int
 mw_dev_reprobe(struct mw_dev *d)
 {
     struct mw_props fresh = { 0 };
-    int             rc = props_from_blkid(&fresh, d);
+    int             rc = props_from_probe(&fresh, d);
 
     if (rc == 0) {
         mw_props_unset_prefix(&d->props, "ID_FS_");
         mw_props_unset_prefix(&d->props, "ID_PART_TABLE_");
+        mw_props_unset_prefix(&d->props, "OKRA_PROBE_");
         for (size_t i = 0; i < fresh.n && rc == 0; i++)
             rc = mw_props_set(&d->props, fresh.v[i].key, fresh.v[i].value);
     }
@@ -363,7 +359,7 @@ dev_new(const struct mw_monitor *m, struct udev_device *ud)
     /* worth probing: a medium is in, and it is not a partitioned disk */
     if (m->kernel && d->size > 0 && !d->has_partitions) {
         props_from_usb(&d->props, ud);
-        (void)props_from_blkid(&d->props, d);
+        (void)props_from_probe(&d->props, d);
     }
     return d;
 }
@@ -472,8 +468,8 @@ mw_monitor_enumerate(struct mw_monitor *m, void (*cb)(void *ctx, struct mw_dev *
         udev_device_unref(ud);
         if (d == NULL)
             continue;
-        /* coldplug takes only what holds a filesystem now */
-        if (d->size > 0 && mw_props_get(&d->props, "ID_FS_TYPE") != NULL)
+        /* every device that holds a medium now: taken, or passed over with a line */
+        if (d->size > 0)
             cb(ctx, d);
         else
             mw_dev_free(d);

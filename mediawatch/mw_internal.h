@@ -4,8 +4,9 @@
  *
  *   match.c    property sets, --match rules, allow-lists
  *   medium.c   untrusted text: ID_FS_LABEL_ENC decoding, sanitising, struct mw_medium
- *   monitor.c  the event source (udev or kernel netlink), coldplug, libblkid, sysfs facts
- *   mount.c    filesystem allow-list, mount options, mount and unmount
+ *   monitor.c  the event source (udev or kernel netlink), coldplug, the sandboxed probe, sysfs
+ *   blockdev.c opening a medium O_EXCL, BLKROSET while it is read, udev's facts for scan --device
+ *   mountinfo.c whether something else has a device mounted
  *   watch.c    mw_run: the queue, the watcher thread, removal while in use
  *
  * Every string that came from a device (udev properties, labels, blkid
@@ -53,6 +54,14 @@ void mw_props_clear(struct mw_props *p);
 
 /* True when every rule matches (fnmatch(3), no flags); a missing property never matches. */
 bool mw_props_match(const struct mw_props *p, const struct mw_match *rules, size_t n_rules);
+
+/*
+ * Why props fail the rules, as okra says it: "has ID_BUS=ata, which --match
+ * ID_BUS=usb does not take", or "has no ID_BUS (--match ID_BUS=usb)", for
+ * the first rule that fails (values made safe); NULL when every rule matches
+ * (or on allocation failure). malloc'd.
+ */
+char *mw_props_mismatch(const struct mw_props *p, const struct mw_match *rules, size_t n_rules);
 
 /* The default rule set: ID_BUS=usb. */
 extern const struct mw_match mw_default_match;
@@ -138,16 +147,17 @@ bool mw_monitor_is_kernel(const struct mw_monitor *m);
 int mw_monitor_next(struct mw_monitor *m, struct mw_dev **ret);
 
 /*
- * Enumerates block devices present now that hold a filesystem, calling cb
+ * Enumerates block devices present now that hold a medium, calling cb
  * for each (cb takes ownership of the device). Returns: 0, or negative errno.
  */
 int mw_monitor_enumerate(struct mw_monitor *m, void (*cb)(void *ctx, struct mw_dev *d), void *ctx);
 
 /*
- * Probes d's filesystem again with libblkid, replacing every ID_FS_* and
- * ID_PART_TABLE_* property: what the properties say is then what is on the
- * medium now, not what udev saw at the event. Returns: 0, or negative errno
- * when the device cannot be read.
+ * Probes d's filesystem again, with libblkid in the sandboxed reader child
+ * (mw_reader_probe: okra parses no byte of the medium itself), replacing
+ * every ID_FS_* and ID_PART_TABLE_* property: what the properties say is
+ * then what is on the medium now, not what udev saw at the event. Returns:
+ * 0, or negative errno when the device cannot be read.
  */
 int mw_dev_reprobe(struct mw_dev *d);
 
@@ -157,52 +167,9 @@ bool mw_udevd_running(void);
 /* Reads /sys/.../size (sectors) of syspath; 0 when unreadable. */
 uint64_t mw_sysfs_size(const char *syspath);
 
-/* ---- mount.c ---------------------------------------------------------- */
-
-/* True when fs_type is on okra's allow-list (vfat exfat ext2 ext3 ext4 iso9660 udf ntfs3). */
-bool mw_fs_allowed(const char *fs_type);
-
-/* True when the "\tNAME" line (not "nodev") is in the /proc/filesystems text given. */
-bool mw_fs_in_list(const char *proc_filesystems, const char *fs_type);
-
-/* True when the running kernel has fs_type (read from /proc/filesystems). */
-bool mw_fs_available(const char *fs_type);
-
-/*
- * The data options okra gives fs_type ("" when none): fmask/dmask/uid/gid on
- * vfat, exfat, ntfs3; noload on ext3/ext4 (no journal replay: nothing is
- * written to the medium). NULL when fs_type is not allowed.
- */
-const char *mw_fs_data_options(const char *fs_type);
-
-/* Writes "ro,nosuid,...[,data]" for the flags in effect into buf; 0 or -ENOSPC. */
-int mw_format_options(unsigned long st_flags, const char *data, char *buf, size_t size);
+/* ---- mountinfo.c ------------------------------------------------------ */
 
 /* True when /proc/self/mountinfo lists a mount of devnum. */
 bool mw_devnum_mounted(dev_t devnum);
-
-/* True when some mount's target is mount_dir or beneath it. */
-bool mw_path_has_mounts(const char *mount_dir);
-
-struct mw_mount {
-    char  name[64]; /* the folder's name in mount_dir: from a counter */
-    char *path; /* mount_dir/name */
-    int   root_fd; /* O_DIRECTORY|O_RDONLY|O_NOFOLLOW on the mounted root */
-    char  options[256];
-};
-
-/*
- * Mounts d read-only under the folder open as dir_fd (whose path is dir) at
- * a new 0700 folder, checks the flags the kernel applied and opens the root.
- * On failure nothing is left mounted or created; the reason is in
- * okra_errmsg(). Returns: 0, or negative errno.
- */
-int mw_mount(int dir_fd, const char *dir, const struct mw_dev *d, struct mw_mount *ret);
-
-/*
- * Closes root_fd, unmounts (lazily when busy) and removes the folder.
- * Returns: 0, 1 when the mount was busy and was detached, negative errno.
- */
-int mw_unmount(int dir_fd, struct mw_mount *mnt);
 
 #endif

@@ -7,14 +7,17 @@
  *                change to size 0: a card pulled from a reader, a loop device
  *                detached) of the medium in use or of its whole disk sets
  *                *abort at once.
- *   the caller   takes media off the queue one at a time: mounts, calls
- *                on_medium, unmounts, removes the folder, on every path.
+ *   the caller   takes media off the queue one at a time: probes it again,
+ *                opens it read-only and exclusively, sets it read-only at
+ *                the block layer, calls on_medium, and undoes that, on every
+ *                path.
  *
  * So removal is noticed while on_medium runs without on_medium polling
  * anything, and no event that arrives meanwhile is lost. A medium is handled
  * once per insertion: (device number, DISKSEQ) pairs already handled are
  * remembered until the device goes away, so the second `change` a loop
- * device sends, or udevd's synthetic change, does not seal it twice.
+ * device sends, or udevd's synthetic change, does not seal it twice. A
+ * device passed over gets one line saying why, once per medium and reason.
  */
 #include "mediawatch/mw_internal.h"
 #include "common/err.h"
@@ -35,6 +38,7 @@
 
 #define MW_QUEUE_MAX 32
 #define MW_HANDLED_MAX 64
+#define MW_SAID_MAX 64
 #define MW_POLL_MS 200
 
 struct handled {
@@ -42,13 +46,18 @@ struct handled {
     uint64_t diskseq;
 };
 
+/* A line already said about a device passed over: not said again for the same medium. */
+struct said {
+    dev_t    devnum;
+    uint64_t diskseq;
+    uint32_t why; /* a hash of the line */
+};
+
 struct watch {
     const struct mw_options *o;
     const struct mw_match   *rules;
     size_t                   n_rules;
     struct mw_monitor       *mon;
-    char                    *dir;
-    int                      dir_fd;
     int                      wake_fd;
 
     pthread_mutex_t       lock; /* guards everything below */
@@ -57,6 +66,8 @@ struct watch {
     size_t                n_queue;
     struct handled        handled[MW_HANDLED_MAX];
     size_t                n_handled;
+    struct said           said[MW_SAID_MAX];
+    size_t                n_said;
     bool                  busy; /* a medium is mounted and in on_medium */
     dev_t                 cur, cur_parent;
     uint64_t              cur_seq;
@@ -148,6 +159,11 @@ gone_locked(struct watch *w, dev_t devnum)
         if (w->handled[i].devnum != devnum)
             w->handled[k++] = w->handled[i];
     w->n_handled = k;
+    k = 0;
+    for (size_t i = 0; i < w->n_said; i++)
+        if (w->said[i].devnum != devnum)
+            w->said[k++] = w->said[i];
+    w->n_said = k;
     return in_use;
 }
 
@@ -169,19 +185,57 @@ has_filesystem(const struct mw_dev *d)
 {
     const char *usage = mw_props_get(&d->props, "ID_FS_USAGE");
 
-    return mw_props_get(&d->props, "ID_FS_TYPE") != NULL
-        && (usage == NULL || strcmp(usage, "filesystem") == 0);
+    if (mw_props_get(&d->props, "ID_FS_TYPE") != NULL)
+        return usage == NULL || strcmp(usage, "filesystem") == 0;
+    /* a partition table the kernel shows no partitions of: the reader reads them itself */
+    return !d->partition && !d->has_partitions
+        && mw_props_get(&d->props, "ID_PART_TABLE_TYPE") != NULL;
+}
+
+static uint32_t
+hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (uint8_t) *s) * 16777619u;
+    return h;
+}
+
+/*
+ * One line for a device passed over, and why: once per medium (device
+ * number and DISKSEQ) and reason, however many events it sends.
+ */
+static void
+passed_over(struct watch *w, const struct mw_dev *d, const char *why)
+{
+    uint32_t h = hash(why);
+    bool     new_line = true;
+
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < w->n_said && new_line; i++)
+        new_line = !(w->said[i].devnum == d->devnum && w->said[i].diskseq == d->diskseq &&
+                     w->said[i].why == h);
+    if (new_line) {
+        if (w->n_said == MW_SAID_MAX)
+            memmove(w->said, w->said + 1, (--w->n_said) * sizeof w->said[0]);
+        w->said[w->n_said++] = (struct said) { d->devnum, d->diskseq, h };
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (new_line)
+        wlog(w, MW_INFO, "%s ignored: %s", dname(d), why);
 }
 
 /*
  * Whether a medium that matched the rules may be handled; says why not.
- * queueing: while the device is okra's own medium in use, the mount on it is
- * okra's (of the medium that was in it before); handle() checks again.
+ * queueing: while the device is okra's own medium in use, okra holds it
+ * open exclusively; handle() checks again.
  */
 static bool
 acceptable(struct watch *w, const struct mw_dev *d, bool queueing)
 {
-    const char *why = NULL;
+    const char *why = NULL, *probe = mw_props_get(&d->props, "OKRA_PROBE_FAILED");
+    char        buf[600];
     bool        ours = false;
 
     if (queueing) {
@@ -190,16 +244,23 @@ acceptable(struct watch *w, const struct mw_dev *d, bool queueing)
         pthread_mutex_unlock(&w->lock);
     }
 
-    if (!has_filesystem(d))
+    if (!has_filesystem(d) && probe != NULL) {
+        char *safe = mw_text_sanitize(probe);
+
+        snprintf(buf, sizeof buf, "cannot be probed (%s)", safe ? safe : "out of memory");
+        free(safe);
+        why = buf;
+    } else if (!has_filesystem(d)) {
         why = "holds no filesystem";
-    else if (!mw_props_allowed(&d->props, w->o))
+    } else if (!mw_props_allowed(&d->props, w->o)) {
         why = "is not on the vault's allow-list of serials and filesystem UUIDs";
-    else if (d->has_holders)
+    } else if (d->has_holders) {
         why = "is in use by another block device (device-mapper, RAID)";
-    else if (!ours && mw_devnum_mounted(d->devnum))
-        why = "is already mounted elsewhere";
+    } else if (!ours && mw_devnum_mounted(d->devnum)) {
+        why = "is already mounted elsewhere (okra reads only media nothing else uses)";
+    }
     if (why != NULL)
-        wlog(w, MW_INFO, "%s %s; skipped", dname(d), why);
+        passed_over(w, d, why);
     return why == NULL;
 }
 
@@ -267,14 +328,26 @@ enqueue(struct watch *w, struct mw_dev *d, bool ok)
     }
 }
 
-/* An add or change that is not a removal: queue it when it qualifies. Takes d. */
+/* An add or change that is not a removal: queue it when it qualifies, else say why not. Takes d. */
 static void
 consider(struct watch *w, struct mw_dev *d)
 {
-    bool known;
+    char *mismatch;
+    bool  known;
 
-    /* a partitioned disk is handled through its partitions */
-    if ((!d->partition && d->has_partitions) || !mw_props_match(&d->props, w->rules, w->n_rules)) {
+    if (d->size == 0) { /* no medium in it (an empty reader, an unused loop device) */
+        enqueue(w, d, false);
+        return;
+    }
+    if ((mismatch = mw_props_mismatch(&d->props, w->rules, w->n_rules)) != NULL) {
+        passed_over(w, d, mismatch);
+        free(mismatch);
+        enqueue(w, d, false);
+        return;
+    }
+    /* a partitioned disk is read through its partitions */
+    if (!d->partition && d->has_partitions) {
+        passed_over(w, d, "a disk with a partition table; its partitions are read one by one");
         enqueue(w, d, false);
         return;
     }
@@ -401,19 +474,25 @@ still_wanted(struct watch *w, struct mw_dev *d)
         return false;
     }
     if (!mw_props_match(&d->props, w->rules, w->n_rules)) {
-        wlog(w, MW_INFO, "%s changed and no longer matches; skipped", dname(d));
+        char *why = mw_props_mismatch(&d->props, w->rules, w->n_rules);
+
+        wlog(w, MW_INFO, "%s ignored: it changed, and now %s", dname(d), why ? why : "fails a rule");
+        free(why);
         return false;
     }
     return acceptable(w, d, false);
 }
 
-/* Mounts d, runs on_medium, unmounts. Returns true when on_medium ran (its result in *cb_rc). */
+/*
+ * Opens d read-only and exclusively, holds it read-only at the block layer,
+ * runs on_medium, and undoes both. Returns true when on_medium ran (its
+ * result in *cb_rc).
+ */
 static bool
 handle(struct watch *w, struct mw_dev *d, int *cb_rc)
 {
     struct mw_medium m;
-    struct mw_mount  mnt;
-    int              rc;
+    int              fd, held;
 
     if (!still_wanted(w, d))
         return false;
@@ -421,19 +500,18 @@ handle(struct watch *w, struct mw_dev *d, int *cb_rc)
         wlog(w, MW_ERROR, "%s: out of memory", dname(d));
         return false;
     }
-    if ((rc = mw_mount(w->dir_fd, w->dir, d, &mnt)) < 0) {
-        wlog(w, MW_ERROR, "%s: %s", dname(d), okra_errmsg());
+    if (mw_device_open(d->devnode, d->devnum, &fd) < 0) {
+        wlog(w, MW_ERROR, "%s %s; skipped", dname(d), okra_errmsg());
         mw_medium_clear(&m);
         return false;
     }
-    m.mount_options = strdup(mnt.options);
-    wlog(w, MW_INFO, "%s mounted at %s (%s)", dname(d), mnt.path, mnt.options);
+    if ((held = mw_device_hold_ro(fd)) < 0)
+        wlog(w, MW_WARN, "%s %s; it is read through okra's read-only descriptor only", dname(d),
+             okra_errmsg());
     okra_clear_error();
-    *cb_rc = w->o->on_medium(w->o->ctx, &m, mnt.root_fd, mnt.path, &w->abort_flag);
-    if ((rc = mw_unmount(w->dir_fd, &mnt)) == 1)
-        wlog(w, MW_WARN, "%s was busy; detached from the tree instead", dname(d));
-    else if (rc < 0)
-        wlog(w, MW_ERROR, "%s", okra_errmsg());
+    *cb_rc = w->o->on_medium(w->o->ctx, &m, fd, &w->abort_flag);
+    mw_device_release_ro(fd, held);
+    close(fd);
     mw_medium_clear(&m);
     return true;
 }
@@ -495,28 +573,6 @@ run_loop(struct watch *w)
     return rc;
 }
 
-/* mount_dir: made 0700 when missing; must be a folder of ours that nobody else can write. */
-static int
-open_mount_dir(struct watch *w, const char *dir)
-{
-    struct stat st;
-    int         rc;
-
-    if ((rc = fs_mkdirs(dir, 0700)) < 0)
-        return okra_fail_errno(-rc, "cannot make the mount folder %s", dir);
-    if ((w->dir = realpath(dir, NULL)) == NULL)
-        return okra_fail_errno(errno, "cannot find the mount folder %s", dir);
-    w->dir_fd = open(w->dir, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (w->dir_fd < 0)
-        return okra_fail_errno(errno, "cannot open the mount folder %s", w->dir);
-    if (fstat(w->dir_fd, &st) < 0)
-        return okra_fail_errno(errno, "cannot check the mount folder %s", w->dir);
-    if (st.st_uid != geteuid() || (st.st_mode & 022) != 0)
-        return okra_fail(
-            -EPERM, "the mount folder %s must be owned by root and writable by root alone", w->dir);
-    return 0;
-}
-
 static int
 check_options(const struct mw_options *o)
 {
@@ -532,21 +588,18 @@ static int
 watch_init(struct watch *w, const struct mw_options *o)
 {
     pthread_condattr_t ca;
-    int                rc;
 
     memset(w, 0, sizeof *w);
     w->o = o;
     w->rules = o->n_match > 0 ? o->match : &mw_default_match;
     w->n_rules = o->n_match > 0 ? o->n_match : 1;
-    w->dir_fd = w->wake_fd = -1;
+    w->wake_fd = -1;
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->log_lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w->cond, &ca);
     pthread_condattr_destroy(&ca);
-    if ((rc = open_mount_dir(w, o->mount_dir != NULL ? o->mount_dir : "/run/okra/media")) < 0)
-        return rc;
     if ((w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
         return okra_fail_errno(errno, "cannot make an eventfd");
     return mw_monitor_new(o->source, &w->mon);
@@ -560,9 +613,6 @@ watch_done(struct watch *w)
     mw_monitor_free(w->mon);
     if (w->wake_fd >= 0)
         close(w->wake_fd);
-    if (w->dir_fd >= 0)
-        close(w->dir_fd);
-    free(w->dir);
     pthread_cond_destroy(&w->cond);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->log_lock);

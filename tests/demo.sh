@@ -34,14 +34,18 @@ M=$D/medium; mkdir -p "$M/exports"
 openssl pkcs12 -export -in "$D/ossl/bob.crt" -inkey "$D/ossl/bob.key" -out "$M/exports/bob-renamed.txt" -passout pass:bob-export
 cp "$D/ossl/carl.key" "$M/exports/carl.pem"
 echo "meeting notes, not a key" >"$M/notes.txt"
-# A real medium when this machine can make one (root, a loop device, ext4): the officer "plugs in"
-# an ext4 image and okra mediawatch seals it as it would a USB stick. Else the folder stands in.
-# media.sh (the media tests' own): root, ext4, a loop device, udevd started if it is not running.
+# A real medium when this machine can make one (root, a loop device): the officer "plugs in" a
+# FAT32 image, filled without mounting (mkfs.vfat, mcopy), and okra mediawatch reads it in user
+# space as it would a USB stick. Else the folder stands in.
+# media.sh (the media tests' own): root, a loop device, udevd started if it is not running.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/media.sh"
-if media_begin && mkfs.ext4 -q -L DEMO$$ -d "$M" "$D/medium.img" 16M >/dev/null 2>&1; then
-  echo "(a loop device over an ext4 image plays the USB stick; mediawatch waits for it)"
-  printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=DEMO%s --mount-dir $DEMO/mnt\n' $$
-  "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=DEMO$$" --mount-dir "$D/mnt" --operator "Olivia Officer" \
+L=DEMO$(( $$ % 10000000 ))
+if media_begin && command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null &&
+   truncate -s 40M "$D/medium.img" && mkfs.vfat -F 32 -n "$L" "$D/medium.img" >/dev/null &&
+   MTOOLS_SKIP_CHECK=1 mcopy -s -i "$D/medium.img" "$M"/* ::/; then
+  echo "(a loop device over a FAT32 image plays the USB stick; mediawatch waits for it)"
+  printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=%s\n' "$L"
+  "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$L" --operator "Olivia Officer" \
     >"$D/mediawatch.out" 2>&1 & mw=$!
   sleep 0.8; dev=$(losetup -f --show "$D/medium.img")
   rc=0; wait_at_most 60 $mw || rc=$?
