@@ -189,6 +189,12 @@ show_human(json_t *j)
     }
     if (json_object_get(j, "foreign"))
         cli_row("foreign", json_is_true(json_object_get(j, "foreign")) ? "yes (issued by another CA)" : "no");
+    if (json_object_get(j, "reopened_from")) {
+        snprintf(buf, sizeof buf, "sealed uninspected in bundle %lld, opened in bundle %lld",
+                 (long long) json_integer_value(json_object_get(j, "reopened_from")),
+                 (long long) json_integer_value(json_object_get(j, "bundle")));
+        cli_row("history", buf);
+    }
     cli_row("payload", s(j, "payload"));
     cli_row("opened payload", s(j, "opened"));
 }

@@ -166,6 +166,8 @@ ingest_report_discard(struct ingest_report *rep)
 {
     secmem_free(rep->shared);
     rep->shared = NULL;
+    free(rep->shared_file);
+    rep->shared_file = NULL;
     if (rep->spool)
         fclose(rep->spool);
     rep->spool = NULL;
@@ -234,12 +236,13 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
         spool_put(rep->spool, what, path, detail);
 }
 
-/* "Export password for alice.pfx (pkcs12), 3 of 20: " */
+/* "Export password for alice.pfx (pkcs12), 3 of 20: ", with what --same-password adds */
 static void
-question(struct ingest_report *rep, const char *path, const char *format, char *q, size_t size)
+question(struct ingest_report *rep, const char *path, const char *format, bool own, char *q,
+         size_t size)
 {
-    char  *safe = cli_safe_dup(path);
-    int    n;
+    char *safe = cli_safe_dup(path);
+    int   n;
 
     n = snprintf(q, size, "Export password for %s (%s)", safe ? safe : path, format);
     free(safe);
@@ -249,27 +252,61 @@ question(struct ingest_report *rep, const char *path, const char *format, char *
         n += snprintf(q + n, size - (size_t) n, ", %llu of %llu", (unsigned long long) rep->n_asked,
                       (unsigned long long) rep->n_protected);
     if ((size_t) n < size && rep->same_password)
-        n += snprintf(q + n, size - (size_t) n, ", to be used for every file (--same-password)");
+        n += snprintf(q + n, size - (size_t) n, "%s",
+                      own ? ", its own (the password given for every file does not open it)"
+                          : ", to be used for every file (--same-password)");
     if ((size_t) n < size)
         snprintf(q + n, size - (size_t) n, ": ");
 }
 
+/* --same-password: whether this prompt's answer is the one for every file (the file it was first
+   asked at, until a try there opens it) */
+static bool
+sets_shared(const struct ingest_report *rep, const char *path)
+{
+    return rep->same_password && (rep->shared == NULL || strcmp(path, rep->shared_file) == 0);
+}
+
 static char *
-on_password(void *ctx, const char *path, const char *format)
+on_password(void *ctx, const char *path, const char *format, unsigned attempt)
 {
     struct ingest_report *rep = ctx;
     char                  q[1024], *answer;
+    bool                  shared;
 
-    rep->n_asked++;
+    if (attempt == 0)
+        rep->n_asked++;
     /* --same-password: the first answer, again, for every later file */
-    if (rep->shared)
+    rep->gave_shared = attempt == 0 && rep->shared && strcmp(path, rep->shared_file) != 0;
+    if (rep->gave_shared)
         return secmem_strndup(rep->shared, strlen(rep->shared));
-    question(rep, path, format, q, sizeof q);
+    shared = sets_shared(rep, path);
+    question(rep, path, format, rep->same_password && !shared, q, sizeof q);
     cli_progress_clear();
     answer = cli_ask_secret(rep->cli, q, false);
-    if (answer && rep->same_password)
+    if (answer && shared) {
+        secmem_free(rep->shared);
+        free(rep->shared_file);
         rep->shared = secmem_strndup(answer, strlen(answer));
+        rep->shared_file = strdup(path);
+    }
     return answer;
+}
+
+/* At a terminal: a password that did not open the file, and how many tries are left. */
+static void
+on_refused(void *ctx, const char *path, const char *why, unsigned tries_left)
+{
+    struct ingest_report *rep = ctx;
+    char                 *safe = cli_safe_dup(path);
+
+    if (rep->gave_shared)
+        cli_warn("the password given for every file does not open %s; its own, please (%u tries)",
+                 safe ? safe : path, tries_left);
+    else
+        cli_warn("that password does not open %s (%s); %u %s left", safe ? safe : path, why,
+                 tries_left, tries_left == 1 ? "try" : "tries");
+    free(safe);
 }
 
 void
@@ -304,6 +341,9 @@ ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
     cli_progress_start(&rep->progress, what, "files", 0);
     o->line = on_line;
     o->ask_password = on_password;
+    o->password_refused = on_refused;
+    /* a person answers: each password is tried as it is given, and asked again when wrong */
+    o->check_passwords = o->inspect && cli_interactive(cli);
     o->ctx = rep;
     if (o->abort == NULL) {
         struct sigaction sa = { .sa_handler = on_signal };
@@ -345,6 +385,10 @@ summary_json(struct ingest_report *rep, const struct ingest_result *r, int rc, i
     rep->files = NULL;
     if (!r->committed && staged)
         json_object_set_new(j, "would_seal", json_integer((json_int_t) staged));
+    if (r->committed && r->unopened)
+        json_object_set_new(j, "unopened", json_integer((json_int_t) r->unopened));
+    if (r->committed && r->reopened)
+        json_object_set_new(j, "reopened", json_integer((json_int_t) r->reopened));
     if (interrupted)
         json_object_set_new(j, "interrupted", json_true());
     if (interrupted || rc < 0)
@@ -362,6 +406,8 @@ summary_line(const struct ingest_result *r)
            (unsigned long long) r->sealed);
     if (r->uninspected)
         printf(" (%llu uninspected)", (unsigned long long) r->uninspected);
+    if (r->reopened)
+        printf(" (%llu sealed uninspected before, opened now)", (unsigned long long) r->reopened);
     if (r->already)
         printf(", %llu already sealed", (unsigned long long) r->already);
     if (r->skipped)
@@ -385,10 +431,43 @@ refusal(const struct ingest_result *r, bool import)
         cli_error_from(NULL);
 }
 
+/*
+ * After the bundle line: every file sealed uninspected, and why, on stderr (a
+ * recovery of it under a new password will ask its old one). The lines are
+ * read back from the spool.
+ */
+static void
+uninspected_summary(struct ingest_report *rep, const struct ingest_result *r)
+{
+    enum ingest_line what;
+    char            *path, *detail;
+
+    if (rep->spool == NULL || r->uninspected == 0)
+        return;
+    cli_error("%llu file%s sealed uninspected; recovering %s under a new password will ask %s "
+              "old export password:", (unsigned long long) r->uninspected,
+              r->uninspected == 1 ? " was" : "s were", r->uninspected == 1 ? "it" : "them",
+              r->uninspected == 1 ? "its" : "each one's");
+    rewind(rep->spool);
+    while (spool_get(rep->spool, &what, &path, &detail) > 0) {
+        const char *why = detail ? strchr(detail, ' ') : NULL;
+
+        if (what == INGEST_UNINSPECTED)
+            cli_error_raw_path(path, why ? why + 1 : "not inspected");
+        free(path);
+        free(detail);
+    }
+    if (r->unopened)
+        cli_error("not every file was inspected: %llu could not be opened (exit status 1); given "
+                  "again with --inspect and the right password, each keeps its id and gains its "
+                  "opened payload", (unsigned long long) r->unopened);
+}
+
 int
 ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r, bool import)
 {
-    int status = rc < 0 || r->failed ? EXIT_FAIL : EXIT_OK;
+    /* under --inspect, a file okra could have opened and did not: not all went well */
+    int status = rc < 0 || r->failed || (r->committed && r->unopened) ? EXIT_FAIL : EXIT_OK;
 
     cli_progress_finish(&rep->progress);
     if (rep->own_signals) {
@@ -416,10 +495,14 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
     }
     if (r->committed || (rc == 0 && r->sealed == 0))
         spool_flush(rep);
-    ingest_report_discard(rep);
     if (r->committed) {
         summary_line(r);
-    } else if (rc < 0) {
+        uninspected_summary(rep, r);
+    }
+    ingest_report_discard(rep);
+    if (r->committed)
+        return status;
+    if (rc < 0) {
         refusal(r, import);
     } else if (!r->failed) {
         printf("nothing new to seal; no bundle committed (%llu already sealed, %llu skipped)\n",

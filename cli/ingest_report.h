@@ -30,6 +30,8 @@ struct ingest_report {
     uint64_t            n_protected; /* files that will ask one (0: not known) */
     bool                same_password;
     char               *shared;      /* secret: --same-password's one answer */
+    char               *shared_file; /* the file it was asked at */
+    bool                gave_shared; /* the last answer given was it, not asked */
     bool                own_signals; /* import, scan: Ctrl-C stops the run cleanly */
     struct sigaction    old_int, old_term, old_hup;
     void (*also)(void *ctx, enum ingest_line what, const char *path, const char *detail);

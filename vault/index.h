@@ -102,6 +102,11 @@ char *vindex_medium_text(json_t *media);
  */
 int vindex_find_sha256(struct vindex *x, const char *sha256_hex, const char *id,
                        uint64_t *ret_seq, char ret_id[65], bool *ret_id_taken);
+/*
+ * Whether a sealed row of the file with this sha256 carries an opened payload
+ * (it was inspected): 1, 0 (sealed uninspected only, or not at all), or <0.
+ */
+int vindex_sha256_opened(struct vindex *x, const char *sha256_hex);
 /* Whether an item id is taken: 1, 0, or <0. */
 int vindex_id_taken(struct vindex *x, const char *id);
 

@@ -12,6 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * A row that a later row of the same file re-opened (an item sealed
+ * uninspected, given again with --inspect): list shows the later one only.
+ */
+#define SUPERSEDED                                                                                 \
+    "EXISTS (SELECT 1 FROM items AS later WHERE later.sha256 = items.sha256 AND "                 \
+    "later.rowid > items.rowid AND json_extract(later.json, '$.reopened_from') IS NOT NULL)"
+
 static const char *
 col_text(sqlite3_stmt *s, int i)
 {
@@ -155,7 +163,13 @@ pick(json_t *hits, const char *query, const char *what, json_t **ret)
             break;
     }
     if (n >= 1 && i == n) {
-        *ret = json_incref(json_array_get(hits, 0));
+        /* one file sealed more than once: the newest that was opened (re-inspected), else the first */
+        size_t pick_i = 0, k;
+
+        for (k = 0; k < n; k++)
+            if (json_is_string(json_object_get(json_array_get(hits, k), "opened")))
+                pick_i = k;
+        *ret = json_incref(json_array_get(hits, pick_i));
         return 0;
     }
     if (n > 1) {
@@ -228,7 +242,7 @@ filter_sql(const struct vindex_filter *f, const char **binds, int *n)
     if (f->path)
         fputs(" AND instr(lower(json_extract(json, '$.source.path')), lower(?)) > 0", m),
             binds[(*n)++] = f->path;
-    fputs(") IS 1 FROM items ORDER BY rowid", m);
+    fputs(" AND NOT " SUPERSEDED ") IS 1 FROM items ORDER BY rowid", m);
     fclose(m);
     return sql;
 }
@@ -291,7 +305,7 @@ vindex_count_uninspected(struct vindex *x, uint64_t *ret)
     int           rc;
 
     if (sqlite3_prepare_v2(x->db, "SELECT count(*) FROM items WHERE json_extract(json, "
-                           "'$.inspected') IS NOT 1", -1, &s, NULL) != SQLITE_OK)
+                           "'$.inspected') IS NOT 1 AND NOT " SUPERSEDED, -1, &s, NULL) != SQLITE_OK)
         return vindex_db_fail(x, "reading");
     if ((rc = sqlite3_step(s)) == SQLITE_ROW)
         *ret = (uint64_t) sqlite3_column_int64(s, 0);
@@ -460,6 +474,39 @@ vindex_find_sha256(struct vindex *x, const char *sha256_hex, const char *id, uin
     if (rc != SQLITE_DONE)
         return vindex_db_fail(x, "reading");
     return found ? 1 : 0;
+}
+
+int
+vindex_sha256_opened(struct vindex *x, const char *sha256_hex)
+{
+    sqlite3_stmt         *s;
+    struct index_item_row r;
+    int                   rc, opened = 0, bad = 0;
+
+    if (sqlite3_prepare_v2(x->db, "SELECT " ITEM_COLUMNS " FROM items WHERE sha256 = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        return vindex_db_fail(x, "reading");
+    vindex_bind_text(s, 1, sha256_hex);
+    while (bad == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        json_t *j;
+
+        /* every row's seal is checked: the answer rests on sealed rows only */
+        if ((bad = vindex_item_row_read(x, s, &r)) < 0)
+            break;
+        if ((j = json_loads(r.json, 0, NULL)) == NULL) {
+            bad = vindex_edited(x, "an item row's JSON is damaged");
+            break;
+        }
+        if (json_is_string(json_object_get(j, "opened")))
+            opened = 1;
+        json_decref(j);
+    }
+    sqlite3_finalize(s);
+    if (bad)
+        return bad;
+    if (rc != SQLITE_DONE)
+        return vindex_db_fail(x, "reading");
+    return opened;
 }
 
 int

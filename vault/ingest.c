@@ -186,6 +186,9 @@ slot_clear(struct slot *s)
     free(s->detail);
     json_decref(s->item);
     secmem_free(s->password);
+    free(s->early_why);
+    fmt_info_free(&s->early_info);
+    secbuf_free(&s->early_opened);
     if (s->fd >= 0)
         close(s->fd);
     if (s->data && s->data != s->small) /* a large file's own buffer */
@@ -258,6 +261,15 @@ commit_slot(struct pipeline *p, struct slot *s)
         if (rc == 0 && taken && (rc = assign_id(p, s)) < 0)
             return rc;
     }
+    /* sealed before, but never opened, and opened now: it gains its opened payload */
+    if (rc == 1 && s->has_opened && (rc = vindex_sha256_opened(p->x, s->sha256)) <= 0) {
+        if (rc < 0)
+            return rc;
+        json_object_set_new(s->item, "id", json_string(id));
+        json_object_set_new(s->item, "reopened_from", json_integer((json_int_t) seq));
+        s->reopened_from = seq;
+        s->reopened = true;
+    }
     if (rc == 1) {
         p->r->already++;
         snprintf(where, sizeof where, "in bundle %llu as %s",
@@ -272,11 +284,21 @@ commit_slot(struct pipeline *p, struct slot *s)
     p->r->sealed++;
     if (s->status == INGEST_UNINSPECTED)
         p->r->uninspected++;
+    if (s->status == INGEST_UNINSPECTED && s->unopened)
+        p->r->unopened++;
+    if (s->reopened)
+        p->r->reopened++;
     {
         const char *idt = json_string_value(json_object_get(s->item, "id"));
         char       *d = NULL;
+        int         n;
 
-        if (asprintf(&d, "%s %s", idt, s->detail ? s->detail : "") < 0)
+        if (s->reopened)
+            n = asprintf(&d, "%s %s; opened now, sealed uninspected in bundle %llu", idt,
+                         s->detail ? s->detail : "", (unsigned long long) s->reopened_from);
+        else
+            n = asprintf(&d, "%s %s", idt, s->detail ? s->detail : "");
+        if (n < 0)
             d = NULL;
         line(p, s->status, s->path, d);
         free(d);
@@ -376,19 +398,48 @@ prepare(struct pipeline *p, struct slot *s, int fd, const struct stat *st)
     ask_password(p, s);
 }
 
-/* Under --inspect, the password of a protected file, in order. */
+/*
+ * A person waits at the terminal: open the file with the password just given,
+ * here, so that a wrong one can be asked again. 1 when it is to be asked again.
+ */
+static int
+try_password(const struct ingest_opts *o, struct slot *s, unsigned attempt, unsigned last)
+{
+    int rc = fmt_inspect(s->data, s->len, &s->det, s->password, &s->early_info, &s->early_opened);
+
+    if (rc == -EBADMSG && attempt < last) {
+        if (o->password_refused)
+            o->password_refused(o->ctx, s->path, okra_errmsg(), last - attempt);
+        secmem_free(s->password);
+        s->password = NULL;
+        return 1;
+    }
+    s->opened_early = true;
+    s->early_rc = rc;
+    if (rc < 0)
+        s->early_why = strdup(okra_errmsg());
+    return 0;
+}
+
+/* Under --inspect, the password of a protected file, in order (asked again at a terminal). */
 static void
 ask_password(struct pipeline *p, struct slot *s)
 {
     const struct ingest_opts *o = p->o;
+    unsigned                  attempt, last = o->same_password ? 3 : 2;
 
-    if (o->inspect && s->det.inspectable && s->det.password && s->fd < 0 && o->ask_password) {
-        s->password = o->ask_password(o->ctx, s->path, s->det.name);
+    if (!(o->inspect && s->det.inspectable && s->det.password && s->fd < 0 && o->ask_password))
+        return;
+    for (attempt = 0;; attempt++) {
+        s->password = o->ask_password(o->ctx, s->path, s->det.name, attempt);
         if (s->password == NULL) {
             p->error = okra_fail(-ECANCELED, "no password for %s; nothing was sealed", s->path);
             slot_set(s, INGEST_FAILED, "no password given");
             s->decided = true;
+            return;
         }
+        if (!o->check_passwords || try_password(o, s, attempt, last) == 0)
+            return;
     }
 }
 

@@ -53,7 +53,16 @@ struct ingest_opts {
      * secmem_free), in order; NULL stops the whole operation (no terminal,
      * end of the passphrase file: the callee has said why).
      */
-    char *(*ask_password)(void *ctx, const char *path, const char *format);
+    char *(*ask_password)(void *ctx, const char *path, const char *format, unsigned attempt);
+    /*
+     * A person answers (a terminal): each password is tried as it is given,
+     * in order, and a wrong one is asked again, three tries a file (with
+     * same_password, the shared answer first, then three of the file's own).
+     * password_refused says why a try failed and how many are left; after the
+     * last, the file is taken as with a wrong password.
+     */
+    bool  check_passwords;
+    void (*password_refused)(void *ctx, const char *path, const char *why, unsigned tries_left);
     /* One line per file, in order. detail may be NULL. */
     void (*line)(void *ctx, enum ingest_line what, const char *path, const char *detail);
     /* Progress on long runs: files seen so far. */
@@ -64,6 +73,10 @@ struct ingest_opts {
 
 struct ingest_result {
     uint64_t seen, sealed, uninspected, already, skipped, failed;
+    uint64_t unopened;         /* of uninspected: files --inspect tried and could not open (a
+                                  wrong password, damage, an algorithm okra lacks) */
+    uint64_t reopened;         /* of sealed: files sealed uninspected before and opened now (an
+                                  item with the same id and the opened payload) */
     bool     committed;
     bool     warning;          /* committed, but not all went well after: */
     char     warning_text[512];

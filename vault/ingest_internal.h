@@ -26,6 +26,12 @@ struct slot {
     struct fmt_detect det;
     char             *password; /* secure; NULL when none asked */
     bool              decided;  /* the status is set already */
+    /* opened by the producer while a person waited (check_passwords): the worker uses these */
+    bool              opened_early;
+    int               early_rc;       /* fmt_inspect's result */
+    char             *early_why;      /* its reason when it failed (malloc'd) */
+    struct fmt_info   early_info;
+    struct secbuf     early_opened;   /* secret */
     /* a walked file the worker opens itself (no password to ask in order) */
     char             *relpath;  /* raw, beneath root_fd */
     int               root_fd;
@@ -40,6 +46,9 @@ struct slot {
     json_t           *item;
     struct bw_blob    payload, opened;
     bool              has_opened;
+    bool              unopened; /* --inspect tried and failed: sealed uninspected */
+    bool              reopened; /* sealed uninspected before, opened now: a new item, same id */
+    uint64_t          reopened_from; /* the bundle that sealed it uninspected */
     bool              fatal;    /* the vault could not be written: the whole ingest stops */
     char              sha256[SHA256_HEX];
 };

@@ -170,15 +170,16 @@ static int
 inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf *opened)
 {
     const struct ingest_opts *o = c->opts;
+    const char               *why, *note;
     int                       rc;
 
     if (!o->inspect)
         return 0;
     if (!s->det.inspectable) {
-        char note[512];
+        char what[512];
 
-        fmt_opaque_note(&s->det, s->path, note, sizeof note);
-        slot_set(s, INGEST_UNINSPECTED, "%s", note);
+        fmt_opaque_note(&s->det, s->path, what, sizeof what);
+        slot_set(s, INGEST_UNINSPECTED, "%s", what);
         return 0;
     }
     if (s->fd >= 0 || s->src != NULL) {
@@ -186,17 +187,29 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
                  INGEST_INMEM_MAX >> 20);
         return 0;
     }
-    rc = fmt_inspect(s->data, s->len, &s->det, s->password ? s->password : "", info, opened);
+    if (s->opened_early) {
+        /* the producer opened it while the person who typed the password waited */
+        rc = s->early_rc;
+        *info = s->early_info;
+        *opened = s->early_opened;
+        memset(&s->early_info, 0, sizeof s->early_info);
+        memset(&s->early_opened, 0, sizeof s->early_opened);
+        why = s->early_why ? s->early_why : "cannot be opened";
+    } else {
+        rc = fmt_inspect(s->data, s->len, &s->det, s->password ? s->password : "", info, opened);
+        why = okra_errmsg();
+    }
     if (rc == 0)
         return 1;
-    /* a wrong password that was the one given for every file: say so */
+    /* a wrong password: after three tries at a terminal, or the one given for every file */
+    note = rc != -EBADMSG ? "" : s->opened_early ? ", after 3 tries"
+                               : o->same_password ? SHARED_NOTE : "";
     if (o->all_or_nothing) {
-        slot_set(s, INGEST_FAILED, "%s%s", okra_errmsg(),
-                 rc == -EBADMSG && o->same_password ? SHARED_NOTE : "");
+        slot_set(s, INGEST_FAILED, "%s%s", why, note);
         return -1;
     }
-    slot_set(s, INGEST_UNINSPECTED, "%s%s; sealed uninspected", okra_errmsg(),
-             rc == -EBADMSG && o->same_password ? SHARED_NOTE : "");
+    slot_set(s, INGEST_UNINSPECTED, "%s%s; sealed uninspected", why, note);
+    s->unopened = true;
     return 0;
 }
 

@@ -45,8 +45,11 @@ is "$(tar -tf "$TMP/v2/bundles/00000001.tar" | grep -c 'p12.age$')" 3 "each insp
 test_vault "$TMP/v3"
 printf 'wrong\npw-legacy\n' >"$TMP/pw"
 run_okra --vault "$TMP/v3" --passphrase-file "$TMP/pw" scan --inspect "$M"
-is "$RC" 0 "a file that cannot be opened is still sealed by scan"
+is "$RC" 1 "a file that cannot be opened is still sealed by scan, and the exit status says not all were inspected"
 like "$OUT" "sealed uninspected +a/modern.pfx" "uninspected, with a line saying why"
+like "$OUT" "bundle 1 committed: 3 sealed \\(1 uninspected\\)" "it counts as sealed"
+is "$(grep -c 'a/modern.pfx: wrong password' <<<"$ERR")" 1 "the summary on stderr names it and why"
+like "$ERR" "not every file was inspected: 1 could not be opened" "and says not all were inspected"
 is "$(tar -xOf "$TMP/v3/bundles/00000001.tar" MANIFEST.json | jq '[.items[] | select(.inspected)] | length')" 2 \
    "the others are inspected"
 
