@@ -26,10 +26,12 @@ DEB_LIBS  := libssl-dev libsodium-dev libarchive-dev libudev-dev libjansson-dev 
              libsqlite3-dev libblkid-dev libmount-dev libcmocka-dev pkg-config \
              libcairo2-dev libqrencode-dev fonts-dejavu-core libtsk-dev libseccomp-dev
 DEB_TOOLS := age minisign tmux jq udev e2fsprogs mtools dosfstools util-linux python3 \
+             ntfs-3g exfatprogs xorriso strace \
              python3-cryptography default-jre-headless gnupg openssh-client \
              clang libclang-rt-14-dev valgrind time openssl procps poppler-utils zbar-tools
 DEB_OPTIONAL := nodejs npm
 DEB_CMDS  := age minisign tmux jq udevadm mkfs.ext4 mcopy mkfs.vfat losetup clang valgrind prove python3 \
+             mkntfs ntfscp mkfs.exfat xorriso strace \
              keytool gpg ssh-keygen \
              pdftoppm pdftotext zbarimg
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# okra scan --image: FAT16, FAT32, ext4, NTFS and exFAT images, made here without mounting anything,
+# okra scan --image: FAT16, FAT32, ext4, NTFS, exFAT and ISO 9660 images, made here without mounting anything,
 # read in user space by the sandboxed reader. Each holds the 13 export shapes (one 8 folders deep,
 # one under a long name, one under a Unicode name), decoys, a file over --max-size and (ext4) a
 # symlink: exactly the 13 keys are sealed, byte for byte, and the manifest names the medium.
@@ -46,6 +46,21 @@ for type in fat16 fat32 ext4 ntfs exfat; do
   is "$RC" 0 "$type: the vault verifies"
 done
 
+# ISO 9660 (a CD or DVD, or a stick written as one), made with xorriso: the 13 keys, byte for byte.
+# Joliet names are cut to 64 characters, so the long name is not compared.
+if command -v xorriso >/dev/null; then
+  xorriso -as mkisofs -quiet -R -J -V OKRAISO -o "$TMP/iso9660.img" "$TMP/tree" >/dev/null 2>&1
+  test_vault "$TMP/v-iso"
+  run_okra --vault "$V" scan --image "$TMP/iso9660.img" --max-size 64K
+  is "$RC" 0 "iso9660: scan --image exits 0"
+  is "$(sealed_items "$V" "$ID" | cut -d' ' -f2- | awk '{print $NF}' | sort)" "$(awk '{print $NF}' <<<"$want" | sort)" \
+    "iso9660: exactly the 13 keys sealed, byte for byte"
+  is "$(tar -xOf "$V/bundles/00000001.tar" MANIFEST.json | jq -r '[.media.fs_type, .media.fs_label] | join(" ")')" \
+    "iso9660 OKRAISO" "iso9660: the manifest names it"
+else
+  skip "iso9660: needs xorriso"
+fi
+
 # The same FAT32 stick in a real vault: a quorum recovers every key, byte for byte.
 if [[ -z $(image_tools_missing fat32) ]]; then
   new_ceremony 3 2 "$TMP/cv" || exit 1
@@ -61,6 +76,32 @@ if [[ -z $(image_tools_missing fat32) ]]; then
     cmp -s "$TMP/out/$id-$(basename "$p" | LC_ALL=C sed 's/[^A-Za-z0-9._-]/_/g')" "$TMP/tree/$p" || { bad=1; diag "differs: $p"; }
   done <"$TMP/tree.keys"
   is "$bad" 0 "each recovered file is the one on the stick"
+fi
+
+# A whole disk copied with dd: a DOS partition table with a FAT32 and an ext4 partition, both read,
+# each path under its partition's folder.
+if [[ -z $(image_tools_missing fat32) && -z $(image_tools_missing ext4) ]]; then
+  mkdir -p "$TMP/p2"; cp "$TMP/x/files/12-pkcs8.der" "$TMP/p2/"
+  truncate -s 80M "$TMP/disk.img"
+  python3 - "$TMP/disk.img" <<'PY'
+import struct, sys
+mbr = bytearray(512)
+for i, (kind, start, count) in enumerate([(0x0c, 2048, 40 * 2048), (0x83, 41 * 2048, 32 * 2048)]):
+    struct.pack_into("<B3sB3sII", mbr, 446 + 16 * i, 0, b"\xff\xff\xff", kind, b"\xff\xff\xff", start, count)
+mbr[510:512] = b"\x55\xaa"
+with open(sys.argv[1], "r+b") as f:
+    f.write(mbr)
+PY
+  mkfs.vfat -F 32 -n PARTONE --offset 2048 "$TMP/disk.img" $((40 * 1024)) >/dev/null
+  MTOOLS_SKIP_CHECK=1 mcopy -i "$TMP/disk.img@@1M" "$TMP/x/files/04-ec-p256.pfx" ::/
+  mkfs.ext4 -q -F -L PARTTWO -E offset=$((41 * 1048576)) -d "$TMP/p2" "$TMP/disk.img" 32M >/dev/null 2>&1
+  test_vault "$TMP/v-disk"
+  run_okra --vault "$V" scan --image "$TMP/disk.img"
+  is "$RC" 0 "a partitioned disk image: scan --image exits 0"
+  is "$(okra --vault "$V" --json list | jq -r '[.[].source.path] | sort | join(" ")')" \
+    "part1/04-ec-p256.pfx part2/12-pkcs8.der" "the key on each partition sealed, under its partition's folder"
+  is "$(tar -xOf "$V/bundles/00000001.tar" MANIFEST.json | jq -r '[.media.fs_type, .media.fs_label] | join(" ")')" \
+    "fat32 PARTONE" "the manifest names the first filesystem read"
 fi
 
 # What cannot be read says so, in one line, and seals nothing.
