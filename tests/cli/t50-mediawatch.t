@@ -35,7 +35,7 @@ findmnt --poll -n -r -o ACTION,SOURCE,TARGET >"$TMP/mounts" 2>&1 {media_lock_fd}
 if command -v strace >/dev/null; then TRACE=(strace -f -qq -e trace=mount,umount2,open,openat,openat2 -o "$TMP/trace"); else TRACE=(); fi
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 "${TRACE[@]}" "$OKRA" --vault "$V" mediawatch --once \
   --match "ID_FS_LABEL=$L" >"$TMP/mw.out" 2>&1 & mw=$!
-sleep 0.7
+watching "$TMP/mw.out"
 t0=$(date +%s%N); dev=$(losetup -f --show "$TMP/img1")
 wait_at_most 30 $mw; rc=$?; mw=
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
@@ -62,9 +62,9 @@ losetup -d "$dev"
 
 # the ext4 stick through the same watcher, with a device it passes over named first
 "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$L2" >"$TMP/mw2.out" 2>&1 & mw=$!
-sleep 0.7
+watching "$TMP/mw2.out"
 other=$(losetup -f --show "$TMP/img1")   # the FAT32 stick: its label fails the rule
-for i in $(seq 1 100); do grep -q "$other ignored" "$TMP/mw2.out" && break; sleep 0.05; done
+wait_for_text "$TMP/mw2.out" "$other ignored"
 dev=$(losetup -f --show "$TMP/img2")
 wait_at_most 30 $mw; is "$?" 0 "mediawatch --once reads the ext4 stick"; mw=
 like "$(cat "$TMP/mw2.out")" "$other ignored: has ID_FS_LABEL=$L, which --match ID_FS_LABEL=$L2 does not take" \
@@ -76,7 +76,7 @@ losetup -d "$dev" "$other"
 
 # the same medium again: nothing new, but a bundle as the record of the insertion
 "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$L2" >"$TMP/mw3.out" 2>&1 & mw=$!
-sleep 0.7; dev=$(losetup -f --show "$TMP/img2")
+watching "$TMP/mw3.out"; dev=$(losetup -f --show "$TMP/img2")
 wait_at_most 30 $mw; is "$?" 0 "the same medium again: mediawatch --once exits 0"; mw=
 is "$(n_bundles)" 4 "a medium with nothing new still leaves its record"
 is "$(tar -xOf "$V/bundles/00000003.tar" MANIFEST.json | jq '.items | length')" 0 "with no item"
@@ -84,7 +84,7 @@ losetup -d "$dev"
 
 # SIGTERM ends the watcher cleanly
 "$OKRA" --vault "$V" mediawatch --match "ID_FS_LABEL=NOSUCH$$" >"$TMP/mw4.out" 2>&1 & mw=$!
-sleep 0.5; kill -TERM $mw; wait_at_most 10 $mw; rc=$?; mw=
+watching "$TMP/mw4.out"; kill -TERM $mw; wait_at_most 10 $mw; rc=$?; mw=
 is "$rc" 0 "SIGTERM stops mediawatch with exit 0"
 like "$(cat "$TMP/mw4.out")" "stopped" "saying so"
 
@@ -96,9 +96,9 @@ printf 'p1\n' >"$TMP/pw1"
 must_okra --vault "$TMP/v2" --passphrase-file "$TMP/pw1" ceremony init --custodians 1 --threshold 1 \
   --share-dir "$TMP/s2" --work-factor 10 --medium-uuid 00000000-0000-0000-0000-000000000000 >/dev/null
 "$OKRA" --vault "$TMP/v2" mediawatch --once --match "ID_FS_LABEL=$L2" >"$TMP/mw5.out" 2>&1 & mw=$!
-sleep 0.7; dev=$(losetup -f --show "$TMP/img2")
-for i in $(seq 1 100); do grep -q "allow-list" "$TMP/mw5.out" && break; sleep 0.05; done
-kill -TERM $mw 2>/dev/null; wait_at_most 10 $mw; mw=
+watching "$TMP/mw5.out"; dev=$(losetup -f --show "$TMP/img2")
+wait_for_text "$TMP/mw5.out" "allow-list"
+kill -TERM $mw 2>/dev/null; wait_at_most 10 $mw; is "$?" 0 "the watcher that passed it over stops on SIGTERM, exit 0"; mw=
 is "$(ls "$TMP/v2/bundles" | wc -l)" 1 "a medium outside the vault's allow-list is not sealed"
 like "$(cat "$TMP/mw5.out")" "$dev ignored: is not on the vault's allow-list" "and the watcher says why"
 losetup -d "$dev"

@@ -17,7 +17,7 @@ cleanup() {
 trap cleanup EXIT
 new_ceremony 3 2 || exit 1
 make_keys "$TMP/k"
-okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
+must_okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
 ID=$(sha256sum <"$TMP/k/plain.pem" | cut -c1-16)
 # custodian 2 brings a share file in a folder; custodian 3 a paper backup typed into a text file
 mkdir -p "$TMP/c2/okra" "$TMP/c3"
@@ -32,9 +32,9 @@ truncate -s 40M "$TMP/img3"; mkfs.vfat -F 32 -n "$L3" "$TMP/img3" >/dev/null && 
 "$OKRA" --vault "$V" --passphrase-file "$(pwfile pw-2)" ceremony recover --watch \
   --match "ID_FS_LABEL=CUST[23]*" --out "$TMP/out" "$ID" >"$TMP/rec.out" 2>&1 & pid=$!
 findmnt --poll -n -r -o ACTION,SOURCE >"$TMP/mounts" 2>&1 {media_lock_fd}>&- & mon=$!
-sleep 0.8
+watching "$TMP/rec.out"
 d2=$(losetup -f --show "$TMP/img2")
-for i in $(seq 1 100); do grep -q "1 of 2 shares in" "$TMP/rec.out" && break; sleep 0.05; done
+wait_for_text "$TMP/rec.out" "1 of 2 shares in"
 like "$(cat "$TMP/rec.out")" "share found: CUST2$$:okra/share-2-of-3" "the first medium's share file is found"
 losetup -d "$d2"
 d3=$(losetup -f --show "$TMP/img3")

@@ -66,7 +66,7 @@ if [[ -z $(image_tools_missing fat32) ]]; then
   new_ceremony 3 2 "$TMP/cv" || exit 1
   run_okra --vault "$V" scan --image "$TMP/fat32.img"
   is "$RC" 0 "fat32 into a ceremony's vault: scan --image exits 0"
-  ids=$(okra --vault "$V" --json list | jq -r '.[].id')
+  ids=$(must_okra --vault "$V" --json list | jq -r '.[].id')
   okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-3)" ceremony recover --share "${SHARE[1]}" \
     --share "${SHARE[3]}" --out "$TMP/out" $ids >"$TMP/rec.out" 2>&1
   is "$?" 0 "the 13 items are recovered"
@@ -98,7 +98,7 @@ PY
   test_vault "$TMP/v-disk"
   run_okra --vault "$V" scan --image "$TMP/disk.img"
   is "$RC" 0 "a partitioned disk image: scan --image exits 0"
-  is "$(okra --vault "$V" --json list | jq -r '[.[].source.path] | sort | join(" ")')" \
+  is "$(must_okra --vault "$V" --json list | jq -r '[.[].source.path] | sort | join(" ")')" \
     "part1/04-ec-p256.pfx part2/12-pkcs8.der" "the key on each partition sealed, under its partition's folder"
   is "$(tar -xOf "$V/bundles/00000001.tar" MANIFEST.json | jq -r '[.media.fs_type, .media.fs_label] | join(" ")')" \
     "fat32 PARTONE" "the manifest names the first filesystem read"

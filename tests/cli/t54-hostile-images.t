@@ -79,7 +79,7 @@ hostile() {
   like "$rc" "^[01]$" "$name: the walk in process ends cleanly (valgrind, sanitizers)"
   [[ $rc == [01] ]] || sed 's/^/# /' "$TMP/inproc" | tail -n 8
 }
-sealed() { okra --vault "$V" --json list | jq -r --arg s "$1" '[.[] | select(.source.sha256 == $s)] | length'; }
+sealed() { must_okra --vault "$V" --json list | jq -r --arg s "$1" '[.[] | select(.source.sha256 == $s)] | length'; }
 
 hostile loops 0 "skipped +A/B/B: a folder seen already \(a loop on the medium"
 like "$(cat "$TMP/out")" "skipped +loop\.pfx: cannot be read \(its data on the medium is damaged\)" \

@@ -82,7 +82,9 @@ is "$RC" 0 "the scan exits 0: every export file it could read was sealed"
 
 # exactly the real keys, by content
 want=$(for f in "${REAL[@]}"; do sha256sum <"$f" | cut -d' ' -f1; done | sort)
-got=$(as_user "$OKRA" --vault "$V" --json list | jq -r '.[].source.sha256' | sort)
+as_user ${OKRA_WRAP:-} "$OKRA" --vault "$V" --json list >"$TMP/list.json" 2>"$TMP/list.err" ||
+  fatal "list as the test user fails: $(tail -n 1 "$TMP/list.err")"
+got=$(jq -r '.[].source.sha256' "$TMP/list.json" | sort)
 is "$got" "$want" "exactly the ${#REAL[@]} real keys are sealed"
 ok "the vault verifies" as_user "$OKRA" --vault "$V" verify
 

@@ -35,6 +35,20 @@ media_end() {
   fi
 }
 
+# Waits until FILE (a watcher's output) holds TEXT, at most SECONDS (default 30); 1 if it never
+# does. A watcher prints "watching for media (" once it receives events: a medium plugged in after
+# that line is seen (and one there before it is found among those present).
+wait_for_text() { # FILE TEXT [SECONDS]
+  local ticks=$(( ${3:-30} * 20 ))
+  until grep -qF -- "$2" "$1" 2>/dev/null; do
+    ((ticks-- > 0)) || return 1
+    sleep 0.05
+  done
+}
+watching() { # FILE: the watcher writing FILE listens; else the test cannot go on
+  wait_for_text "$1" "watching for media (" || fatal "no watcher started: $(tail -n 3 "$1" | tr '\n' ' ')"
+}
+
 # Waits for a background PID (a watcher waiting for a medium) at most SECONDS. Past that it is sent
 # SIGTERM (so that it ends what it was reading), SIGKILL 5 s later, and 124 is returned (as
 # timeout(1) does); else its own exit status.
