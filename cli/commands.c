@@ -176,7 +176,8 @@ static const struct cmd ceremony_subcommands[] = {
       "refuse files larger than this (default 256M; K, M, G suffixes)" }
 
 static const struct cli_option import_options[] = {
-    OPT_INSPECT_ROW("; each prompt counts the files (\"3 of 20\")"),
+    OPT_INSPECT_ROW("; each prompt counts the files (\"3 of 20\"); at a terminal a wrong\n"
+                    "password is asked again, three tries a file"),
     OPT_SAME_PASSWORD_ROW,
     OPT_FOREIGN_ROW,
     OPT_OPERATOR_INGEST,
@@ -191,8 +192,9 @@ static const struct cli_option import_options[] = {
 };
 
 static const struct cli_option scan_options[] = {
-    OPT_INSPECT_ROW(";\na file that cannot be opened is sealed uninspected, with a\n"
-                    "line saying why"),
+    OPT_INSPECT_ROW("; at a terminal a wrong password is asked again, three\n"
+                    "tries a file; a file that cannot be opened is sealed\n"
+                    "uninspected, with a line saying why, and the exit status is 1"),
     OPT_SAME_PASSWORD_ROW,
     OPT_FOREIGN_ROW,
     OPT_OPERATOR_INGEST,
