@@ -57,6 +57,7 @@ int fs_dir_beneath(int dirfd, int ancestor);
  * The deepest folder of path that exists, opened as the path leads (its
  * links followed); *ret_whole tells whether that is path itself. -errno.
  */
+OKRA_MUST_CHECK
 int fs_open_nearest_dir(const char *path, bool *ret_whole);
 
 /* mkdir -p with a mode for the folders it creates. */

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/err.h"
 #include "mediawatch/reader/reader.h"
 
 /*
@@ -129,6 +130,7 @@ int mw_medium_set_volume(struct mw_medium *m, const struct mw_volume *v);
  * opener while okra holds it), checking it is still devnum when devnum is
  * not 0. Returns 0, or negative errno with the reason.
  */
+OKRA_MUST_CHECK
 int mw_device_open(const char *devnode, dev_t devnum, int *ret_fd);
 
 /*

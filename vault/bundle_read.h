@@ -33,6 +33,7 @@ int bundle_open(int dirfd, const char *path, struct bundle_reader **ret);
  * the caller's: not closed by bundle_close).
  */
 OKRA_MUST_CHECK
+OKRA_MUST_CHECK
 int bundle_open_fd(int fd, const char *label, struct bundle_reader **ret);
 /*
  * Next member: 1 with name and size set, 0 at the end (after the end blocks

@@ -57,9 +57,11 @@ bool vindex_is_private(const struct vindex *x);
  * are refused with a reason naming 'okra verify'. progress, when set, is
  * called now and then.
  */
+OKRA_MUST_CHECK
 int vindex_sync(struct vindex *x, struct vault *v,
                 void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 /* Drops everything and reads (and verifies) every bundle again, in one transaction. */
+OKRA_MUST_CHECK
 int vindex_rebuild(struct vindex *x, struct vault *v,
                    void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx);
 
@@ -149,6 +151,7 @@ int vindex_bundles(struct vindex *x, int (*each)(void *ctx, const struct vindex_
  * only when it verifies and links to the bundle before (inside the caller's
  * transaction).
  */
+OKRA_MUST_CHECK
 int vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq);
 
 /*
@@ -157,6 +160,7 @@ int vindex_add_bundle_file(struct vindex *x, struct vault *v, uint64_t seq);
  * seq, linked through every later bundle to the newest (which the last sync
  * checked against CHECKPOINT). 0, or -EBADMSG/-EINVAL with the reason.
  */
+OKRA_MUST_CHECK
 int vindex_chain_check(struct vindex *x, uint64_t seq, const char *sums);
 
 /*
@@ -169,6 +173,7 @@ int vindex_chain_check(struct vindex *x, uint64_t seq, const char *sums);
  * when there is no index, <0 when it cannot be read.
  */
 struct index_bundle_row;
+OKRA_MUST_CHECK
 int vindex_audit(struct vault *v, const struct index_bundle_row *want,
                  const uint8_t (*items_digest)[32], size_t n, bool *ret_behind, char *why,
                  size_t cap);

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "common/err.h"
 #include "vault/vault.h"
 
 #define INDEX_SEAL_LEN 16
@@ -81,6 +82,7 @@ void index_seal_state(const struct index_key *k, const char *vault_id,
                       const struct index_state *s, uint8_t out[INDEX_SEAL_LEN]);
 
 /* Constant-time check of a stored seal (NULL or short: false). */
+OKRA_MUST_CHECK
 bool index_seal_ok(const uint8_t want[INDEX_SEAL_LEN], const void *got, size_t got_len);
 
 #endif

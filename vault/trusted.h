@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "common/err.h"
 #include "common/secmem.h"
 #include "crypto/age.h"
 #include "vault/index.h"
@@ -43,6 +44,7 @@ struct trusted_bundle;
  * is known to verify: they stage, and the caller acts only on success).
  * Returns 0, or -EBADMSG with a reason naming the bundle and 'okra verify'.
  */
+OKRA_MUST_CHECK
 int trusted_open(struct vault *v, struct vindex *x, uint64_t seq, char *const *want,
                  size_t n_want, const struct bundle_hooks *hooks, struct trusted_bundle **ret);
 
@@ -57,6 +59,7 @@ const char *trusted_sums(const struct trusted_bundle *tb);
  * Decrypts member (a wanted item's "payload" or "opened") with identity into
  * out (secure memory, appended). 0, or a negative code with nothing in out.
  */
+OKRA_MUST_CHECK
 int trusted_decrypt(struct trusted_bundle *tb, const char *member,
                     const uint8_t identity[AGE_KEY_LEN], struct secbuf *out);
 

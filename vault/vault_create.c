@@ -174,8 +174,10 @@ vault_create_publish(struct vault *v, const char *dir)
         {
             struct vindex *x;
 
+            /* best effort: an index that cannot be made now is built on first use */
             if (rc == 0 && vindex_open(v, &x) == 0) {
-                vindex_sync(x, v, NULL, NULL);
+                if (vindex_sync(x, v, NULL, NULL) < 0)
+                    okra_clear_error();
                 vindex_close(x);
             }
             okra_clear_error();

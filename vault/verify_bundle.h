@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/err.h"
 #include "crypto/minisign.h"
 #include "vault/manifest.h"
 #include "vault/vault.h"
@@ -68,6 +69,7 @@ void verify_one_bundle(struct bundle_check *c);
  * doc/FORMAT.md (6.4) says: id 16 to 64 lowercase hex digits, the start of
  * source.sha256 (64 lowercase hex digits). 0, or -EINVAL with the reason.
  */
+OKRA_MUST_CHECK
 int verify_item_id(json_t *item);
 
 #endif

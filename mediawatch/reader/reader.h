@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/err.h"
+
 /* The argument that makes okra's main() the reader child (see mw_reader_child_main). */
 #define MW_READER_CHILD_ARG "--okra-reader-child"
 
@@ -69,6 +71,7 @@ struct mw_reader;
  * O_RDONLY; the child gets its own copy of the descriptor, the caller keeps
  * its). Returns 0, or negative errno with the reason.
  */
+OKRA_MUST_CHECK
 int mw_reader_open(int dev_fd, const struct mw_read_opts *o, struct mw_reader **ret);
 
 /*
