@@ -76,14 +76,16 @@ nobody(uid_t *uid, gid_t *gid)
     }
 }
 
-/* The environment: nothing, but the sanitizers' options (leak checks off: they need ptrace). */
+/*
+ * The environment, into env (3 slots) and store: nothing, but the sanitizers'
+ * options (leak checks off: they need ptrace). Each caller's own arrays:
+ * two threads may start readers at once.
+ */
 static char **
-child_env(char *store, size_t size)
+child_env(char **env, char *store, size_t size)
 {
-    static char *env[3];
-    size_t       n = 0;
+    size_t n = 0;
 
-    env[0] = NULL;
 #ifdef RD_SANITIZED
     {
         const char *asan = getenv("ASAN_OPTIONS"), *ubsan = getenv("UBSAN_OPTIONS");
@@ -163,7 +165,7 @@ int
 rd_spawn(int dev_fd, const char *mode, const struct mw_read_opts *o, pid_t *ret_pid, int *ret_fd)
 {
     char                       exe[4096], nums[11][24], envbuf[4096];
-    char                      *argv[14];
+    char                      *argv[14], *envp[3];
     uint64_t                   size = 0;
     unsigned                   sector = 512;
     uid_t                      uid;
@@ -203,7 +205,7 @@ rd_spawn(int dev_fd, const char *mode, const struct mw_read_opts *o, pid_t *ret_
     }
     if ((rc = file_actions(&fa, dev, out)) == 0) {
         if ((rc = spawn_attrs(&at)) == 0) {
-            rc = posix_spawn(ret_pid, exe, &fa, &at, argv, child_env(envbuf, sizeof envbuf));
+            rc = posix_spawn(ret_pid, exe, &fa, &at, argv, child_env(envp, envbuf, sizeof envbuf));
             posix_spawnattr_destroy(&at);
         }
         posix_spawn_file_actions_destroy(&fa);
