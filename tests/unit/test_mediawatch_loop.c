@@ -55,6 +55,7 @@ static struct {
     int   n_loops;
     int   serial;
     int   lock_fd;
+    char  busy_mount[192]; /* test_mounted_elsewhere's own mount, undone in teardown if a check fails */
 } env;
 
 static double
@@ -970,17 +971,24 @@ test_mounted_elsewhere(void **state)
     attach(img, false, dev, sizeof dev);
     snprintf(other, sizeof other, "%s.other", img);
     assert_int_equal(mkdir(other, 0700), 0);
+    snprintf(env.busy_mount, sizeof env.busy_mount, "%s", other);
     if (mount(dev, other, "ext4", MS_RDONLY, "noload") < 0) {
         int e = errno;
 
+        env.busy_mount[0] = '\0';
         rmdir(other);
         detach(dev);
         unit_skip_na("this kernel cannot mount ext4 here (%s)", strerror(e));
     }
     r = start(env.udev ? MW_SOURCE_UDEV : MW_SOURCE_KERNEL, "ID_FS_LABEL", label, true, CB_CHECK);
-    finish(r, 1500);
-    umount(other);
+    sleep_ms(1500); /* long enough to take it, were it taken */
+    r->stop = 1;
+    while (!atomic_load(&r->done))
+        sleep_ms(5);
+    umount(other); /* before any check: a failed one must not leave it mounted */
     rmdir(other);
+    env.busy_mount[0] = '\0';
+    finish(r, 1500);
     assert_int_equal(r->calls, 0);
     if (strstr(r->logs, "already mounted elsewhere") == NULL)
         fail_msg("no word of the medium mounted elsewhere; log:\n%s", r->logs);
@@ -1040,6 +1048,10 @@ teardown(void **state)
 {
     char *rm[] = { (char *)"rm", (char *)"-rf", env.tmp, NULL };
 
+    if (env.busy_mount[0] != '\0') {
+        umount2(env.busy_mount, MNT_DETACH);
+        rmdir(env.busy_mount);
+    }
     for (int i = 0; i < env.n_loops; i++)
         if (env.loops[i][0] != '\0')
             detach(env.loops[i]);
