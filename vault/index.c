@@ -16,7 +16,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION "5" /* 5: rows sealed */
 
 static const char *const stmt_sql[N_STMTS] = {
     [ST_ADD_BUNDLE] = "INSERT INTO bundles(seq, sums, prev, kind, time, operator, media, items, "

@@ -178,4 +178,12 @@ int vindex_audit(struct vault *v, const struct index_bundle_row *want,
                  const uint8_t (*items_digest)[32], size_t n, bool *ret_behind, char *why,
                  size_t cap);
 
+/*
+ * For 'okra verify' after vindex_audit matched, where the station key can be
+ * read: whether every row also carries its seal (an index whose rows say the
+ * right things under broken seals makes every other command refuse). 1 all
+ * hold, 0 not checked (no key, or a read-only copy), <0 with the reason.
+ */
+int vindex_audit_seals(struct vault *v);
+
 #endif

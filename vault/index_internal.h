@@ -17,6 +17,8 @@ enum stmt_id {
     N_STMTS,
 };
 
+#define SCHEMA_VERSION "5" /* 5: rows sealed */
+
 /* The item columns every query reads, in this order (then what the query adds). */
 #define ITEM_COLUMNS "id, sha256, seq, pos, format, serial, sha1, subject, issuer, not_after, " \
                      "medium, json, seal"

@@ -301,6 +301,8 @@ check_index(struct vault *v, struct bundle_check *c, struct index_expect *e, siz
         r->index_checked = true;
     if (rc == 1)
         PROBLEM("%s/index.sqlite does not match the bundles (%s); run 'okra reindex'", v->dir, why);
+    else if (rc == 0 && vindex_audit_seals(v) < 0)
+        PROBLEM("%s", okra_errmsg());
     else if (rc < 0 && rc != -ENOENT)
         PROBLEM("%s/index.sqlite cannot be read to compare it with the bundles", v->dir);
     free(want);

@@ -63,6 +63,12 @@ like "$ERR" "index.sqlite was edited .*item \.\./victim/pwned.*okra reindex" "th
 run_okra --vault "$W" verify
 like "$ERR" "index.sqlite does not match the bundles" "verify reports the edited item row"
 
+# rows that say the right things under broken seals: verify says so too, since every command refuses
+fresh
+sqlite3 "$W/index.sqlite" "UPDATE items SET seal = zeroblob(16)"
+run_okra --vault "$W" verify
+like "$RC:$ERR" "^1:.*index.sqlite was edited .*does not carry this station's seal" "verify reports rows without their seals"
+
 # a row pointing at another item's payload
 fresh
 sqlite3 "$W/index.sqlite" "UPDATE items SET json = replace(json, 'payload/0001.age', 'payload/0002.age') WHERE id = '$idp'"
