@@ -106,7 +106,7 @@ verify_bundle(struct vault *v, uint64_t seq, const struct manifest_cb *observe,
     c->dirfd = v->dirfd;
     c->key = &v->station_pub;
     c->observe = observe;
-    verify_one_bundle(c);
+    vault_verify_one_bundle(c);
     json_decref(c->policy);
     if (!c->ok)
         rc = okra_fail(-EBADMSG, "%s does not verify: %s; run 'okra verify'", c->display, c->why);

@@ -48,7 +48,7 @@ on_field(void *ctx, const char *key, json_t *value)
         json_decref(r->retired);
         r->retired = json_incref(value);
     }
-    return manifest_head_field(&r->head, key, value);
+    return vault_manifest_head_field(&r->head, key, value);
 }
 
 /* Bundle seq through the trust boundary: its set and retirements only when it verifies. */

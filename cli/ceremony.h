@@ -56,11 +56,11 @@ struct ceremony_watch {
  * secure memory and named "LABEL:path". ret_labels (malloc'd array, the
  * strings the module's) go where --share paths go. -1 after saying why.
  */
-int ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
+int cli_ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
                           char ***ret_labels, size_t *ret_n);
 /* The bytes of a share read from a medium (secure memory), or -ENOENT when label is not one. */
-int ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len);
-void        ceremony_watch_free(void);
+int cli_ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len);
+void        cli_ceremony_watch_free(void);
 
 /* ---- shares given with --share (cmd_ceremony_shares.c) ---- */
 
@@ -70,10 +70,10 @@ void        ceremony_watch_free(void);
  * be used. Returns the array (n entries) or NULL after printing why (no
  * memory, no answer to a prompt).
  */
-struct cer_share *ceremony_read_shares(struct cli *cli, char **paths, size_t n);
+struct cer_share *cli_ceremony_read_shares(struct cli *cli, char **paths, size_t n);
 /* Prints a line per share left out that was not named yet (after screen/combine). */
-void ceremony_name_left_out(struct cer_share *s, size_t n);
-void ceremony_free_shares(struct cer_share *s, size_t n);
+void cli_ceremony_name_left_out(struct cer_share *s, size_t n);
+void cli_ceremony_free_shares(struct cer_share *s, size_t n);
 
 /*
  * The whole quorum step of recover and reshare: reads the shares, screens
@@ -81,15 +81,15 @@ void ceremony_free_shares(struct cer_share *s, size_t n);
  * On success *ret_identity is AGE_KEY_LEN bytes of secure memory and
  * *ret_set the set used. Prints every problem; returns 0 or -1.
  */
-int ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
+int cli_ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
                     size_t n, struct cer_share **ret_shares, uint8_t **ret_identity,
                     uint16_t *ret_set);
 
 /* The custodian of a used share: the set's record, else the share file's line, else NULL. */
-const char *ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s);
+const char *cli_ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s);
 
 /* JSON list of the usable shares: [{custodian, index, set}] */
-json_t *ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n);
+json_t *cli_ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n);
 
 /* ---- a new set of share files (cmd_ceremony_newset.c) ---- */
 
@@ -130,14 +130,14 @@ struct new_set {
  * that the share folder is new or empty. Prints why; returns 0, or the exit
  * status (EXIT_USAGE or EXIT_FAIL).
  */
-int newset_prepare(struct new_set *ns, const char **names, unsigned n_names);
+int cli_newset_prepare(struct new_set *ns, const char **names, unsigned n_names);
 
 /*
  * Splits identity into the set (an identifier none of avoid's sets has, nor
  * avoid_id when >= 0), then asks one passphrase per custodian. Returns 0 or -1
  * (printed).
  */
-int newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *identity,
+int cli_newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *identity,
                          const struct cer_sets *avoid, int avoid_id);
 
 /*
@@ -147,20 +147,20 @@ int newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *ide
  * --passphrase-file: the passphrase given). On failure removes the files
  * and returns -1 (printed).
  */
-int newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id,
+int cli_newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id,
                                int vault_fd);
 
 /* JSON {"id", "threshold", "custodians": [...]} for the ceremony record. */
-json_t *newset_record(const struct new_set *ns);
+json_t *cli_newset_record(const struct new_set *ns);
 
 /* Removes the share files written (and the folder when it was made here). */
-void newset_remove_files(struct new_set *ns);
+void cli_newset_remove_files(struct new_set *ns);
 
 /* Wipes mnemonics and passphrases, closes the folder. */
-void newset_free(struct new_set *ns);
+void cli_newset_free(struct new_set *ns);
 
 /* The transcript's lines for the set (custodians and their files). */
-void newset_print(const struct new_set *ns, FILE *f);
+void cli_newset_print(const struct new_set *ns, FILE *f);
 
 /* The checkpoint text printed at the end of every ceremony transcript. */
 void cli_print_checkpoint(struct vault *v);

@@ -101,12 +101,12 @@ cmd_ceremony_check_share(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     if (cer_sets_load(v, x, &sets) < 0)
         cli_error_from("the vault's ceremony records");
-    else if ((s = ceremony_read_shares(cli, argv + 1, 1)) != NULL && s->usable &&
+    else if ((s = cli_ceremony_read_shares(cli, argv + 1, 1)) != NULL && s->usable &&
              judge(v, &sets, s) == 0) {
         print_ok(cli, v, &sets, s);
         rc = EXIT_OK;
     }
-    ceremony_free_shares(s, 1);
+    cli_ceremony_free_shares(s, 1);
     cer_sets_free(&sets);
     vindex_close(x);
     vault_close(v);

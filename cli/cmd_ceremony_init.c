@@ -156,7 +156,7 @@ preflight(struct cli *cli, struct init_opts *o, json_t **ret_policy)
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    if ((rc = newset_prepare(&o->ns, o->set.names, o->set.n_names)) != 0)
+    if ((rc = cli_newset_prepare(&o->ns, o->set.names, o->set.n_names)) != 0)
         return rc;
     if (home_issuers(o, ret_policy) < 0)
         return EXIT_FAIL;
@@ -166,7 +166,7 @@ preflight(struct cli *cli, struct init_opts *o, json_t **ret_policy)
 static json_t *
 init_record(struct vault *v, const struct new_set *ns, json_t *policy)
 {
-    return json_pack("{s:o, s:s, s:s, s:O}", "set", newset_record(ns), "station_key",
+    return json_pack("{s:o, s:s, s:s, s:O}", "set", cli_newset_record(ns), "station_key",
                      v->station_keyid, "recipient", v->recipient_text, "policy", policy);
 }
 
@@ -203,7 +203,7 @@ transcript(struct cli *cli, struct vault *v, const struct init_opts *o, const ch
     if (cli->json) {
         json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:i, s:s}", "vault", v->vault_id,
                               "folder", cli->vault_dir, "recipient", v->recipient_text,
-                              "station_key", v->station_keyid, "set", newset_record(&o->ns),
+                              "station_key", v->station_keyid, "set", cli_newset_record(&o->ns),
                               "share_dir", o->ns.share_dir, "bundle", 0, "sums", sums);
         json_t *files = json_array();
         char   *cp = NULL;
@@ -230,7 +230,7 @@ transcript(struct cli *cli, struct vault *v, const struct init_opts *o, const ch
     printf("share set:    %u, threshold %u of %u (SLIP-0039, one group)\n", o->ns.id, o->ns.m,
            o->ns.n);
     printf("custodians and their share files:\n");
-    newset_print(&o->ns, stdout);
+    cli_newset_print(&o->ns, stdout);
     printf("roll call:    every custodian opened their own share file\n");
     printf("time:         %s\n", time);
     printf("bundle 0:     ceremony-init, SHA256SUMS sha256 %s\n\n", sums);
@@ -278,7 +278,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         cli_error_from("cannot make the recovery key");
         return EXIT_FAIL;
     }
-    if (newset_split_and_ask(cli, &o->ns, identity, NULL, -1) < 0)
+    if (cli_newset_split_and_ask(cli, &o->ns, identity, NULL, -1) < 0)
         return EXIT_FAIL;
     /* nothing of the identity is needed past the split */
     sodium_memzero(identity, AGE_KEY_LEN);
@@ -287,7 +287,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         return EXIT_FAIL;
     }
     parent = litter_staging(v);
-    if (newset_write_and_roll_call(cli, &o->ns, v->vault_id, v->dirfd) < 0) {
+    if (cli_newset_write_and_roll_call(cli, &o->ns, v->vault_id, v->dirfd) < 0) {
         cli_error("no vault was created, and the new share files were removed");
         rc = EXIT_FAIL;
     } else {
@@ -297,7 +297,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         cli_litter_add(v->dirfd, "CHECKPOINT.minisig");
         if (commit_and_publish(cli, v, o, policy, sums) < 0) {
             cli_error_from("cannot create the vault");
-            newset_remove_files(&o->ns);
+            cli_newset_remove_files(&o->ns);
             rc = EXIT_FAIL;
         }
     }
@@ -308,7 +308,7 @@ run(struct cli *cli, struct init_opts *o, json_t *policy, uint8_t *identity)
         vault_create_abandon(v);
         return rc;
     }
-    newset_free(&o->ns);
+    cli_newset_free(&o->ns);
     transcript(cli, v, o, sums, time);
     rc = cli_ceremony_pdf(cli, v, 0, o->pdf, o->paper);
     vault_close(v);
@@ -335,7 +335,7 @@ cmd_ceremony_init(struct cli *cli, int argc, char **argv)
     }
     rc = run(cli, &o, policy, identity);
     secmem_free(identity);
-    newset_free(&o.ns);
+    cli_newset_free(&o.ns);
     json_decref(policy);
     return rc;
 }

@@ -71,7 +71,7 @@ check_share_dir(const char *dir)
 }
 
 int
-newset_prepare(struct new_set *ns, const char **names, unsigned n_names)
+cli_newset_prepare(struct new_set *ns, const char **names, unsigned n_names)
 {
     unsigned i, j;
 
@@ -127,7 +127,7 @@ ask_new_passphrase(struct cli *cli, const struct new_set *ns, unsigned i)
 }
 
 int
-newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *identity,
+cli_newset_split_and_ask(struct cli *cli, struct new_set *ns, const uint8_t *identity,
                      const struct cer_sets *avoid, int avoid_id)
 {
     unsigned i;
@@ -337,7 +337,7 @@ roll_call_one(struct cli *cli, struct new_set *ns, unsigned i, const char *vault
 }
 
 int
-newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id, int vault_fd)
+cli_newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vault_id, int vault_fd)
 {
     unsigned i;
 
@@ -346,19 +346,19 @@ newset_write_and_roll_call(struct cli *cli, struct new_set *ns, const char *vaul
             ns->n, ns->n == 1 ? "" : "s", ns->log_n);
     if (write_files(ns, vault_id, vault_fd) < 0) {
         cli_error_from(NULL);
-        newset_remove_files(ns);
+        cli_newset_remove_files(ns);
         return -1;
     }
     for (i = 0; i < ns->n; i++)
         if (roll_call_one(cli, ns, i, vault_id) < 0) {
-            newset_remove_files(ns);
+            cli_newset_remove_files(ns);
             return -1;
         }
     return 0;
 }
 
 json_t *
-newset_record(const struct new_set *ns)
+cli_newset_record(const struct new_set *ns)
 {
     json_t  *names = json_array();
     unsigned i;
@@ -370,7 +370,7 @@ newset_record(const struct new_set *ns)
 }
 
 void
-newset_remove_files(struct new_set *ns)
+cli_newset_remove_files(struct new_set *ns)
 {
     unsigned i;
 
@@ -386,7 +386,7 @@ newset_remove_files(struct new_set *ns)
 }
 
 void
-newset_free(struct new_set *ns)
+cli_newset_free(struct new_set *ns)
 {
     unsigned i;
 
@@ -402,7 +402,7 @@ newset_free(struct new_set *ns)
 }
 
 void
-newset_print(const struct new_set *ns, FILE *f)
+cli_newset_print(const struct new_set *ns, FILE *f)
 {
     unsigned i;
     size_t   width = 0;

@@ -440,7 +440,7 @@ recovery_record(struct rec *r)
         json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "id", r->items[i].id, "bundle",
                                               (json_int_t) r->items[i].bundle, "as", as_word(r)));
     return json_pack("{s:o, s:o, s:b}", "recovered", list, "shares",
-                     ceremony_shares_json(&r->sets, r->given, r->n_shares), "set_issued_here",
+                     cli_ceremony_shares_json(&r->sets, r->given, r->n_shares), "set_issued_here",
                      cer_sets_find(&r->sets, r->set) != NULL);
 }
 
@@ -492,7 +492,7 @@ report(struct cli *cli, struct rec *r, uint64_t seq)
         j = json_pack("{s:o, s:s, s:I, s:i, s:b, s:o}", "files", files, "out", r->out_dir,
                       "bundle", (json_int_t) seq, "set", (int) r->set, "set_issued_here",
                       cer_sets_find(&r->sets, r->set) != NULL, "shares",
-                      ceremony_shares_json(&r->sets, r->given, r->n_shares));
+                      cli_ceremony_shares_json(&r->sets, r->given, r->n_shares));
         if (checkpoint_export(r->v, &cp) == 0)
             json_object_set_new(j, "checkpoint", json_string(cp));
         free(cp);
@@ -515,7 +515,7 @@ report(struct cli *cli, struct rec *r, uint64_t seq)
 
         if (!r->given[i].usable)
             continue;
-        c = ceremony_custodian(&r->sets, &r->given[i]);
+        c = cli_ceremony_custodian(&r->sets, &r->given[i]);
         printf("  share %u  ", r->given[i].share->member_index + 1u);
         cli_put_safe(stdout, c ? c : "(a paper share)");
         fputs("  ", stdout);
@@ -543,7 +543,7 @@ watch_media(struct cli *cli, struct rec *r)
     r->media.allow_serials = cli_media_allow_list(vault_policy(r->v), "serials",
                                                   &r->media.n_allow_serials);
     r->media.allow_uuids = cli_media_allow_list(vault_policy(r->v), "uuids", &r->media.n_allow_uuids);
-    rc = ceremony_watch_shares(cli, &r->media, need, &labels, &n);
+    rc = cli_ceremony_watch_shares(cli, &r->media, need, &labels, &n);
     free(r->media.allow_serials);
     free(r->media.allow_uuids);
     if (rc < 0)
@@ -587,7 +587,7 @@ run(struct cli *cli, struct rec *r)
     }
     if (r->watch && watch_media(cli, r) < 0)
         return EXIT_FAIL;
-    if (ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
+    if (cli_ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
                         &r->set) < 0)
         return EXIT_FAIL;
     if (decrypt_items(cli, r) < 0 || commit_record(cli, r, &seq) < 0)
@@ -635,7 +635,7 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
     cer_out_close(&r.out);
     cli_litter_clear();
     secmem_free(r.identity);
-    ceremony_free_shares(r.given, r.n_shares);
+    cli_ceremony_free_shares(r.given, r.n_shares);
     cer_sets_free(&r.sets);
     for (i = 0; i < r.n_items; i++)
         json_decref(r.items[i].item);
@@ -644,7 +644,7 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
         trusted_close(r.bundles[i]);
     free(r.bundles);
     free(r.shares);
-    ceremony_watch_free();
+    cli_ceremony_watch_free();
     for (i = 0; i < r.media.n_match; i++)
         mw_match_clear(&r.media.match[i]);
     free(r.media.match);

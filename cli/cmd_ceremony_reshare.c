@@ -87,7 +87,7 @@ preflight(struct cli *cli, struct reshare *r)
         if (rc != EXIT_OK)
             return rc;
     }
-    return newset_prepare(&r->ns, r->set.names, r->set.n_names);
+    return cli_newset_prepare(&r->ns, r->set.names, r->set.n_names);
 }
 
 /* Every set this vault issued, and the given shares' set when it was not issued here. */
@@ -112,9 +112,9 @@ retired_list(const struct reshare *r)
 static int
 commit_record(struct cli *cli, struct reshare *r, uint64_t *seq, char sums[SHA256_HEX])
 {
-    json_t *extra = json_pack("{s:o, s:s, s:o, s:o, s:b}", "set", newset_record(&r->ns),
+    json_t *extra = json_pack("{s:o, s:s, s:o, s:o, s:b}", "set", cli_newset_record(&r->ns),
                               "station_key", r->v->station_keyid, "retired", retired_list(r),
-                              "shares", ceremony_shares_json(&r->sets, r->given, r->n_shares),
+                              "shares", cli_ceremony_shares_json(&r->sets, r->given, r->n_shares),
                               "set_issued_here", cer_sets_find(&r->sets, r->old_set) != NULL);
     struct bundle_header  h = { "reshare", cli_operator(r->operator_name), NULL, extra };
     struct bundle_writer *bw = NULL;
@@ -152,8 +152,8 @@ transcript(struct cli *cli, struct reshare *r, uint64_t seq, const char *sums)
     if (cli->json) {
         json_t *j = json_pack("{s:s, s:I, s:s, s:o, s:O, s:o}", "vault", r->v->vault_id,
                               "bundle", (json_int_t) seq, "sums", sums, "set",
-                              newset_record(&r->ns), "retired", retired, "shares",
-                              ceremony_shares_json(&r->sets, r->given, r->n_shares));
+                              cli_newset_record(&r->ns), "retired", retired, "shares",
+                              cli_ceremony_shares_json(&r->sets, r->given, r->n_shares));
         char *cp = NULL;
 
         if (checkpoint_export(r->v, &cp) == 0)
@@ -175,7 +175,7 @@ transcript(struct cli *cli, struct reshare *r, uint64_t seq, const char *sums)
 
         if (!r->given[i].usable)
             continue;
-        c = ceremony_custodian(&r->sets, &r->given[i]);
+        c = cli_ceremony_custodian(&r->sets, &r->given[i]);
         printf("  share %u  ", r->given[i].share->member_index + 1u);
         cli_put_safe(stdout, c ? c : "(a paper share)");
         putchar('\n');
@@ -185,7 +185,7 @@ transcript(struct cli *cli, struct reshare *r, uint64_t seq, const char *sums)
         printf(" %lld", (long long) json_integer_value(json_array_get(retired, i)));
     printf("\nnew set:      %u, threshold %u of %u\n", r->ns.id, r->ns.m, r->ns.n);
     printf("new custodians and their share files:\n");
-    newset_print(&r->ns, stdout);
+    cli_newset_print(&r->ns, stdout);
     printf("roll call:    every new custodian opened their own share file\n");
     printf("bundle:       %llu (reshare), SHA256SUMS sha256 %s\n\n", (unsigned long long) seq, sums);
     printf("signatures:   ______________________  ______________________  ______________________\n\n");
@@ -204,23 +204,23 @@ run(struct cli *cli, struct reshare *r)
         cli_error_from("the vault's ceremony records");
         return EXIT_FAIL;
     }
-    if (ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
+    if (cli_ceremony_quorum(cli, r->v, &r->sets, r->shares, r->n_shares, &r->given, &r->identity,
                         &r->old_set) < 0)
         return EXIT_FAIL;
-    if (newset_split_and_ask(cli, &r->ns, r->identity, &r->sets, r->old_set) < 0)
+    if (cli_newset_split_and_ask(cli, &r->ns, r->identity, &r->sets, r->old_set) < 0)
         return EXIT_FAIL;
     secmem_free(r->identity);
     r->identity = NULL;
-    if (newset_write_and_roll_call(cli, &r->ns, r->v->vault_id, r->v->dirfd) < 0) {
+    if (cli_newset_write_and_roll_call(cli, &r->ns, r->v->vault_id, r->v->dirfd) < 0) {
         cli_error("nothing was committed; the old share set stays valid");
         return EXIT_FAIL;
     }
     if (commit_record(cli, r, &seq, sums) < 0) {
-        newset_remove_files(&r->ns);
+        cli_newset_remove_files(&r->ns);
         return EXIT_FAIL;
     }
     cli_litter_clear(); /* the share files are recorded now */
-    newset_free(&r->ns);
+    cli_newset_free(&r->ns);
     transcript(cli, r, seq, sums);
     return cli_ceremony_pdf(cli, r->v, seq, r->pdf, r->paper);
 }
@@ -250,8 +250,8 @@ cmd_ceremony_reshare(struct cli *cli, int argc, char **argv)
         rc = run(cli, &r);
     }
     secmem_free(r.identity);
-    newset_free(&r.ns);
-    ceremony_free_shares(r.given, r.n_shares);
+    cli_newset_free(&r.ns);
+    cli_ceremony_free_shares(r.given, r.n_shares);
     cer_sets_free(&r.sets);
     free(r.shares);
     vindex_close(r.x);

@@ -60,7 +60,7 @@ read_one(struct cli *cli, struct cer_share *s)
 {
     char  *data = NULL;
     size_t len = 0;
-    int    rc = ceremony_watch_read(s->label, &data, &len); /* a share read from a medium */
+    int    rc = cli_ceremony_watch_read(s->label, &data, &len); /* a share read from a medium */
 
     if (rc == -ENOENT)
         rc = fs_read_file_secure(AT_FDCWD, s->label, SHARE_FILE_MAX, &data, &len);
@@ -95,7 +95,7 @@ read_one(struct cli *cli, struct cer_share *s)
 }
 
 void
-ceremony_name_left_out(struct cer_share *s, size_t n)
+cli_ceremony_name_left_out(struct cer_share *s, size_t n)
 {
     size_t i;
 
@@ -107,7 +107,7 @@ ceremony_name_left_out(struct cer_share *s, size_t n)
 }
 
 struct cer_share *
-ceremony_read_shares(struct cli *cli, char **paths, size_t n)
+cli_ceremony_read_shares(struct cli *cli, char **paths, size_t n)
 {
     struct cer_share *s = calloc(n, sizeof *s);
     size_t            i;
@@ -119,17 +119,17 @@ ceremony_read_shares(struct cli *cli, char **paths, size_t n)
     for (i = 0; i < n; i++) {
         s[i].label = paths[i];
         if (read_one(cli, &s[i]) < 0) {
-            ceremony_free_shares(s, n);
+            cli_ceremony_free_shares(s, n);
             return NULL;
         }
         /* named at once, so that the custodians hear of it while they are here */
-        ceremony_name_left_out(&s[i], 1);
+        cli_ceremony_name_left_out(&s[i], 1);
     }
     return s;
 }
 
 void
-ceremony_free_shares(struct cer_share *s, size_t n)
+cli_ceremony_free_shares(struct cer_share *s, size_t n)
 {
     if (s == NULL)
         return;
@@ -150,7 +150,7 @@ say_too_few(const struct cer_sets *sets, const char *why)
 }
 
 int
-ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
+cli_ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
                 size_t n, struct cer_share **ret_shares, uint8_t **ret_identity,
                 uint16_t *ret_set)
 {
@@ -163,21 +163,21 @@ ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, c
                   "init'", v->dir);
         return -1;
     }
-    if ((s = ceremony_read_shares(cli, paths, n)) == NULL)
+    if ((s = cli_ceremony_read_shares(cli, paths, n)) == NULL)
         return -1;
     cer_shares_screen(s, n, v->vault_id, sets, &set);
-    ceremony_name_left_out(s, n);
+    cli_ceremony_name_left_out(s, n);
     if ((identity = secmem_alloc(AGE_KEY_LEN)) == NULL) {
         cli_error("out of secure memory");
-        ceremony_free_shares(s, n);
+        cli_ceremony_free_shares(s, n);
         return -1;
     }
     rc = cer_shares_combine(s, n, v->recipient, identity);
-    ceremony_name_left_out(s, n);
+    cli_ceremony_name_left_out(s, n);
     if (rc < 0) {
         say_too_few(sets, okra_errmsg());
         secmem_free(identity);
-        ceremony_free_shares(s, n);
+        cli_ceremony_free_shares(s, n);
         return -1;
     }
     *ret_shares = s;
@@ -187,7 +187,7 @@ ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, c
 }
 
 const char *
-ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s)
+cli_ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s)
 {
     const struct cer_set *set = cer_sets_find(sets, s->share->identifier);
 
@@ -199,7 +199,7 @@ ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s)
 }
 
 json_t *
-ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n)
+cli_ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n)
 {
     json_t *list = json_array();
     size_t  i;
@@ -209,7 +209,7 @@ ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, siz
 
         if (!s[i].usable)
             continue;
-        c = ceremony_custodian(sets, &s[i]);
+        c = cli_ceremony_custodian(sets, &s[i]);
         json_array_append_new(list, json_pack("{s:o, s:i, s:i}", "custodian",
                                               c ? json_string(c) : json_null(), "index",
                                               s[i].share->member_index + 1, "set",

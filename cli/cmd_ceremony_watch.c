@@ -38,7 +38,7 @@ static struct {
 static size_t n_found;
 
 int
-ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len)
+cli_ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len)
 {
     size_t i;
 
@@ -56,7 +56,7 @@ ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len)
 }
 
 void
-ceremony_watch_free(void)
+cli_ceremony_watch_free(void)
 {
     size_t i;
 
@@ -230,7 +230,7 @@ on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abo
 }
 
 int
-ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
+cli_ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
                       char ***ret_labels, size_t *ret_n)
 {
     struct mw_options o = { .match = w->match, .n_match = w->n_match, .stop = &watch_stop, .on_medium = on_medium, .log = watch_log,
@@ -259,11 +259,11 @@ ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned 
             cli_error("the watch for media ended with %zu of %u shares", n_found, need);
         else
             cli_error("stopped while waiting for media; nothing was recovered");
-        ceremony_watch_free();
+        cli_ceremony_watch_free();
         return -1;
     }
     if ((labels = calloc(n_found, sizeof *labels)) == NULL) {
-        ceremony_watch_free();
+        cli_ceremony_watch_free();
         return -1;
     }
     for (i = 0; i < n_found; i++)

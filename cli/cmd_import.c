@@ -9,7 +9,7 @@ int
 cmd_import(struct cli *cli, int argc, char **argv)
 {
     struct ingest_opts   o = { .kind = "import", .all_or_nothing = true, .absolute_paths = true };
-    struct ingest_report rep;
+    struct cli_ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
     int                  first, rc;
@@ -22,13 +22,13 @@ cmd_import(struct cli *cli, int argc, char **argv)
         cli_error_from(NULL);
         return EXIT_FAIL;
     }
-    ingest_report_init(&rep, cli, v, &o, "import");
+    cli_ingest_report_init(&rep, cli, v, &o, "import");
     cli_progress_total(&rep.progress, (uint64_t) (argc - first));
-    ingest_report_count_files(&rep, &o, argv + first, (size_t) (argc - first));
+    cli_ingest_report_count_files(&rep, &o, argv + first, (size_t) (argc - first));
     rc = ingest_files(v, argv + first, (size_t) (argc - first), &o, &r);
-    rc = ingest_report_finish(&rep, rc, &r, true);
+    rc = cli_ingest_report_finish(&rep, rc, &r, true);
     vault_close(v);
-    if (ingest_report_interrupted())
-        cli_die_of_signal(ingest_report_interrupted());
+    if (cli_ingest_report_interrupted())
+        cli_die_of_signal(cli_ingest_report_interrupted());
     return rc;
 }

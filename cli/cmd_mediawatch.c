@@ -77,7 +77,7 @@ static void
 to_syslog(void *ctx, enum ingest_line what, const char *path, const char *detail)
 {
     (void) ctx;
-    syslog(what == INGEST_FAILED ? LOG_WARNING : LOG_INFO, "%s %s%s%s", ingest_line_word(what),
+    syslog(what == INGEST_FAILED ? LOG_WARNING : LOG_INFO, "%s %s%s%s", cli_ingest_line_word(what),
            path, detail ? ": " : "", detail ? detail : "");
 }
 
@@ -114,7 +114,7 @@ on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abo
 {
     struct watch        *w = ctx;
     struct ingest_opts   o = w->opts;
-    struct ingest_report rep;
+    struct cli_ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
     const char          *name = m->devname ? m->devname : "?";
@@ -126,11 +126,11 @@ on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abo
         return -1;
     }
     o.abort = abort;
-    ingest_report_init(&rep, w->cli, v, &o, "mediawatch");
+    cli_ingest_report_init(&rep, w->cli, v, &o, "mediawatch");
     rep.also = to_syslog;
-    rc = media_ingest(v, dev_fd, m, &o, &r, announce, w);
+    rc = cli_media_ingest(v, dev_fd, m, &o, &r, announce, w);
     if (r.aborted || (abort && *abort)) {
-        ingest_report_discard(&rep);
+        cli_ingest_report_discard(&rep);
         say(MW_ERROR, "medium %s was removed while it was read: no bundle was committed; put it "
                       "back to read it again", name);
         rc = -ECANCELED;
@@ -139,7 +139,7 @@ on_medium(void *ctx, struct mw_medium *m, int dev_fd, volatile sig_atomic_t *abo
             okra_fail_prefix(rc, "medium %s: ", name);
             syslog(LOG_ERR, "%s; no bundle was committed", okra_errmsg());
         }
-        rc = ingest_report_finish(&rep, rc, &r, false) == EXIT_OK ? 0 : -1;
+        rc = cli_ingest_report_finish(&rep, rc, &r, false) == EXIT_OK ? 0 : -1;
         if (r.committed)
             syslog(LOG_INFO, "bundle %llu committed: %llu sealed, %llu already, %llu skipped",
                    (unsigned long long) r.seq, (unsigned long long) r.sealed,

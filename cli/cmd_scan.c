@@ -14,7 +14,7 @@
 
 struct scan_args {
     struct ingest_opts o;
-    struct scan_medium medium; /* --device, --image */
+    struct cli_scan_medium medium; /* --device, --image */
 };
 
 static int
@@ -48,7 +48,7 @@ folder_media(const char *given, int fd)
         m.folder = cli_safe_dup(abs ? abs : given);
     }
     free(abs);
-    j = media_json(&m);
+    j = cli_media_json(&m);
     mw_medium_clear(&m);
     return j;
 }
@@ -58,7 +58,7 @@ cmd_scan(struct cli *cli, int argc, char **argv)
 {
     struct scan_args     a = { .o = { .kind = "import", .max_size = INGEST_MAX_SIZE_DEFAULT } };
     struct ingest_opts   o;
-    struct ingest_report rep;
+    struct cli_ingest_report rep;
     struct ingest_result r = { 0 };
     struct vault        *v;
     int                  first, rc, fd;
@@ -70,7 +70,7 @@ cmd_scan(struct cli *cli, int argc, char **argv)
     if (a.medium.device || a.medium.image) {
         if (argc - first != 0 || (a.medium.device && a.medium.image))
             return cli_usage(cli, "name one of DIR, --device DEV and --image FILE");
-        return scan_medium(cli, &a.medium, &o);
+        return cli_scan_medium(cli, &a.medium, &o);
     }
     if (argc - first != 1)
         return cli_usage(cli, "name one DIR to scan (or --device DEV, or --image FILE)");
@@ -87,14 +87,14 @@ cmd_scan(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     o.media = folder_media(argv[first], fd);
-    ingest_report_init(&rep, cli, v, &o, "scan");
-    ingest_report_count_tree(&rep, &o, fd);
+    cli_ingest_report_init(&rep, cli, v, &o, "scan");
+    cli_ingest_report_count_tree(&rep, &o, fd);
     rc = ingest_tree(v, fd, &o, &r);
-    rc = ingest_report_finish(&rep, rc, &r, false);
+    rc = cli_ingest_report_finish(&rep, rc, &r, false);
     json_decref(o.media);
     close(fd);
     vault_close(v);
-    if (ingest_report_interrupted())
-        cli_die_of_signal(ingest_report_interrupted());
+    if (cli_ingest_report_interrupted())
+        cli_die_of_signal(cli_ingest_report_interrupted());
     return rc;
 }

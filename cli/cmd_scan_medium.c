@@ -19,7 +19,7 @@
 
 /* Takes --device DEV and --image FILE (and their --opt=VALUE forms) out of argv. */
 static int
-open_medium(const struct scan_medium *s, struct mw_medium *m, int *ret_fd)
+open_medium(const struct cli_scan_medium *s, struct mw_medium *m, int *ret_fd)
 {
     const char *path = s->device ? s->device : s->image;
     struct stat st;
@@ -72,9 +72,9 @@ announce(void *ctx, const struct mw_medium *m)
 }
 
 int
-scan_medium(struct cli *cli, const struct scan_medium *s, struct ingest_opts *o)
+cli_scan_medium(struct cli *cli, const struct cli_scan_medium *s, struct ingest_opts *o)
 {
-    struct ingest_report rep;
+    struct cli_ingest_report rep;
     struct ingest_result r = { 0 };
     struct mw_medium     m;
     struct vault        *v;
@@ -93,16 +93,16 @@ scan_medium(struct cli *cli, const struct scan_medium *s, struct ingest_opts *o)
     }
     if (s->device && (held = mw_device_hold_ro(fd)) < 0)
         cli_warn("%s %s; it is read through a read-only descriptor only", name, okra_errmsg());
-    ingest_report_init(&rep, cli, v, o, "scan");
-    rc = media_ingest(v, fd, &m, o, &r, announce, cli);
+    cli_ingest_report_init(&rep, cli, v, o, "scan");
+    rc = cli_media_ingest(v, fd, &m, o, &r, announce, cli);
     if (rc < 0)
         okra_fail_prefix(rc, "%s: ", name);
-    rc = ingest_report_finish(&rep, rc, &r, false);
+    rc = cli_ingest_report_finish(&rep, rc, &r, false);
     mw_device_release_ro(fd, held);
     vault_close(v);
     mw_medium_clear(&m);
     close(fd);
-    if (ingest_report_interrupted())
-        cli_die_of_signal(ingest_report_interrupted());
+    if (cli_ingest_report_interrupted())
+        cli_die_of_signal(cli_ingest_report_interrupted());
     return rc;
 }

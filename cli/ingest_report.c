@@ -18,13 +18,13 @@ on_signal(int sig)
 }
 
 int
-ingest_report_interrupted(void)
+cli_ingest_report_interrupted(void)
 {
     return interrupted;
 }
 
 const char *
-ingest_line_word(enum ingest_line what)
+cli_ingest_line_word(enum ingest_line what)
 {
     switch (what) {
     case INGEST_SEALED:
@@ -119,7 +119,7 @@ static void
 print_line(FILE *out, enum ingest_line what, const char *path, const char *detail)
 {
     /* the path is escaped already (as the manifest records it): printed as it is */
-    fprintf(out, "%-19s %s", ingest_line_word(what), path);
+    fprintf(out, "%-19s %s", cli_ingest_line_word(what), path);
     if (detail && *detail && (what == INGEST_SEALED || what == INGEST_UNINSPECTED)) {
         /* "ID rest": "as ID (rest)" */
         const char *sp = strchr(detail, ' ');
@@ -140,7 +140,7 @@ print_line(FILE *out, enum ingest_line what, const char *path, const char *detai
 
 /* Prints the held lines, in order: the bundle is committed, or nothing in them says sealed. */
 static void
-spool_flush(struct ingest_report *rep)
+spool_flush(struct cli_ingest_report *rep)
 {
     enum ingest_line what;
     char            *path, *detail;
@@ -162,7 +162,7 @@ spool_flush(struct ingest_report *rep)
 }
 
 void
-ingest_report_discard(struct ingest_report *rep)
+cli_ingest_report_discard(struct cli_ingest_report *rep)
 {
     secmem_free(rep->shared);
     rep->shared = NULL;
@@ -196,7 +196,7 @@ json_line(enum ingest_line what, const char *path, const char *detail)
 }
 
 static void
-count(struct ingest_report *rep, enum ingest_line what)
+count(struct cli_ingest_report *rep, enum ingest_line what)
 {
     char extra[160];
 
@@ -220,7 +220,7 @@ count(struct ingest_report *rep, enum ingest_line what)
 static void
 on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
 {
-    struct ingest_report *rep = ctx;
+    struct cli_ingest_report *rep = ctx;
 
     count(rep, what);
     if (what == INGEST_FAILED) {
@@ -238,7 +238,7 @@ on_line(void *ctx, enum ingest_line what, const char *path, const char *detail)
 
 /* "Export password for alice.pfx (pkcs12), 3 of 20: ", with what --same-password adds */
 static void
-question(struct ingest_report *rep, const char *path, const char *format, bool own, char *q,
+question(struct cli_ingest_report *rep, const char *path, const char *format, bool own, char *q,
          size_t size)
 {
     char *safe = cli_safe_dup(path);
@@ -262,7 +262,7 @@ question(struct ingest_report *rep, const char *path, const char *format, bool o
 /* --same-password: whether this prompt's answer is the one for every file (the file it was first
    asked at, until a try there opens it) */
 static bool
-sets_shared(const struct ingest_report *rep, const char *path)
+sets_shared(const struct cli_ingest_report *rep, const char *path)
 {
     return rep->same_password && (rep->shared == NULL || strcmp(path, rep->shared_file) == 0);
 }
@@ -270,7 +270,7 @@ sets_shared(const struct ingest_report *rep, const char *path)
 static char *
 on_password(void *ctx, const char *path, const char *format, unsigned attempt)
 {
-    struct ingest_report *rep = ctx;
+    struct cli_ingest_report *rep = ctx;
     char                  q[1024], *answer;
     bool                  shared;
 
@@ -297,7 +297,7 @@ on_password(void *ctx, const char *path, const char *format, unsigned attempt)
 static void
 on_refused(void *ctx, const char *path, const char *why, unsigned tries_left)
 {
-    struct ingest_report *rep = ctx;
+    struct cli_ingest_report *rep = ctx;
     char                 *safe = cli_safe_dup(path);
 
     if (rep->gave_shared)
@@ -310,7 +310,7 @@ on_refused(void *ctx, const char *path, const char *why, unsigned tries_left)
 }
 
 void
-ingest_report_count_files(struct ingest_report *rep, const struct ingest_opts *o,
+cli_ingest_report_count_files(struct cli_ingest_report *rep, const struct ingest_opts *o,
                           char *const *paths, size_t n)
 {
     if (o->inspect && cli_interactive(rep->cli) &&
@@ -319,7 +319,7 @@ ingest_report_count_files(struct ingest_report *rep, const struct ingest_opts *o
 }
 
 void
-ingest_report_count_tree(struct ingest_report *rep, const struct ingest_opts *o, int root_fd)
+cli_ingest_report_count_tree(struct cli_ingest_report *rep, const struct ingest_opts *o, int root_fd)
 {
     if (o->inspect && cli_interactive(rep->cli) &&
         ingest_count_passwords_tree(root_fd, o, &rep->n_protected) < 0)
@@ -327,7 +327,7 @@ ingest_report_count_tree(struct ingest_report *rep, const struct ingest_opts *o,
 }
 
 void
-ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
+cli_ingest_report_init(struct cli_ingest_report *rep, struct cli *cli, struct vault *v,
                    struct ingest_opts *o, const char *what)
 {
     memset(rep, 0, sizeof *rep);
@@ -360,7 +360,7 @@ ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
 
 /* --json: the files and the counts; a run that committed nothing seals nothing. */
 static void
-summary_json(struct ingest_report *rep, const struct ingest_result *r, int rc, int status)
+summary_json(struct cli_ingest_report *rep, const struct ingest_result *r, int rc, int status)
 {
     uint64_t staged = r->sealed, unopened = r->uninspected;
     json_t  *j, *f;
@@ -437,7 +437,7 @@ refusal(const struct ingest_result *r, bool import)
  * read back from the spool.
  */
 static void
-uninspected_summary(struct ingest_report *rep, const struct ingest_result *r)
+uninspected_summary(struct cli_ingest_report *rep, const struct ingest_result *r)
 {
     enum ingest_line what;
     char            *path, *detail;
@@ -464,7 +464,7 @@ uninspected_summary(struct ingest_report *rep, const struct ingest_result *r)
 }
 
 int
-ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r, bool import)
+cli_ingest_report_finish(struct cli_ingest_report *rep, int rc, const struct ingest_result *r, bool import)
 {
     /* under --inspect, a file okra could have opened and did not: not all went well */
     int status = rc < 0 || r->failed || (r->committed && r->unopened) ? EXIT_FAIL : EXIT_OK;
@@ -483,14 +483,14 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
         cli_error("interrupted: nothing was sealed");
         if (rep->files)
             summary_json(rep, r, rc, EXIT_FAIL);
-        ingest_report_discard(rep);
+        cli_ingest_report_discard(rep);
         return EXIT_FAIL;
     }
     if (rep->files) {
         if (rc < 0)
             refusal(r, import);
         summary_json(rep, r, rc, status);
-        ingest_report_discard(rep);
+        cli_ingest_report_discard(rep);
         return status;
     }
     if (r->committed || (rc == 0 && r->sealed == 0))
@@ -499,7 +499,7 @@ ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_resu
         summary_line(r);
         uninspected_summary(rep, r);
     }
-    ingest_report_discard(rep);
+    cli_ingest_report_discard(rep);
     if (r->committed)
         return status;
     if (rc < 0) {

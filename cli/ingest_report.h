@@ -20,7 +20,7 @@
 #include "cli/progress.h"
 #include "vault/ingest.h"
 
-struct ingest_report {
+struct cli_ingest_report {
     struct cli         *cli;
     json_t             *files;    /* --json: one object per file */
     FILE               *spool;    /* the held lines */
@@ -41,27 +41,27 @@ struct ingest_report {
 /*
  * Fills the callbacks of o with the report's. v: the vault being written (its
  * tmp/ holds the spool). Unless o->abort is set already (mediawatch), SIGINT,
- * SIGTERM and SIGHUP stop the run until ingest_report_finish.
+ * SIGTERM and SIGHUP stop the run until cli_ingest_report_finish.
  */
-void ingest_report_init(struct ingest_report *rep, struct cli *cli, struct vault *v,
+void cli_ingest_report_init(struct cli_ingest_report *rep, struct cli *cli, struct vault *v,
                         struct ingest_opts *o, const char *what);
 /* The held lines (when committed) and the closing line (or JSON); the exit status.
    rc is what ingest_* returned. */
-int ingest_report_finish(struct ingest_report *rep, int rc, const struct ingest_result *r,
+int cli_ingest_report_finish(struct cli_ingest_report *rep, int rc, const struct ingest_result *r,
                          bool import);
 /*
  * Counts ahead the files whose password will be asked, for the "3 of 20" in
  * each prompt: only when a person answers at a terminal (with a passphrase
  * file the prompts are not shown). A count that cannot be made is left out.
  */
-void ingest_report_count_files(struct ingest_report *rep, const struct ingest_opts *o,
+void cli_ingest_report_count_files(struct cli_ingest_report *rep, const struct ingest_opts *o,
                                char *const *paths, size_t n);
-void ingest_report_count_tree(struct ingest_report *rep, const struct ingest_opts *o, int root_fd);
+void cli_ingest_report_count_tree(struct cli_ingest_report *rep, const struct ingest_opts *o, int root_fd);
 /* Drops what is held without a word (mediawatch: a medium pulled out). */
-void ingest_report_discard(struct ingest_report *rep);
+void cli_ingest_report_discard(struct cli_ingest_report *rep);
 /* After finish: the signal that interrupted the run (then re-raise it), or 0. */
-int ingest_report_interrupted(void);
+int cli_ingest_report_interrupted(void);
 
-const char *ingest_line_word(enum ingest_line what);
+const char *cli_ingest_line_word(enum ingest_line what);
 
 #endif

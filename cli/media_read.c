@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 json_t *
-media_json(const struct mw_medium *m)
+cli_media_json(const struct mw_medium *m)
 {
     json_t *j = json_object();
 
@@ -62,7 +62,7 @@ source_read(void *ctx, void *buf, size_t len)
 }
 
 int
-media_ingest(struct vault *v, int fd, struct mw_medium *m, struct ingest_opts *o,
+cli_media_ingest(struct vault *v, int fd, struct mw_medium *m, struct ingest_opts *o,
              struct ingest_result *r, void (*ready)(void *ctx, const struct mw_medium *m), void *ctx)
 {
     struct mw_read_opts   ro = { .max_size = o->max_size, .abort = o->abort };
@@ -85,7 +85,7 @@ media_ingest(struct vault *v, int fd, struct mw_medium *m, struct ingest_opts *o
     }
     if (ready != NULL)
         ready(ctx, m);
-    o->media = media_json(m);
+    o->media = cli_media_json(m);
     rc = ingest_source(v, &src, o, r);
     json_decref(o->media);
     o->media = before;

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 /* The manifest's media: each field of m that is known (doc/FORMAT.md, 6.1). */
-json_t *media_json(const struct mw_medium *m);
+json_t *cli_media_json(const struct mw_medium *m);
 
 /*
  * Reads the medium on fd (a block device or an image, read-only) and seals
@@ -23,7 +23,7 @@ json_t *media_json(const struct mw_medium *m);
  * (the medium could not be read, or the vault not written: nothing is then
  * committed).
  */
-int media_ingest(struct vault *v, int fd, struct mw_medium *m, struct ingest_opts *o,
+int cli_media_ingest(struct vault *v, int fd, struct mw_medium *m, struct ingest_opts *o,
                  struct ingest_result *r, void (*ready)(void *ctx, const struct mw_medium *m),
                  void *ctx);
 

@@ -5,12 +5,12 @@
 #include "cli/cli.h"
 #include "vault/ingest.h"
 
-struct scan_medium {
+struct cli_scan_medium {
     const char *device; /* --device: a block device */
     const char *image;  /* --image: a disk image file */
 };
 
 /* Reads the medium with the sandboxed reader and seals what it holds; the exit status. */
-int scan_medium(struct cli *cli, const struct scan_medium *s, struct ingest_opts *o);
+int cli_scan_medium(struct cli *cli, const struct cli_scan_medium *s, struct ingest_opts *o);
 
 #endif

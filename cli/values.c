@@ -49,7 +49,7 @@ cli_value_count(struct cli *cli, int key, const char *text, uint64_t lo, uint64_
 }
 
 int
-value_parse_size(const char *text, uint64_t *ret)
+cli_value_parse_size(const char *text, uint64_t *ret)
 {
     const char *end;
     uint64_t    n;
@@ -76,7 +76,7 @@ value_parse_size(const char *text, uint64_t *ret)
 int
 cli_value_size(struct cli *cli, int key, const char *text, uint64_t *ret)
 {
-    if (value_parse_size(text, ret) == 0)
+    if (cli_value_parse_size(text, ret) == 0)
         return 0;
     return cli_bad_value(cli, key, text,
                          "a size in bytes, a whole number from 1, optionally with K, M or G "
@@ -142,7 +142,7 @@ time_part(const char *s, struct tm *tm, long *offset)
 }
 
 int
-value_parse_date(const char *text, char ret[CLI_DATE_LEN])
+cli_value_parse_date(const char *text, char ret[CLI_DATE_LEN])
 {
     struct tm tm = { 0 };
     char      out[64];
@@ -173,7 +173,7 @@ value_parse_date(const char *text, char ret[CLI_DATE_LEN])
 int
 cli_value_date(struct cli *cli, int key, const char *text, char ret[CLI_DATE_LEN])
 {
-    if (value_parse_date(text, ret) == 0)
+    if (cli_value_parse_date(text, ret) == 0)
         return 0;
     return cli_bad_value(cli, key, text,
                          "a date, YYYY-MM-DD or an RFC 3339 time such as 2028-01-31T12:00:00Z");

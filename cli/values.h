@@ -37,7 +37,7 @@ int cli_value_size(struct cli *cli, int key, const char *text, uint64_t *ret);
 int cli_value_date(struct cli *cli, int key, const char *text, char ret[CLI_DATE_LEN]);
 
 /* The same checks without printing: 0, or -1. For callers that word their own error. */
-int value_parse_size(const char *text, uint64_t *ret);
-int value_parse_date(const char *text, char ret[CLI_DATE_LEN]);
+int cli_value_parse_size(const char *text, uint64_t *ret);
+int cli_value_parse_date(const char *text, char ret[CLI_DATE_LEN]);
 
 #endif

@@ -167,7 +167,7 @@ write_sums(struct bundle_writer *bw, struct tar_out *t, const uint8_t manifest_h
     if (rc < 0)
         return rc;
     bundle_trusted_comment(bw->v->vault_id, bw->seq, bw->kind, tc, sizeof tc);
-    if ((sig = station_sign(bw->v, digest, tc)) == NULL)
+    if ((sig = vault_station_sign(bw->v, digest, tc)) == NULL)
         return okra_fail(-EIO, "cannot sign bundle %llu", (unsigned long long) bw->seq);
     if ((rc = bw_entry_header(t->a, bw->mtime, "SHA256SUMS.minisig", strlen(sig))) == 0)
         rc = member_data(t, sig, strlen(sig), "SHA256SUMS.minisig");

@@ -43,7 +43,7 @@ checkpoint_write(struct vault *v, uint64_t seq, const char *sums_hex)
     mini_prehash_update(&pre, (const uint8_t *) text, (size_t) n);
     mini_prehash_final(&pre, digest);
     expected_comment(v->vault_id, seq, tc, sizeof tc);
-    if ((sig = station_sign(v, digest, tc)) == NULL)
+    if ((sig = vault_station_sign(v, digest, tc)) == NULL)
         return okra_fail(-EIO, "cannot sign the checkpoint");
     /* the new text goes down first, durably, so that it can complete the pair after a crash */
     fd = openat(v->dirfd, "CHECKPOINT.next", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,

@@ -242,7 +242,7 @@ key_from_station(struct vault *v, struct index_key *key)
     bool loaded_here = v->station_sk == NULL;
     int  rc = 0;
 
-    if (loaded_here && station_load_secret(v) < 0)
+    if (loaded_here && vault_station_load_secret(v) < 0)
         rc = -1;
     if (rc == 0)
         index_key_derive(v->station_sk, v->vault_id, key);

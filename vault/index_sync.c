@@ -66,7 +66,7 @@ verify_and_add(struct vindex *x, struct vault *v, uint64_t seq, struct adder *a)
     snprintf(c->display, sizeof c->display, "%s/%s", v->dir, c->path);
     c->key = &v->station_pub;
     c->hooks = &h;
-    verify_one_bundle(c);
+    vault_verify_one_bundle(c);
     json_decref(c->policy);
     if (!c->ok)
         rc = okra_fail(-EBADMSG, "%s does not verify: %s; nothing was done (run 'okra verify')",

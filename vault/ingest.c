@@ -434,7 +434,7 @@ ask_password(struct pipeline *p, struct slot *s)
         s->password = o->ask_password(o->ctx, s->path, s->det.name, attempt);
         if (s->password == NULL) {
             p->error = okra_fail(-ECANCELED, "no password for %s; nothing was sealed", s->path);
-            slot_set(s, INGEST_FAILED, "no password given");
+            vault_slot_set(s, INGEST_FAILED, "no password given");
             s->decided = true;
             return;
         }
@@ -482,7 +482,7 @@ setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct i
         return okra_fail(-EINVAL, "the vault %s has no recovery recipient yet; run 'okra ceremony "
                                   "init' first", v->dir);
     /* OpenSSL's providers (a millisecond to load) only when files are opened */
-    if ((o->inspect && ((rc = fmt_init()) < 0 || (rc = home_issuers_load(v, &p->home)) < 0)) ||
+    if ((o->inspect && ((rc = fmt_init()) < 0 || (rc = vault_home_issuers_load(v, &p->home)) < 0)) ||
         (rc = vindex_open(v, &p->x)) < 0 || (rc = vindex_sync(p->x, v, NULL, NULL)) < 0 ||
         (rc = bw_begin(v, &h, &p->bw)) < 0 || (rc = vindex_begin(p->x)) < 0)
         return rc;
@@ -541,7 +541,7 @@ teardown(struct pipeline *p)
     secmem_free(p->arena); /* sodium_free wipes */
     bw_free(p->bw);
     vindex_close(p->x);
-    home_issuers_free(&p->home);
+    vault_home_issuers_free(&p->home);
     free(p->medium);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->work);
@@ -588,7 +588,7 @@ ingest_files(struct vault *v, char *const *paths, size_t n, const struct ingest_
 
         free(abs);
         if (fd < 0) {
-            slot_set(s, INGEST_FAILED, "%s", why);
+            vault_slot_set(s, INGEST_FAILED, "%s", why);
             s->decided = true;
         } else {
             prepare(p, s, fd, &st);
@@ -607,7 +607,7 @@ walk_skip(void *ctx, const char *relpath, const char *why)
     struct pipeline *p = ctx;
     struct slot     *s = next_slot(p, 0, relpath, strlen(relpath));
 
-    slot_set(s, INGEST_SKIPPED, "%s", why);
+    vault_slot_set(s, INGEST_SKIPPED, "%s", why);
     s->decided = true;
     publish(p, s);
 }
@@ -659,10 +659,10 @@ ingest_source(struct vault *v, const struct ingest_source *src, const struct ing
 
         rc = 0;
         if (e.why != NULL) {
-            slot_set(s, INGEST_SKIPPED, "%s", e.why);
+            vault_slot_set(s, INGEST_SKIPPED, "%s", e.why);
             s->decided = true;
         } else if ((rc = take_from_source(p, s, src, &e)) < 0) {
-            slot_set(s, INGEST_SKIPPED, "not read");
+            vault_slot_set(s, INGEST_SKIPPED, "not read");
             s->decided = true;
         }
         publish(p, s);
@@ -687,8 +687,8 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
     wo.ctx = p;
     rc = setup(p, v, o, r);
     if (rc == 0)
-        rc = walk_new(root_fd, &wo, &w);
-    while (rc == 0 && !p->error && !aborted(p) && (rc = walk_next(w, &e)) > 0) {
+        rc = vault_walk_new(root_fd, &wo, &w);
+    while (rc == 0 && !p->error && !aborted(p) && (rc = vault_walk_next(w, &e)) > 0) {
         struct slot *s = next_slot(p, (uint64_t) e.st.st_size, e.relpath, strlen(e.relpath));
         int          fd;
         struct stat  st;
@@ -701,7 +701,7 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
             s->ino = e.st.st_ino;
             s->size = (uint64_t) e.st.st_size;
             if (s->relpath == NULL) {
-                slot_set(s, INGEST_SKIPPED, "out of memory");
+                vault_slot_set(s, INGEST_SKIPPED, "out of memory");
                 s->decided = true;
             }
             publish(p, s);
@@ -709,12 +709,12 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
         }
         fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != e.st.st_ino) {
-            slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
+            vault_slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
             s->decided = true;
             if (fd >= 0)
                 close(fd);
         } else if (st.st_nlink != 1) {
-            slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
+            vault_slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
                      (unsigned long) st.st_nlink);
             s->decided = true;
             close(fd);
@@ -723,7 +723,7 @@ ingest_tree(struct vault *v, int root_fd, const struct ingest_opts *o, struct in
         }
         publish(p, s);
     }
-    walk_free(w);
+    vault_walk_free(w);
     rc = finish(p, rc < 0 ? rc : 0);
     teardown(p);
     free(p);

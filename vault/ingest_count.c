@@ -91,11 +91,11 @@ ingest_count_passwords_tree(int root_fd, const struct ingest_opts *o, uint64_t *
     *ret = 0;
     if (head == NULL)
         return -ENOMEM;
-    if ((rc = walk_new(root_fd, &wo, &w)) < 0) {
+    if ((rc = vault_walk_new(root_fd, &wo, &w)) < 0) {
         secmem_free(head);
         return rc;
     }
-    while ((rc = walk_next(w, &e)) > 0 && !(o->abort && *o->abort)) {
+    while ((rc = vault_walk_next(w, &e)) > 0 && !(o->abort && *o->abort)) {
         struct stat st;
         int         fd = fs_open_beneath(e.dirfd, e.name, O_RDONLY | O_NONBLOCK | O_NOCTTY);
 
@@ -108,7 +108,7 @@ ingest_count_passwords_tree(int root_fd, const struct ingest_opts *o, uint64_t *
         if (asks_password(o, fd, &st, e.name, head))
             (*ret)++;
     }
-    walk_free(w);
+    vault_walk_free(w);
     secmem_free(head);
     return rc < 0 ? rc : 0;
 }

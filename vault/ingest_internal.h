@@ -93,11 +93,11 @@ const char *ingest_open_failure(int fd_or_error);
 /* Worker: hash, inspect, encrypt and stage one file; fills status, detail, item, blobs. */
 void ingest_process_slot(struct item_ctx *c, struct slot *s);
 
-int  home_issuers_load(struct vault *v, struct home_issuers *ret);
-void home_issuers_free(struct home_issuers *h);
+int  vault_home_issuers_load(struct vault *v, struct home_issuers *ret);
+void vault_home_issuers_free(struct home_issuers *h);
 
 /* Sets the slot's outcome; detail is formatted. */
-void slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
+void vault_slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -21,7 +21,7 @@
 #define SHARED_NOTE ", with the password given for every file (--same-password)"
 
 void
-slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
+vault_slot_set(struct slot *s, enum ingest_line st, const char *fmt, ...)
 {
     va_list ap;
 
@@ -179,11 +179,11 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
         char what[512];
 
         fmt_opaque_note(&s->det, s->path, what, sizeof what);
-        slot_set(s, INGEST_UNINSPECTED, "%s", what);
+        vault_slot_set(s, INGEST_UNINSPECTED, "%s", what);
         return 0;
     }
     if (s->fd >= 0 || s->src != NULL) {
-        slot_set(s, INGEST_UNINSPECTED, "too large to inspect (over %u MiB); sealed as it is",
+        vault_slot_set(s, INGEST_UNINSPECTED, "too large to inspect (over %u MiB); sealed as it is",
                  INGEST_INMEM_MAX >> 20);
         return 0;
     }
@@ -205,10 +205,10 @@ inspect(struct item_ctx *c, struct slot *s, struct fmt_info *info, struct secbuf
     note = rc != -EBADMSG ? "" : s->opened_early ? ", after 3 tries"
                                : o->same_password ? SHARED_NOTE : "";
     if (o->all_or_nothing) {
-        slot_set(s, INGEST_FAILED, "%s%s", why, note);
+        vault_slot_set(s, INGEST_FAILED, "%s%s", why, note);
         return -1;
     }
-    slot_set(s, INGEST_UNINSPECTED, "%s%s; sealed uninspected", why, note);
+    vault_slot_set(s, INGEST_UNINSPECTED, "%s%s; sealed uninspected", why, note);
     s->unopened = true;
     return 0;
 }
@@ -246,13 +246,13 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
     s->mtime = st->st_mtim.tv_sec;
     if (st->st_size == 0) {
         close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "is empty");
+        vault_slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "is empty");
         s->decided = true;
         return -1;
     }
     if (s->size > o->max_size) {
         close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED,
+        vault_slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED,
                  "is larger than %llu bytes (--max-size)", (unsigned long long) o->max_size);
         s->decided = true;
         return -1;
@@ -261,7 +261,7 @@ ingest_load_slot(const struct ingest_opts *o, struct slot *s, int fd, const stru
     if (slot_buffer(s, want) < 0 || (n = fs_pread_full(fd, s->data, want, 0)) < 0 ||
         (size_t) n != want) {
         close(fd);
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "cannot be read%s",
+        vault_slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "cannot be read%s",
                  n >= 0 ? " (it changed while being read)" : "");
         s->decided = true;
         return -1;
@@ -290,7 +290,7 @@ recognise(const struct ingest_opts *o, struct slot *s)
         fmt_detect_named(s->data, s->len, s->size, base ? base + 1 : s->path, &s->det);
     }
     if (s->det.kind == FMT_NONE) {
-        slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
+        vault_slot_set(s, o->all_or_nothing ? INGEST_FAILED : INGEST_SKIPPED, "%s", s->det.why);
         s->decided = true;
         return -1;
     }
@@ -305,20 +305,20 @@ ingest_load_stream(const struct ingest_opts *o, struct slot *s, const struct ing
 
     if (s->size == 0 || s->size > o->max_size) {
         if (s->size == 0)
-            slot_set(s, INGEST_SKIPPED, "is empty");
+            vault_slot_set(s, INGEST_SKIPPED, "is empty");
         else
-            slot_set(s, INGEST_SKIPPED, "is larger than %llu bytes (--max-size)",
+            vault_slot_set(s, INGEST_SKIPPED, "is larger than %llu bytes (--max-size)",
                      (unsigned long long) o->max_size);
         s->decided = true;
         return 1;
     }
     if (slot_buffer(s, want) < 0) {
-        slot_set(s, INGEST_SKIPPED, "cannot be read (%s)", okra_errmsg());
+        vault_slot_set(s, INGEST_SKIPPED, "cannot be read (%s)", okra_errmsg());
         s->decided = true;
         return 1;
     }
     if ((rc = src->read(src->ctx, s->data, want)) == -EIO) {
-        slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
+        vault_slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
         s->decided = true;
         return 1;
     }
@@ -361,13 +361,13 @@ load_deferred(struct item_ctx *c, struct slot *s)
     if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_ino != s->ino) {
         if (fd >= 0)
             close(fd);
-        slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
+        vault_slot_set(s, INGEST_SKIPPED, "%s", ingest_open_failure(fd));
         s->decided = true;
         return -1;
     }
     if (st.st_nlink != 1) {
         close(fd);
-        slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
+        vault_slot_set(s, INGEST_SKIPPED, "has %lu hard links (only single-link files are read)",
                  (unsigned long) st.st_nlink);
         s->decided = true;
         return -1;
@@ -392,13 +392,13 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
     if (inspected < 0)
         goto out;
     if (inspected == 1 && (foreign = is_foreign(c->home, &info)) == 1 && !c->opts->foreign) {
-        slot_set(s, INGEST_FAILED,
+        vault_slot_set(s, INGEST_FAILED,
                  "its certificate was issued by %s, a CA outside this vault's home issuers; give "
                  "--foreign to archive it anyway", info.cert.issuer ? info.cert.issuer : "another CA");
         goto out;
     }
     if (inspected == 1 && info.has_cert && info.cert.signing_only && !c->signing_allowed_by) {
-        slot_set(s, INGEST_FAILED,
+        vault_slot_set(s, INGEST_FAILED,
                  "its certificate is for signing only (key usage %s): archiving a signature key "
                  "undoes its non-repudiation (NIST SP 800-57); give --allow-signing-keys to "
                  "archive it anyway", info.cert.key_usage);
@@ -410,12 +410,12 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
                                                           &s->opened)) == 0)
         s->has_opened = true;
     if (rc < 0 && s->damaged) {
-        slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
+        vault_slot_set(s, INGEST_SKIPPED, "cannot be read (its data on the medium is damaged)");
         goto out;
     }
     if (rc < 0) {
         /* staging writes the vault's disk (or the medium's reader failed): fatal to the bundle */
-        slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
+        vault_slot_set(s, INGEST_FAILED, "%s", okra_errmsg());
         s->fatal = true;
         goto out;
     }
@@ -424,7 +424,7 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
     if (inspected == 1 && s->status == INGEST_SEALED) {
         const char *subj = info.has_cert && info.cert.subject ? info.cert.subject : NULL;
 
-        slot_set(s, INGEST_SEALED, "%s%s%s", s->det.name, subj ? ", " : ", key only",
+        vault_slot_set(s, INGEST_SEALED, "%s%s%s", s->det.name, subj ? ", " : ", key only",
                  subj ? subj : "");
     } else if (s->status == INGEST_SEALED &&
                (s->det.kind == FMT_KEYSTORE || s->det.kind == FMT_OPAQUE)) {
@@ -432,9 +432,9 @@ ingest_process_slot(struct item_ctx *c, struct slot *s)
 
         /* what it is and, for a keystore, how to have it inspected */
         fmt_opaque_note(&s->det, s->path, note, sizeof note);
-        slot_set(s, INGEST_SEALED, "%s; %s", s->det.name, note);
+        vault_slot_set(s, INGEST_SEALED, "%s; %s", s->det.name, note);
     } else if (s->status == INGEST_SEALED) {
-        slot_set(s, INGEST_SEALED, "%s", s->det.name);
+        vault_slot_set(s, INGEST_SEALED, "%s", s->det.name);
     }
 out:
     fmt_info_free(&info);

@@ -45,7 +45,7 @@ struct manifest_reader {
 };
 
 int
-manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret)
+vault_manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret)
 {
     struct manifest_reader *r = calloc(1, sizeof *r);
 
@@ -57,7 +57,7 @@ manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret)
 }
 
 void
-manifest_reader_free(struct manifest_reader *r)
+vault_manifest_reader_free(struct manifest_reader *r)
 {
     if (r) {
         free(r->buf);
@@ -299,7 +299,7 @@ step(struct manifest_reader *r, char c)
 }
 
 int
-manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n)
+vault_manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n)
 {
     size_t i;
 
@@ -322,7 +322,7 @@ manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len)
 }
 
 int
-manifest_reader_finish(struct manifest_reader *r)
+vault_manifest_reader_finish(struct manifest_reader *r)
 {
     if (r->st != S_DONE)
         return bad("it ends too soon");
@@ -345,7 +345,7 @@ copy_string(json_t *v, char *out, size_t cap)
 }
 
 int
-manifest_head_field(struct manifest_head *h, const char *key, json_t *value)
+vault_manifest_head_field(struct manifest_head *h, const char *key, json_t *value)
 {
     int bit = 0, rc = 0;
 
@@ -379,7 +379,7 @@ manifest_head_field(struct manifest_head *h, const char *key, json_t *value)
 }
 
 int
-manifest_head_check(const struct manifest_head *h)
+vault_manifest_head_check(const struct manifest_head *h)
 {
     if ((h->seen & H_ALL) != H_ALL)
         return bad("a header field (format, vault_id, seq, prev, kind, time) is missing");

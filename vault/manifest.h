@@ -27,15 +27,15 @@ struct manifest_cb {
 
 struct manifest_reader;
 
-int  manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret);
-int  manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n);
-int  manifest_reader_finish(struct manifest_reader *r); /* the object must be complete */
+int  vault_manifest_reader_new(const struct manifest_cb *cb, struct manifest_reader **ret);
+int  vault_manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n);
+int  vault_manifest_reader_finish(struct manifest_reader *r); /* the object must be complete */
 /*
  * Inside on_item: the item's text exactly as the manifest holds it (not
  * NUL-terminated; valid until on_item returns).
  */
 const char *manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len);
-void manifest_reader_free(struct manifest_reader *r);
+void vault_manifest_reader_free(struct manifest_reader *r);
 
 /* The header fields every bundle's manifest has. */
 struct manifest_head {
@@ -49,8 +49,8 @@ struct manifest_head {
 };
 
 /* An on_field helper that fills a struct manifest_head (ctx). */
-int manifest_head_field(struct manifest_head *h, const char *key, json_t *value);
+int vault_manifest_head_field(struct manifest_head *h, const char *key, json_t *value);
 /* Whether all of format, vault_id, seq, prev, kind, time were found and well formed. */
-int manifest_head_check(const struct manifest_head *h);
+int vault_manifest_head_check(const struct manifest_head *h);
 
 #endif

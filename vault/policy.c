@@ -14,7 +14,7 @@
 #include <string.h>
 
 int
-home_issuers_load(struct vault *v, struct home_issuers *h)
+vault_home_issuers_load(struct vault *v, struct home_issuers *h)
 {
     json_t *list = json_object_get(vault_policy(v), "home_issuers");
     size_t  i, n = json_array_size(list);
@@ -44,7 +44,7 @@ home_issuers_load(struct vault *v, struct home_issuers *h)
 }
 
 void
-home_issuers_free(struct home_issuers *h)
+vault_home_issuers_free(struct home_issuers *h)
 {
     size_t i;
 

@@ -10,7 +10,7 @@
 #define KEYFILE_MAX 4096
 
 int
-station_load_public(struct vault *v)
+vault_station_load_public(struct vault *v)
 {
     char  *text;
     size_t len;
@@ -27,7 +27,7 @@ station_load_public(struct vault *v)
 }
 
 int
-station_load_secret(struct vault *v)
+vault_station_load_secret(struct vault *v)
 {
     char              *text;
     size_t             len;
@@ -53,7 +53,7 @@ station_load_secret(struct vault *v)
 }
 
 int
-station_generate(struct vault *v)
+vault_station_generate(struct vault *v)
 {
     char  comment[128], *pub = NULL, *sec = NULL;
     int   rc;
@@ -77,7 +77,7 @@ station_generate(struct vault *v)
 }
 
 char *
-station_sign(struct vault *v, const uint8_t hash[MINI_HASH_LEN], const char *trusted_comment)
+vault_station_sign(struct vault *v, const uint8_t hash[MINI_HASH_LEN], const char *trusted_comment)
 {
     char untrusted[96];
 

@@ -8,11 +8,11 @@
 
 #include "vault/vault.h"
 
-int station_load_public(struct vault *v);
-int station_load_secret(struct vault *v); /* into v->station_sk (secure memory) */
-int station_generate(struct vault *v);    /* writes both files, fills v */
+int vault_station_load_public(struct vault *v);
+int vault_station_load_secret(struct vault *v); /* into v->station_sk (secure memory) */
+int vault_station_generate(struct vault *v);    /* writes both files, fills v */
 
 /* Signs data (prehashed "ED") with the trusted comment; malloc'd signature text. */
-char *station_sign(struct vault *v, const uint8_t hash[MINI_HASH_LEN], const char *trusted_comment);
+char *vault_station_sign(struct vault *v, const uint8_t hash[MINI_HASH_LEN], const char *trusted_comment);
 
 #endif

@@ -111,7 +111,7 @@ verify(struct vault *v, struct vindex *x, struct trusted_bundle *tb)
     snprintf(c->display, sizeof c->display, "%s", tb->label);
     c->key = &v->station_pub;
     c->hooks = &h;
-    verify_one_bundle(c);
+    vault_verify_one_bundle(c);
     json_decref(c->policy);
     if (!c->ok)
         rc = okra_fail(-EBADMSG, "%s does not verify: %s", tb->label, c->why);

@@ -176,13 +176,13 @@ vault_open(const char *dir, int flags, struct vault **ret)
         vault_close(v);
         return rc;
     }
-    if ((rc = load_config(v)) < 0 || (rc = station_load_public(v)) < 0) {
+    if ((rc = load_config(v)) < 0 || (rc = vault_station_load_public(v)) < 0) {
         vault_close(v);
         return rc;
     }
     if (flags & VAULT_WRITE) {
         if ((rc = vault_take_lock(v)) < 0 || (rc = clear_staging(v)) < 0 ||
-            (rc = station_load_secret(v)) < 0) {
+            (rc = vault_station_load_secret(v)) < 0) {
             vault_close(v);
             return rc;
         }

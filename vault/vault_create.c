@@ -138,7 +138,7 @@ vault_create_begin(const char *dir, const struct vault_init *init, struct vault 
         rc = okra_fail_errno(errno, "cannot open %s", stage);
     else if (mkdirat(v->dirfd, "bundles", 0700) < 0 || mkdirat(v->dirfd, "tmp", 0700) < 0)
         rc = okra_fail_errno(errno, "cannot create folders in %s", stage);
-    else if ((rc = vault_take_lock(v)) == 0 && (rc = station_generate(v)) == 0 &&
+    else if ((rc = vault_take_lock(v)) == 0 && (rc = vault_station_generate(v)) == 0 &&
              (rc = write_config(v, init)) == 0)
         rc = fs_fsync_dir(v->dirfd);
     if (rc < 0) {

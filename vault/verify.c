@@ -36,7 +36,7 @@ worker(void *arg)
         pthread_mutex_unlock(&j->lock);
         if (i >= j->n)
             return NULL;
-        verify_one_bundle(&j->checks[i]);
+        vault_verify_one_bundle(&j->checks[i]);
         pthread_mutex_lock(&j->lock);
         j->done++;
         if (j->o->progress) /* the caller decides how often to show it */

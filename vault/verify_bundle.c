@@ -146,7 +146,7 @@ on_field(void *ctx, const char *key, json_t *value)
         s->c->policy = json_incref(value);
     if (!strcmp(key, "station_key") && json_is_string(value))
         snprintf(s->c->station_key, sizeof s->c->station_key, "%s", json_string_value(value));
-    if ((rc = manifest_head_field(&s->c->head, key, value)) < 0)
+    if ((rc = vault_manifest_head_field(&s->c->head, key, value)) < 0)
         return rc;
     if (s->c->observe && s->c->observe->on_field &&
         (rc = s->c->observe->on_field(s->c->observe->ctx, key, value)) < 0)
@@ -320,7 +320,7 @@ read_member(struct state *s, struct bundle_reader *br, enum phase phase, struct 
         return okra_fail(-ENOMEM, "cannot start SHA-256");
     while ((rc = bundle_data(br, &p, &n)) > 0) {
         sha256_update(&h, p, n);
-        if (phase == P_MANIFEST && (rc = manifest_reader_feed(mr, p, n)) < 0)
+        if (phase == P_MANIFEST && (rc = vault_manifest_reader_feed(mr, p, n)) < 0)
             break;
         if (phase == P_SUMS) {
             mini_prehash_update(pre, p, n);
@@ -349,7 +349,7 @@ member_done(struct state *s, enum phase phase, const char *name, struct manifest
     struct bundle_check *c = s->c;
 
     if (phase == P_MANIFEST &&
-        (manifest_reader_finish(mr) < 0 || manifest_head_check(&c->head) < 0))
+        (vault_manifest_reader_finish(mr) < 0 || vault_manifest_head_check(&c->head) < 0))
         return fail(c, "%s", okra_errmsg());
     if (phase == P_SUMS) {
         hex_encode(c->sums, d, 32);
@@ -385,7 +385,7 @@ walk(struct state *s, struct bundle_reader *br)
     while (c->ok && (rc = bundle_next(br, &name, &size)) > 0) {
         if (!next_phase(s, &w, &phase, name))
             break;
-        if (phase == P_MANIFEST && (rc = manifest_reader_new(&cb, &mr)) < 0)
+        if (phase == P_MANIFEST && (rc = vault_manifest_reader_new(&cb, &mr)) < 0)
             break;
         s->mr = mr;
         if (phase == P_SUMS)
@@ -401,7 +401,7 @@ walk(struct state *s, struct bundle_reader *br)
         if (phase == P_SUMS)
             mini_prehash_final(&pre, digest);
     }
-    manifest_reader_free(mr);
+    vault_manifest_reader_free(mr);
     if (c->ok && rc < 0)
         fail(c, "%s", okra_errmsg());
     if (c->ok && phase < P_SIG)
@@ -413,7 +413,7 @@ walk(struct state *s, struct bundle_reader *br)
 }
 
 void
-verify_one_bundle(struct bundle_check *c)
+vault_verify_one_bundle(struct bundle_check *c)
 {
     struct state          s = { .c = c };
     struct bundle_reader *br;

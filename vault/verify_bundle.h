@@ -62,7 +62,7 @@ struct bundle_check {
 };
 
 /* Fills c->ok/why and the rest; never fails otherwise. The caller json_decref's c->policy. */
-void verify_one_bundle(struct bundle_check *c);
+void vault_verify_one_bundle(struct bundle_check *c);
 
 /*
  * Whether an item (a manifest's, or the index's copy of one) is shaped as

@@ -274,7 +274,7 @@ pop(struct walk *w)
 }
 
 int
-walk_new(int root_fd, const struct walk_opts *o, struct walk **ret)
+vault_walk_new(int root_fd, const struct walk_opts *o, struct walk **ret)
 {
     struct walk *w = calloc(1, sizeof *w);
     int          fd, rc;
@@ -289,7 +289,7 @@ walk_new(int root_fd, const struct walk_opts *o, struct walk **ret)
     if ((fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3)) < 0 || (rc = set_path(w, 0, "")) < 0 ||
         (rc = push(w, fd, 0)) < 0) {
         rc = fd < 0 ? okra_fail_errno(errno, "cannot read the folder") : rc;
-        walk_free(w);
+        vault_walk_free(w);
         return rc;
     }
     *ret = w;
@@ -307,7 +307,7 @@ kind_of(mode_t m)
                          : "not a regular file";
 }
 
-/* The window's next name, taken: w->current (valid until the next walk_next). */
+/* The window's next name, taken: w->current (valid until the next vault_walk_next). */
 static int
 take_name(struct walk *w, struct frame *f)
 {
@@ -377,7 +377,7 @@ visit(struct walk *w, struct walk_entry *ret)
 }
 
 int
-walk_next(struct walk *w, struct walk_entry *ret)
+vault_walk_next(struct walk *w, struct walk_entry *ret)
 {
     while (w->depth > 0 && !w->stopped) {
         struct frame *f = &w->stack[w->depth - 1];
@@ -401,7 +401,7 @@ walk_next(struct walk *w, struct walk_entry *ret)
 }
 
 void
-walk_free(struct walk *w)
+vault_walk_free(struct walk *w)
 {
     if (w == NULL)
         return;

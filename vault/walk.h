@@ -28,9 +28,9 @@
 #define WALK_WINDOW_NAMES 262144
 
 struct walk_entry {
-    int         dirfd;   /* the folder holding it (valid until the next walk_next) */
+    int         dirfd;   /* the folder holding it (valid until the next vault_walk_next) */
     const char *name;    /* its name in that folder */
-    const char *relpath; /* from the root, for display (valid until the next walk_next) */
+    const char *relpath; /* from the root, for display (valid until the next vault_walk_next) */
     struct stat st;      /* lstat of the entry */
 };
 
@@ -44,9 +44,9 @@ struct walk_opts {
 
 struct walk;
 
-int  walk_new(int root_fd, const struct walk_opts *o, struct walk **ret);
+int  vault_walk_new(int root_fd, const struct walk_opts *o, struct walk **ret);
 /* 1 with the next regular file, 0 at the end, negative when the walk cannot go on. */
-int  walk_next(struct walk *w, struct walk_entry *ret);
-void walk_free(struct walk *w);
+int  vault_walk_next(struct walk *w, struct walk_entry *ret);
+void vault_walk_free(struct walk *w);
 
 #endif

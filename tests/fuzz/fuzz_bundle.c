@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(c.path, sizeof c.path, "%s", path);
     snprintf(c.display, sizeof c.display, "fuzz");
     c.key = &key;
-    verify_one_bundle(&c);
+    vault_verify_one_bundle(&c);
     json_decref(c.policy); /* the caller's (bundle 0's policy, when the manifest has one) */
     if (c.ok) /* signed by a key made a moment ago: impossible */
         abort();

@@ -15,7 +15,7 @@ on_field(void *ctx, const char *key, json_t *value)
 {
     struct manifest_head *h = ctx;
 
-    (void) manifest_head_field(h, key, value);
+    (void) vault_manifest_head_field(h, key, value);
     return 0;
 }
 
@@ -36,17 +36,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct manifest_reader *r;
     size_t                  off = 0, step = size ? (data[0] % 7) + 1 : 1;
 
-    if (manifest_reader_new(&cb, &r) < 0)
+    if (vault_manifest_reader_new(&cb, &r) < 0)
         return 0;
     while (off < size) {
         size_t n = size - off < step ? size - off : step;
 
-        if (manifest_reader_feed(r, data + off, n) < 0)
+        if (vault_manifest_reader_feed(r, data + off, n) < 0)
             break;
         off += n;
     }
-    if (off == size && manifest_reader_finish(r) == 0)
-        (void) manifest_head_check(&head);
-    manifest_reader_free(r);
+    if (off == size && vault_manifest_reader_finish(r) == 0)
+        (void) vault_manifest_head_check(&head);
+    vault_manifest_reader_free(r);
     return 0;
 }

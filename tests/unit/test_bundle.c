@@ -4,7 +4,7 @@
  * read back member by member: the members and their order (doc/FORMAT.md, 5),
  * each payload opened with the vault's identity, SHA256SUMS against the
  * members, the manifest's header and item names, the signature and chain
- * (verify_one_bundle), the checkpoint it leaves, and nothing left in tmp/.
+ * (vault_verify_one_bundle), the checkpoint it leaves, and nothing left in tmp/.
  * Also: a writer freed without a commit leaves no trace, a commit never
  * replaces a bundle, and damaged or foreign bytes are refused by the reader.
  */
@@ -209,7 +209,7 @@ test_commit_read_back(void **state)
     /* and the whole bundle verifies as okra verify checks one */
     snprintf(c.path, sizeof c.path, "bundles/00000001.tar");
     snprintf(c.display, sizeof c.display, "bundle 1");
-    verify_one_bundle(&c);
+    vault_verify_one_bundle(&c);
     if (!c.ok)
         fail_msg("the new bundle does not verify: %s", c.why);
     assert_int_equal(c.n_items, 3);
@@ -453,12 +453,12 @@ feed(const char *text, size_t step, struct seen *s)
     int                     rc = 0;
 
     memset(s, 0, sizeof *s);
-    assert_int_equal(manifest_reader_new(&cb, &r), 0);
+    assert_int_equal(vault_manifest_reader_new(&cb, &r), 0);
     for (off = 0; off < len && rc == 0; off += step)
-        rc = manifest_reader_feed(r, (const uint8_t *) text + off, len - off < step ? len - off : step);
+        rc = vault_manifest_reader_feed(r, (const uint8_t *) text + off, len - off < step ? len - off : step);
     if (rc == 0)
-        rc = manifest_reader_finish(r);
-    manifest_reader_free(r);
+        rc = vault_manifest_reader_finish(r);
+    vault_manifest_reader_free(r);
     return rc;
 }
 
@@ -512,34 +512,34 @@ test_manifest_head(void **state)
 
     (void) state;
     memset(&h, 0, sizeof h);
-    assert_int_equal(manifest_head_field(&h, "format", v = json_string("okra-bundle/1")), 0);
+    assert_int_equal(vault_manifest_head_field(&h, "format", v = json_string("okra-bundle/1")), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_check(&h), -EINVAL); /* the rest is missing */
-    assert_int_equal(manifest_head_field(&h, "vault_id", v = json_string("ab")), 0);
+    assert_int_equal(vault_manifest_head_check(&h), -EINVAL); /* the rest is missing */
+    assert_int_equal(vault_manifest_head_field(&h, "vault_id", v = json_string("ab")), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_field(&h, "seq", v = json_integer(7)), 0);
+    assert_int_equal(vault_manifest_head_field(&h, "seq", v = json_integer(7)), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_field(&h, "prev", v = json_null()), 0);
+    assert_int_equal(vault_manifest_head_field(&h, "prev", v = json_null()), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_field(&h, "kind", v = json_string("import")), 0);
+    assert_int_equal(vault_manifest_head_field(&h, "kind", v = json_string("import")), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_field(&h, "time", v = json_string("2026-01-01T00:00:00Z")), 0);
+    assert_int_equal(vault_manifest_head_field(&h, "time", v = json_string("2026-01-01T00:00:00Z")), 0);
     json_decref(v);
-    assert_int_equal(manifest_head_check(&h), 0);
+    assert_int_equal(vault_manifest_head_check(&h), 0);
     assert_int_equal(h.seq, 7);
     assert_string_equal(h.prev, "");
     /* twice, a negative seq, a seq that is text, a format of another version */
-    assert_int_equal(manifest_head_field(&h, "kind", v = json_string("import")), -EINVAL);
+    assert_int_equal(vault_manifest_head_field(&h, "kind", v = json_string("import")), -EINVAL);
     json_decref(v);
     memset(&h, 0, sizeof h);
-    assert_int_equal(manifest_head_field(&h, "seq", v = json_integer(-1)), -EINVAL);
+    assert_int_equal(vault_manifest_head_field(&h, "seq", v = json_integer(-1)), -EINVAL);
     json_decref(v);
-    assert_int_equal(manifest_head_field(&h, "seq", v = json_string("1")), -EINVAL);
+    assert_int_equal(vault_manifest_head_field(&h, "seq", v = json_string("1")), -EINVAL);
     json_decref(v);
     memset(&h, 0, sizeof h);
     h.seen = 63;
     strcpy(h.format, "okra-bundle/2");
-    assert_int_equal(manifest_head_check(&h), -EINVAL);
+    assert_int_equal(vault_manifest_head_check(&h), -EINVAL);
 }
 
 int

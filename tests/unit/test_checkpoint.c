@@ -116,7 +116,7 @@ signed_text(struct fixture *f, const char *text, const char *comment, struct che
     mini_prehash_init(&pre);
     mini_prehash_update(&pre, (const uint8_t *) text, strlen(text));
     mini_prehash_final(&pre, digest);
-    sig = station_sign(f->v, digest, comment);
+    sig = vault_station_sign(f->v, digest, comment);
     assert_non_null(sig);
     assert_true(asprintf(&both, "%s%s", text, sig) > 0);
     rc = checkpoint_parse_signed(both, strlen(both), &f->v->station_pub, cp);
