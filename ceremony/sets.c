@@ -226,3 +226,48 @@ cer_sets_known(const struct cer_sets *s, uint16_t id)
 {
     return cer_sets_find(s, id) != NULL || cer_sets_is_retired(s, id, NULL);
 }
+
+json_t *
+cer_sets_json_set(uint16_t id, unsigned threshold, const char *const *names, unsigned n)
+{
+    json_t  *list = json_array();
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        json_array_append_new(list, json_string(names[i]));
+    return json_pack("{s:i, s:i, s:o}", "id", (int) id, "threshold", (int) threshold,
+                     "custodians", list);
+}
+
+json_t *
+cer_sets_json_retired(const struct cer_sets *s, uint16_t old_set)
+{
+    json_t *list = json_array();
+    size_t  i, j;
+
+    for (i = 0; i < s->n; i++) {
+        for (j = 0; j < i; j++)
+            if (s->sets[j].id == s->sets[i].id)
+                break;
+        if (j == i)
+            json_array_append_new(list, json_integer(s->sets[i].id));
+    }
+    if (cer_sets_find(s, old_set) == NULL)
+        json_array_append_new(list, json_integer(old_set));
+    return list;
+}
+
+json_t *
+cer_sets_json_init(json_t *set, const char *station_key, const char *recipient, json_t *policy)
+{
+    return json_pack("{s:O, s:s, s:s, s:O}", "set", set, "station_key", station_key, "recipient",
+                     recipient, "policy", policy);
+}
+
+json_t *
+cer_sets_json_reshare(json_t *set, const char *station_key, json_t *retired, json_t *shares,
+                      bool set_issued_here)
+{
+    return json_pack("{s:O, s:s, s:O, s:O, s:b}", "set", set, "station_key", station_key,
+                     "retired", retired, "shares", shares, "set_issued_here", set_issued_here);
+}

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "vault/index.h"
 #include "vault/vault.h"
 
@@ -55,5 +57,21 @@ bool cer_sets_is_retired(const struct cer_sets *s, uint16_t id, uint64_t *ret_in
 const struct cer_set *cer_sets_current(const struct cer_sets *s);
 /* Whether an identifier was ever used in this vault (issued or retired). */
 bool cer_sets_known(const struct cer_sets *s, uint16_t id);
+
+/*
+ * The records' fields as the ceremonies write them, beside the reader above
+ * (FORMAT: ceremony records). Each returns a new JSON value, or NULL when
+ * out of memory; json_t arguments are borrowed.
+ */
+/* "set": {id, threshold, custodians: [names in share order]} */
+json_t *cer_sets_json_set(uint16_t id, unsigned threshold, const char *const *names, unsigned n);
+/* "retired": every set this vault issued, and old_set when it was not issued here */
+json_t *cer_sets_json_retired(const struct cer_sets *s, uint16_t old_set);
+/* A ceremony-init record: set, station_key, recipient, policy. */
+json_t *cer_sets_json_init(json_t *set, const char *station_key, const char *recipient,
+                           json_t *policy);
+/* A reshare record: set, station_key, retired, shares (see shares.h), set_issued_here. */
+json_t *cer_sets_json_reshare(json_t *set, const char *station_key, json_t *retired,
+                              json_t *shares, bool set_issued_here);
 
 #endif

@@ -243,7 +243,7 @@ cer_shares_combine(struct cer_share *s, size_t n, const uint8_t recipient[AGE_KE
         t = s[usable[0]].share->member_threshold;
     if (m == 0 || (s[usable[0]].share->group_count == 1 && m < t)) {
         if (m == 0)
-            return okra_fail(-ENOENT, "no valid share given");
+            return okra_fail(-ENODATA, "no valid share given");
         return okra_fail(-ENOENT, "set %u needs %u shares; %zu valid share%s given (%zu more "
                                   "needed)",
                          s[usable[0]].share->identifier, t, m, m == 1 ? "" : "s", t - m);

@@ -66,8 +66,8 @@ void cer_shares_screen(struct cer_share *s, size_t n, const char *vault_id,
 /*
  * Combines the usable shares and checks the result against the vault's
  * recipient. ret_identity: the caller's secure memory of AGE_KEY_LEN bytes,
- * written only on success. Errors: -ENOENT too few usable shares ("set 1234
- * needs 2 shares; 1 valid share given (1 more needed)"); -EBADMSG the
+ * written only on success. Errors: -ENODATA no usable share at all; -ENOENT
+ * too few ("set 1234 needs 2 shares; 1 valid share given (1 more needed)"); -EBADMSG the
  * shares combine to another key; -EINVAL they do not combine. When more than
  * the threshold are given and not all agree, any threshold of them that
  * opens the recipient is taken, and those left out get a reason.

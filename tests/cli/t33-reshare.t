@@ -64,14 +64,21 @@ is "$RC" 0 "the vault verifies"
 # old shares are refused by name; new ones recover
 NEW=("" "$TMP/new/share-1-of-4-dave.age" "$TMP/new/share-2-of-4-erin.age" "$TMP/new/share-3-of-4-frank.age" "$TMP/new/share-4-of-4-gina.age")
 before=$(vault_snapshot "$V")
-run_okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-2)" ceremony recover --share "${OLD[1]}" --share "${OLD[2]}" --out "$TMP/o1" "$id"
+run_okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-2 pw-3)" ceremony recover --share "${OLD[1]}" --share "${OLD[2]}" --share "${OLD[3]}" --out "$TMP/o1" "$id"
 is "$RC" 1 "shares of the retired set no longer recover"
 like "$ERR" "share-1-of-3-alice.age: share set $old_id was retired by the reshare in bundle 2" "each is named"
 like "$ERR" "share-2-of-3-bob.age: share set $old_id was retired" "the second too"
 is "$(vault_snapshot "$V")" "$before" "nothing is recorded"
+# two shares for the new set's threshold of 3: refused before any passphrase is asked
+run_okra --vault "$V" --passphrase-file "$(pwfile)" ceremony recover --share "${OLD[1]}" --share "${OLD[2]}" --out "$TMP/o1" "$id"
+is "$RC" 1 "fewer shares than the current set's threshold are refused"
+like "$ERR" "set $new_id needs 3 shares; 2 given \\(1 more needed\\): .*share-1-of-3-alice.age, .*share-2-of-3-bob.age; no passphrase was asked" \
+  "before any passphrase is asked (the passphrase file is empty), naming the shares given"
 run_okra --vault "$V" --passphrase-file "$(pwfile pw-1)" ceremony check-share "${OLD[1]}"
 is "$RC" 1 "check-share says an old share is retired"
-like "$ERR" "retired" "in so many words"
+like "$ERR" "share set $old_id was retired by the reshare in bundle 2; destroy this share file and its paper backup" \
+  "in so many words: which reshare, and what to do with the file and the paper"
+like "$ERR" "outside okra it still combines with the other shares of its set" "and why"
 run_okra --vault "$V" --passphrase-file "$(pwfile n-1 pw-2 n-4)" ceremony recover --share "${NEW[1]}" --share "${OLD[2]}" --share "${NEW[4]}" --out "$TMP/o2" "$id"
 is "$RC" 1 "two new shares and an old one are not three of the new set"
 like "$ERR" "needs 3 shares; 2 valid shares given \\(1 more needed\\)" "and it says how many more"
