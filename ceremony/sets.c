@@ -271,3 +271,10 @@ cer_sets_json_reshare(json_t *set, const char *station_key, json_t *retired, jso
     return json_pack("{s:O, s:s, s:O, s:O, s:b}", "set", set, "station_key", station_key,
                      "retired", retired, "shares", shares, "set_issued_here", set_issued_here);
 }
+
+json_t *
+cer_sets_json_recovery(json_t *recovered, json_t *shares, bool set_issued_here)
+{
+    return json_pack("{s:O, s:o, s:b}", "recovered", recovered, "shares", shares,
+                     "set_issued_here", set_issued_here);
+}

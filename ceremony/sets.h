@@ -73,5 +73,10 @@ json_t *cer_sets_json_init(json_t *set, const char *station_key, const char *rec
 /* A reshare record: set, station_key, retired, shares (see shares.h), set_issued_here. */
 json_t *cer_sets_json_reshare(json_t *set, const char *station_key, json_t *retired,
                               json_t *shares, bool set_issued_here);
+/*
+ * A recovery record: recovered ([{id, bundle, as}]), shares, set_issued_here.
+ * Takes shares' reference (it is usually made for the call).
+ */
+json_t *cer_sets_json_recovery(json_t *recovered, json_t *shares, bool set_issued_here);
 
 #endif

@@ -41,3 +41,10 @@ cer_litter_forget(const struct cer_ui *ui)
     if (ui->litter_forget)
         ui->litter_forget(ui->ctx);
 }
+
+void
+cer_progress(const struct cer_ui *ui, const char *what, uint64_t done, uint64_t total)
+{
+    if (ui->progress)
+        ui->progress(ui->ctx, what, done, total);
+}

@@ -12,6 +12,7 @@
 #define OKRA_CER_UI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum cer_say {
     CER_SAY_INFO,  /* a line for the people present ("roll call: custodian 1 opened ...") */
@@ -44,6 +45,11 @@ struct cer_ui {
      * only, until they say they are written down; NULL: never shown.
      */
     void (*show_words)(void *ctx, const char *who, const char *mnemonic);
+    /*
+     * Long work under way: done of total units (what: "items"); the face may
+     * show a progress line, which done == total ends. May be NULL.
+     */
+    void (*progress)(void *ctx, const char *what, uint64_t done, uint64_t total);
 };
 
 /* say() with printf's formatting (at most 2 KiB). */
@@ -52,6 +58,9 @@ void cer_say(const struct cer_ui *ui, enum cer_say level, const char *fmt, ...)
 
 /* The reason the last failure left (common/err.h), said as an error, prefixed when prefix is set. */
 void cer_say_failure(const struct cer_ui *ui, const char *prefix);
+
+/* progress(), when the face gave it. */
+void cer_progress(const struct cer_ui *ui, const char *what, uint64_t done, uint64_t total);
 
 /* litter() and litter_forget(), when the face gave them. */
 void cer_litter(const struct cer_ui *ui, int dirfd, const char *name, bool folder);

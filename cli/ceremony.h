@@ -6,7 +6,8 @@
  *   ceremony_common.c           paths, numbers, the set's options, transcripts' pieces
  *   ceremony_ui.c               struct cer_ui for the terminal and --passphrase-file
  *   cmd_ceremony_init.c         a new vault, its recovery key split among custodians
- *   cmd_ceremony_recover.c      a quorum decrypts items into a folder
+ *   cmd_ceremony_recover.c      a quorum decrypts items into a folder (recover.h)
+ *   recover_items.c             items chosen in bulk, listed and confirmed; the report
  *   cmd_ceremony_check_share.c  a custodian checks one share file
  *   cmd_ceremony_reshare.c      a quorum issues a new set; the old one is retired
  *   cmd_ceremony_watch.c        recover --watch: shares from the custodians' media
@@ -21,6 +22,7 @@
 #include <stdint.h>
 
 #include "ceremony/newset.h"
+#include "ceremony/paths.h"
 #include "ceremony/quorum.h"
 #include "ceremony/sets.h"
 #include "ceremony/ui.h"
@@ -30,14 +32,6 @@
 /* ceremony_ui.c: the ceremonies' callbacks on this terminal, or --passphrase-file. */
 void cli_ceremony_ui(struct cli *cli, struct cer_ui *ret);
 
-/* Whether path is dir or lies beneath it (lexically, after making both absolute). */
-bool cli_path_inside(const char *path, const char *dir);
-/*
- * Whether folders a and b are apart (neither is the other nor lies in it),
- * decided lexically and on the folders that exist (device and inode, so a
- * link or a bind mount into the vault is caught). b_fd: b opened, or -1.
- */
-bool cli_dirs_apart(const char *a, const char *b, int b_fd);
 
 /* Parses a whole decimal number in [lo, hi]; -1 when it is not one. */
 int cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret);
@@ -91,14 +85,7 @@ int cli_ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, u
 int  cli_ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len);
 void cli_ceremony_watch_free(void);
 
-/* ---- the quorum, for recover: cer_quorum with the shares read from media ---- */
-
-int cli_ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets,
-                        char **paths, size_t n, struct cer_share **ret_shares,
-                        uint8_t **ret_identity, uint16_t *ret_set);
-void        cli_ceremony_free_shares(struct cer_share *s, size_t n);
-const char *cli_ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s);
-json_t     *cli_ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s,
-                                     size_t n);
+/* Where the quorum finds the shares the watch read (cli_ceremony_watch_read). */
+const struct cer_share_source *cli_ceremony_media_source(void);
 
 #endif

@@ -13,53 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* An absolute, lexically normalised copy of path ("." and ".." folded, no trailing '/'). */
-static char *
-absolute(const char *path)
-{
-    char  *cwd = path[0] == '/' ? NULL : getcwd(NULL, 0), *joined = NULL, *out, *save = NULL, *seg;
-    size_t o = 0;
-
-    if (asprintf(&joined, "%s/%s", cwd ? cwd : "", path) < 0) {
-        free(cwd);
-        return NULL;
-    }
-    free(cwd);
-    if ((out = malloc(strlen(joined) + 2)) == NULL) {
-        free(joined);
-        return NULL;
-    }
-    for (seg = strtok_r(joined, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
-        if (strcmp(seg, ".") == 0)
-            continue;
-        if (strcmp(seg, "..") == 0) {
-            while (o > 0 && out[--o] != '/')
-                ;
-            continue;
-        }
-        o += (size_t) sprintf(out + o, "/%s", seg);
-    }
-    out[o] = '\0';
-    free(joined);
-    return out;
-}
-
-bool
-cli_path_inside(const char *path, const char *dir)
-{
-    char *p = absolute(path), *d = absolute(dir);
-    bool  inside = false;
-
-    if (p && d) {
-        size_t n = strlen(d);
-
-        inside = strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0' || n == 0);
-    }
-    free(p);
-    free(d);
-    return inside;
-}
-
 int
 cli_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *ret)
 {
@@ -87,35 +40,6 @@ cli_print_checkpoint(struct vault *v)
     }
     fputs(text, stdout);
     free(text);
-}
-
-/*
- * Apart, decided on the folders themselves: the deepest existing folder of
- * a must not lie in b (when b exists), nor b in a (when a exists whole).
- * The lexical check comes first, for paths that do not exist yet.
- */
-bool
-cli_dirs_apart(const char *a, const char *b, int b_fd)
-{
-    bool a_whole, b_whole = true;
-    int  fa, fb = b_fd, in_b = 0, in_a = 0;
-
-    if (cli_path_inside(a, b) || cli_path_inside(b, a))
-        return false;
-    if ((fa = fs_open_nearest_dir(a, &a_whole)) < 0)
-        return true;
-    if (fb < 0 && (fb = fs_open_nearest_dir(b, &b_whole)) < 0) {
-        close(fa);
-        return true;
-    }
-    if (b_whole)
-        in_b = fs_dir_beneath(fa, fb);
-    if (a_whole)
-        in_a = fs_dir_beneath(fb, fa);
-    close(fa);
-    if (fb != b_fd)
-        close(fb);
-    return in_b != 1 && in_a != 1;
 }
 
 int
@@ -164,7 +88,7 @@ cli_newset_check(struct cli *cli, const struct cer_newset *ns)
     if (ns->show_words && !cli_interactive(cli))
         return cli_usage(cli, "--show-mnemonic shows the words on the terminal; it cannot be used "
                               "with --passphrase-file");
-    if (!cli_dirs_apart(ns->share_dir, cli->vault_dir, -1)) {
+    if (!cer_dirs_apart(ns->share_dir, cli->vault_dir, -1)) {
         cli_error("--share-dir %s and the vault %s must be apart: share files leave the station "
                   "with their custodians", ns->share_dir, cli->vault_dir);
         return EXIT_USAGE;
@@ -199,33 +123,10 @@ media_share(void *ctx, const char *label, char **ret_data, size_t *ret_len)
     return cli_ceremony_watch_read(label, ret_data, ret_len);
 }
 
-int
-cli_ceremony_quorum(struct cli *cli, struct vault *v, const struct cer_sets *sets, char **paths,
-                    size_t n, struct cer_share **ret_shares, uint8_t **ret_identity,
-                    uint16_t *ret_set)
+const struct cer_share_source *
+cli_ceremony_media_source(void)
 {
-    struct cer_share_source src = { media_share, NULL };
-    struct cer_ui           ui;
+    static const struct cer_share_source src = { media_share, NULL };
 
-    cli_ceremony_ui(cli, &ui);
-    return cer_quorum(&ui, &src, v, sets, paths, n, ret_shares, ret_identity, ret_set) < 0 ? -1
-                                                                                         : 0;
-}
-
-void
-cli_ceremony_free_shares(struct cer_share *s, size_t n)
-{
-    cer_quorum_free(s, n);
-}
-
-const char *
-cli_ceremony_custodian(const struct cer_sets *sets, const struct cer_share *s)
-{
-    return cer_share_custodian(sets, s);
-}
-
-json_t *
-cli_ceremony_shares_json(const struct cer_sets *sets, const struct cer_share *s, size_t n)
-{
-    return cer_shares_json(sets, s, n);
+    return &src;
 }

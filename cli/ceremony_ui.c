@@ -5,6 +5,7 @@
  * share's words shown for a paper backup.
  */
 #include "cli/ceremony.h"
+#include "cli/progress.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -96,6 +97,25 @@ show_words(void *ctx, const char *who, const char *m)
     close(tty);
 }
 
+/* One progress line at a time (progress.h): on stderr at a terminal, unless --quiet. */
+static void
+progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    static struct cli_progress p;
+    static bool                started;
+
+    (void) ctx;
+    if (!started) {
+        cli_progress_start(&p, "recover", what, total);
+        started = true;
+    }
+    cli_progress_update(&p, done, NULL);
+    if (done >= total) {
+        cli_progress_finish(&p);
+        started = false;
+    }
+}
+
 void
 cli_ceremony_ui(struct cli *cli, struct cer_ui *ret)
 {
@@ -105,5 +125,6 @@ cli_ceremony_ui(struct cli *cli, struct cer_ui *ret)
                              .say = say,
                              .litter = litter,
                              .litter_forget = litter_forget,
-                             .show_words = show_words };
+                             .show_words = show_words,
+                             .progress = progress };
 }

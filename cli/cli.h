@@ -50,6 +50,7 @@ struct cli_option {
 enum cli_key {
     OPT_ALLOW_SIGNING_KEYS = 0x100,
     OPT_AS,
+    OPT_BUNDLE,
     OPT_CHECKPOINT,
     OPT_CUSTODIANS,
     OPT_DEVICE,
@@ -210,6 +211,13 @@ void  cli_prompter_close(struct cli *cli);
  * stays off between prompts. Async-signal-safe; a no-op when nothing was asked.
  */
 void  cli_tty_restore(void);
+
+/*
+ * confirm.c: a yes-or-no question at the terminal (echo on; nothing
+ * secret). 0 for "yes" or "y"; otherwise EXIT_FAIL after saying so (also
+ * when there is no terminal).
+ */
+int cli_confirm(struct cli *cli, const char *question);
 
 /* The login name for manifests: --operator, else SUDO_USER, else the user. */
 const char *cli_operator(const char *given);

@@ -89,6 +89,14 @@ static const struct cli_option recover_options[] = {
       "its old export password first" },
     { "legacy", OPT_LEGACY, NULL, 0,
       "with --repassword: 3DES and a SHA-1 MAC, for Windows XP/2003" },
+    { "subject", OPT_SUBJECT, "TEXT", 0,
+      "recover every item whose certificate subject holds TEXT (in any case), beside the "
+      "ITEMs named; several items are listed, and confirmed at a terminal, before any share "
+      "is asked" },
+    { "path", OPT_PATH, "TEXT", 0,
+      "every item whose path on its medium or command line holds TEXT (with --subject: "
+      "both)" },
+    { "bundle", OPT_BUNDLE, "N", 0, "every item sealed in bundle N (with the others: all of them)" },
     OPT_OPERATOR_CEREMONY,
     OPT_PDF_ROWS("N"),
     END,
@@ -115,14 +123,15 @@ static const struct cmd ceremony_subcommands[] = {
       "vault is created. Prints a transcript for the witnesses, ending with the\n"
       "checkpoint for the auditor.\n",
       init_options, NULL },
-    { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS | CMD_LITTER, "ITEM...",
+    { "ceremony recover", cmd_ceremony_recover, CMD_SECRETS | CMD_LITTER, "[ITEM...]",
       "a quorum of shares decrypts items into a folder",
       "Asks each share file's passphrase (in the order given; a text file with a\n"
       "bare mnemonic asks none), combines a quorum, checks it against the vault's\n"
       "recipient, and writes each ITEM into DIR as <id>-<name> (original bytes),\n"
       "never overwriting. Commits a signed 'recovery' bundle naming the items and\n"
       "the shares used. ITEM is an id, a unique id prefix, a certificate serial or\n"
-      "a SHA-1 thumbprint. Give the shares with --share, --watch, or both.\n",
+      "a SHA-1 thumbprint; --subject, --path and --bundle choose items in bulk, all\n"
+      "recorded in one recovery bundle. Give the shares with --share, --watch, or both.\n",
       recover_options, NULL },
     { "ceremony check-share", cmd_ceremony_check_share, CMD_SECRETS | CMD_LITTER, "FILE",
       "a custodian checks their share file and passphrase",

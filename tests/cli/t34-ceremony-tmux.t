@@ -133,6 +133,8 @@ must_okra --vault "$V" import "$TMP/k/plain.pem" >/dev/null
 id2=$(must_okra --vault "$V" --json list | jq -r '.[] | select(.source.path | endswith("plain.pem")) | .id')
 nb=$(ls "$V/bundles" | wc -l)
 start "$OK --vault $V ceremony recover --share $TMP/shares/share-1-of-2-alice.age --share $TMP/shares/share-2-of-2-bob.age --out $TMP/int --repassword $id $id2"
+# two items: listed, and a yes first (tests/cli/t38-bulk-recovery.t)
+reach "Recover these 2 items? Type yes to go on, before any share is asked: "; answer "yes"
 reach "Passphrase for share file share-1-of-2-alice.age: "; answer "Tmux-Secret-Alice-7"
 reach "Passphrase for share file share-2-of-2-bob.age: "; answer "Tmux-Secret-Bob-8"
 reach "New export password for $id.pfx: "; answer "P1"

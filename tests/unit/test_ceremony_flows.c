@@ -11,10 +11,12 @@
 #include "ceremony/check_share.h"
 #include "ceremony/init.h"
 #include "ceremony/quorum.h"
+#include "ceremony/recovery.h"
 #include "ceremony/reshare.h"
 #include "common/err.h"
 #include "crypto/age.h"
 #include "vault/index.h"
+#include "vault/ingest.h"
 #include "vault/record_commit.h"
 
 #include <dirent.h>
@@ -34,6 +36,8 @@ struct script {
     unsigned    asked;
     char        said[16384];
     unsigned    litter;
+    uint64_t    progress_done, progress_total; /* the last progress call */
+    unsigned    progress_calls;
 };
 
 static char *
@@ -74,11 +78,22 @@ litter(void *ctx, int dirfd, const char *name, bool folder)
     ((struct script *) ctx)->litter++;
 }
 
+static void
+progress(void *ctx, const char *what, uint64_t done, uint64_t total)
+{
+    struct script *s = ctx;
+
+    assert_string_equal(what, "items");
+    s->progress_done = done;
+    s->progress_total = total;
+    s->progress_calls++;
+}
+
 static struct cer_ui
 face(struct script *s)
 {
     return (struct cer_ui) { .ctx = s, .ask_secret = ask, .interactive = interactive, .say = say,
-                             .litter = litter };
+                             .litter = litter, .progress = progress };
 }
 
 static void
@@ -384,6 +399,112 @@ test_record_commit(void **state)
     close_vault(v, x, &sets);
 }
 
+static int
+collect_ids(void *ctx, const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+
+    json_array_append_new(ctx, json_string(json_string_value(json_object_get(j, "id"))));
+    json_decref(j);
+    return 0;
+}
+
+static void
+no_line(void *ctx, enum ingest_line what, const char *p, const char *detail)
+{
+    (void) ctx, (void) what, (void) p, (void) detail;
+}
+
+/* An export file sealed (uninspected) into the vault, as 'okra import FILE' seals it. */
+static void
+seal(const char *file)
+{
+    struct ingest_opts   o = { .kind = "import", .operator_name = "unit", .all_or_nothing = true,
+                               .max_size = INGEST_MAX_SIZE_DEFAULT, .line = no_line };
+    struct ingest_result res = { 0 };
+    struct vault        *v;
+    char                *paths[] = { (char *) file };
+
+    assert_int_equal(vault_open(path("vault"), VAULT_WRITE, &v), 0);
+    assert_int_equal(ingest_files(v, paths, 1, &o, &res), 0);
+    assert_int_equal(res.sealed, 1);
+    vault_close(v);
+}
+
+static void
+test_recovery(void **state)
+{
+    static const char *const pw[] = { "pw-2", "pw-3" };
+    char                     vec[512], id[32], want[600];
+    char                    *shares[] = { path("shares/share-2-of-3-custodian_2.age"),
+                                          path("shares/share-3-of-3-custodian_3.age") };
+    struct script            s;
+    struct cer_ui            ui = face(&s);
+    struct cer_recovery      r;
+    struct vault            *v;
+    struct vindex           *x;
+    struct cer_sets          sets;
+    json_t                  *items = json_array();
+    uint8_t                 *a, *b;
+    size_t                   alen, blen;
+    char                    *q[1];
+
+    (void) state;
+    make_vault();
+    snprintf(vec, sizeof vec, "%s/pkcs12-pyca-cryptography-vectors/name-1-no-pwd.p12", vectors_dir());
+    seal(vec);
+    open_vault(&v, &x, &sets);
+    cer_sets_free(&sets);
+    assert_int_equal(vindex_list(x, &(struct vindex_filter) { 0 }, collect_ids, items), 0);
+    assert_int_equal(json_array_size(items), 1);
+    snprintf(id, sizeof id, "%s", json_string_value(json_array_get(items, 0)));
+    q[0] = id;
+    answers(&s, pw, 2);
+    cer_recovery_start(&r);
+    r.v = v;
+    r.x = x;
+    r.queries = q;
+    r.n_queries = 1;
+    r.out_dir = path("out");
+    r.operator_name = "unit";
+    r.shares = shares;
+    r.n_shares = 2;
+    assert_int_equal(cer_recovery_prepare(&ui, &r), 0);
+    assert_int_equal(s.asked, 0); /* nothing asked before the quorum */
+    assert_int_equal(cer_recovery_shares_needed(&r), 0);
+    assert_int_equal(cer_recovery_run(&ui, &r), 0);
+    assert_int_equal(s.asked, 2);
+    assert_int_equal(r.seq, 2);
+    assert_int_equal(s.progress_done, 1);
+    assert_int_equal(s.progress_total, 1);
+    snprintf(want, sizeof want, "%s/%s-name-1-no-pwd.p12", path("out"), id);
+    a = unit_read_file(vec, &alen);
+    b = unit_read_file(want, &blen);
+    assert_int_equal(alen, blen);
+    assert_memory_equal(a, b, alen);
+    free(a);
+    free(b);
+    cer_recovery_free(&r);
+
+    /* again into the same folder: the name is taken, so nothing is asked */
+    answers(&s, pw, 2);
+    cer_recovery_start(&r);
+    r.v = v;
+    r.x = x;
+    r.queries = q;
+    r.n_queries = 1;
+    r.out_dir = path("out");
+    r.shares = shares;
+    r.n_shares = 2;
+    assert_int_equal(cer_recovery_prepare(&ui, &r), -EEXIST);
+    assert_non_null(strstr(s.said, "exists already; okra never overwrites a file"));
+    assert_int_equal(s.asked, 0);
+    cer_recovery_free(&r);
+    json_decref(items);
+    vindex_close(x);
+    vault_close(v);
+}
+
 int
 main(void)
 {
@@ -395,6 +516,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reshare_retires_and_check_share_says_so, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_record_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
     };
 
     if (okra_crypto_init() < 0)
