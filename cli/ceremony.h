@@ -10,7 +10,6 @@
  *   recover_items.c             items chosen in bulk, listed and confirmed; the report
  *   cmd_ceremony_check_share.c  a custodian checks one share file
  *   cmd_ceremony_reshare.c      a quorum issues a new set; the old one is retired
- *   cmd_ceremony_watch.c        recover --watch: shares from the custodians' media
  *
  * Secrets pass through here only in sodium_malloc'd memory: passphrases
  * (cli_ask_secret), mnemonics shown for a paper backup.
@@ -61,31 +60,5 @@ void cli_print_set(const struct cer_newset *ns, FILE *f);
 
 /* The checkpoint text printed at the end of every ceremony transcript. */
 void cli_print_checkpoint(struct vault *v);
-
-/* ---- shares brought on media: recover --watch (cmd_ceremony_watch.c) ---- */
-
-struct ceremony_watch {
-    struct mw_match *match; /* NULL/0: mediawatch's default (ID_BUS=usb) */
-    size_t           n_match;
-    /* the vault policy's media allow-list, as for mediawatch */
-    const char     **allow_serials;
-    size_t           n_allow_serials;
-    const char     **allow_uuids;
-    size_t           n_allow_uuids;
-};
-
-/*
- * Waits for media until need share files are in; each is copied into
- * secure memory and named "LABEL:path". ret_labels (malloc'd array, the
- * strings the module's) go where --share paths go. -1 after saying why.
- */
-int cli_ceremony_watch_shares(struct cli *cli, const struct ceremony_watch *w, unsigned need,
-                              char ***ret_labels, size_t *ret_n);
-/* The bytes of a share read from a medium (secure memory), or -ENOENT when label is not one. */
-int  cli_ceremony_watch_read(const char *label, char **ret_data, size_t *ret_len);
-void cli_ceremony_watch_free(void);
-
-/* Where the quorum finds the shares the watch read (cli_ceremony_watch_read). */
-const struct cer_share_source *cli_ceremony_media_source(void);
 
 #endif

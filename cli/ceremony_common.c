@@ -113,20 +113,3 @@ cli_print_set(const struct cer_newset *ns, FILE *f)
         free(safe);
     }
 }
-
-/* ---- the quorum, for recover ---- */
-
-static int
-media_share(void *ctx, const char *label, char **ret_data, size_t *ret_len)
-{
-    (void) ctx;
-    return cli_ceremony_watch_read(label, ret_data, ret_len);
-}
-
-const struct cer_share_source *
-cli_ceremony_media_source(void)
-{
-    static const struct cer_share_source src = { media_share, NULL };
-
-    return &src;
-}

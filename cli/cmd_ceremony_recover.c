@@ -11,6 +11,7 @@
 #include "ceremony/recovery.h"
 #include "common/err.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ recover_option(struct cli *cli, void *ctx, int key, const char *value)
     case OPT_OPERATOR: o->r.operator_name = value; break;
     case OPT_WATCH: o->watch = true; break;
     case OPT_MATCH:
-        if (mw_match_parse(value, &o->media.match[o->media.n_match]) < 0)
+        if (mw_match_parse(value, &o->match[o->media.n_match]) < 0)
             return cli_bad_value(cli, key, value, "a udev property and a pattern, e.g. ID_BUS=usb");
         o->media.n_match++;
         break;
@@ -48,7 +49,7 @@ parse_recover(struct cli *cli, int argc, char **argv, struct cli_recover *o)
     int first, rc;
 
     if ((o->r.shares = calloc((size_t) argc + 1, sizeof *o->r.shares)) == NULL ||
-        (o->media.match = calloc((size_t) argc + 1, sizeof *o->media.match)) == NULL) {
+        (o->match = calloc((size_t) argc + 1, sizeof *o->match)) == NULL) {
         cli_error("out of memory");
         return EXIT_FAIL;
     }
@@ -74,36 +75,60 @@ parse_recover(struct cli *cli, int argc, char **argv, struct cli_recover *o)
 
 /* ---- the shares from media ---- */
 
+static volatile sig_atomic_t watch_stop; /* Ctrl-C, or enough shares in */
+static volatile sig_atomic_t user_stop;
+
+static void
+on_stop(int sig)
+{
+    (void) sig;
+    user_stop = 1;
+    watch_stop = 1;
+}
+
 /* --watch: the shares still needed for the vault's current set, from media, after --share's. */
 static int
-watch_media(struct cli *cli, struct cli_recover *o)
+watch_media(struct cli *cli, struct cli_recover *o, const struct cer_ui *ui)
 {
-    unsigned need = cer_recovery_shares_needed(&o->r);
-    char   **labels, **all;
-    size_t   n, i;
-    int      rc;
+    struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
+    const char     **serials, **uuids;
+    char           **labels, **all;
+    size_t           i;
+    int              rc;
 
-    if (need == 0)
+    if ((o->media.need = cer_recovery_shares_needed(&o->r)) == 0)
         return 0;
-    o->media.allow_serials = cli_media_allow_list(vault_policy(o->r.v), "serials",
-                                                  &o->media.n_allow_serials);
-    o->media.allow_uuids = cli_media_allow_list(vault_policy(o->r.v), "uuids",
-                                                &o->media.n_allow_uuids);
-    rc = cli_ceremony_watch_shares(cli, &o->media, need, &labels, &n);
-    free(o->media.allow_serials);
-    free(o->media.allow_uuids);
-    if (rc < 0)
+    o->media.match = o->match;
+    o->media.stop = &watch_stop;
+    serials = cli_media_allow_list(vault_policy(o->r.v), "serials", &o->media.n_allow_serials);
+    uuids = cli_media_allow_list(vault_policy(o->r.v), "uuids", &o->media.n_allow_uuids);
+    o->media.allow_serials = serials;
+    o->media.allow_uuids = uuids;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    user_stop = 0;
+    rc = cer_watch_run(ui, &o->media);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(serials);
+    free(uuids);
+    if (user_stop || rc < 0) {
+        if (user_stop || rc == -ECANCELED)
+            cli_error("stopped while waiting for media; nothing was recovered");
         return EXIT_FAIL;
+    }
     /* the --watch shares go after the given ones */
-    if ((all = realloc(o->r.shares, (o->r.n_shares + n + 1) * sizeof *all)) == NULL) {
+    if ((labels = cer_watch_labels(&o->media)) == NULL ||
+        (all = realloc(o->r.shares, (o->r.n_shares + o->media.n_found + 1) * sizeof *all)) == NULL) {
         free(labels);
         cli_error("out of memory");
         return EXIT_FAIL;
     }
     o->r.shares = all;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < o->media.n_found; i++)
         o->r.shares[o->r.n_shares++] = labels[i];
     free(labels);
+    o->r.src = &o->media.source;
     return 0;
 }
 
@@ -112,19 +137,17 @@ watch_media(struct cli *cli, struct cli_recover *o)
 static int
 run(struct cli *cli, struct cli_recover *o)
 {
-    const struct cer_share_source *src = cli_ceremony_media_source();
-    struct cer_ui                  ui;
-    int                            rc;
+    struct cer_ui ui;
+    int           rc;
 
     cli_ceremony_ui(cli, &ui);
-    o->r.src = src;
     if ((rc = cli_recover_select(cli, o)) != 0)
         return rc;
     if (cer_recovery_prepare(&ui, &o->r) < 0)
         return EXIT_FAIL;
     if ((rc = cli_recover_confirm(cli, o)) != 0)
         return rc;
-    if (o->watch && (rc = watch_media(cli, o)) != 0)
+    if (o->watch && (rc = watch_media(cli, o, &ui)) != 0)
         return rc;
     if (cer_recovery_run(&ui, &o->r) < 0)
         return EXIT_FAIL;
@@ -165,14 +188,14 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
     }
     cer_recovery_free(&o.r);
     cli_litter_clear();
-    cli_ceremony_watch_free();
+    cer_watch_free(&o.media);
     for (i = 0; i < o.n_chosen; i++)
         free(o.chosen[i]);
     free(o.chosen);
     free(o.r.shares);
     for (i = 0; i < o.media.n_match; i++)
-        mw_match_clear(&o.media.match[i]);
-    free(o.media.match);
+        mw_match_clear(&o.match[i]);
+    free(o.match);
     vindex_close(o.r.x);
     vault_close(o.r.v);
     return rc;

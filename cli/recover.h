@@ -8,11 +8,13 @@
 
 #include "cli/ceremony.h"
 #include "ceremony/recovery.h"
+#include "ceremony/watch.h"
 
 struct cli_recover {
     struct cer_recovery   r;
     bool                  watch; /* --watch: more shares from the custodians' media */
-    struct ceremony_watch media;
+    struct cer_watch      media; /* its --match rules, and the shares it read */
+    struct mw_match      *match; /* --match, parsed */
     struct vindex_filter  filter; /* --subject, --path: items chosen in bulk */
     uint64_t              bundle; /* --bundle N: the items sealed in bundle N */
     bool                  by_bundle;

@@ -80,8 +80,13 @@ if command -v tmux >/dev/null; then
     echo "none"
   }
   run_tty() { # ANSWER: recover everything of bundle 1 at a terminal, answering ANSWER to the question
+    local i
     rm -f "$TMP/rc"; tm kill-server 2>/dev/null
-    tm new-session -d -x 160 -y 50 -s t "${OKRA_WRAP:-} $OKRA --vault $V ceremony recover --share ${SHARE[1]} --share ${SHARE[2]} --out $TMP/tty --bundle 1 2>&1; echo \$? >$TMP/rc; sleep 600"
+    # a server that is still going away may refuse once (as in t34)
+    for ((i = 0; i < 50; i++)); do
+      tm new-session -d -x 160 -y 50 -s t "${OKRA_WRAP:-} $OKRA --vault $V ceremony recover --share ${SHARE[1]} --share ${SHARE[2]} --out $TMP/tty --bundle 1 2>&1; echo \$? >$TMP/rc; sleep 600" 2>/dev/null && break
+      sleep 0.1
+    done
     wait_for "Type yes to go on, before any share is asked:"
     _result $? "at a terminal: the question, before any share is asked"
     screen | grep -qF "Passphrase for share file"
