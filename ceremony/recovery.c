@@ -5,7 +5,7 @@
 #include "common/fsutil.h"
 #include "common/secmem.h"
 #include "formats/formats.h"
-#include "vault/record_commit.h"
+#include "ceremony/commit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,18 +386,11 @@ commit_record(const struct cer_ui *ui, struct cer_recovery *r)
                                               cer_recovery_as(r)));
     extra = cer_sets_json_recovery(list, cer_shares_json(&r->sets, r->given, r->n_shares),
                                    cer_sets_find(&r->sets, r->set) != NULL);
-    rc = vault_commit_record(r->v, r->x, "recovery", r->operator_name, extra, &r->seq, r->sums);
+    rc = cer_commit(ui, r->v, r->x, "recovery", r->operator_name, extra,
+                    "the recovered files were removed", &r->seq, r->sums);
     json_decref(list);
     json_decref(extra);
-    if (rc < 0) {
-        cer_say(ui, CER_SAY_ERROR, "the recovery cannot be recorded: %s; the recovered files were "
-                                   "removed", okra_errmsg());
-        return rc;
-    }
-    if (rc == 1)
-        cer_say(ui, CER_SAY_WARN, "CHECKPOINT was not updated (%s); the next commit brings it up "
-                                  "to date", okra_errmsg());
-    return 0;
+    return rc;
 }
 
 int

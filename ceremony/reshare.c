@@ -2,7 +2,7 @@
 #include "ceremony/reshare.h"
 #include "common/err.h"
 #include "common/secmem.h"
-#include "vault/record_commit.h"
+#include "ceremony/commit.h"
 
 #include <string.h>
 
@@ -26,19 +26,13 @@ commit_record(const struct cer_ui *ui, struct cer_reshare *r)
     r->retired = cer_sets_json_retired(&r->sets, r->old_set);
     if (set && shares && r->retired)
         extra = cer_sets_json_reshare(set, r->v->station_keyid, r->retired, shares, here);
-    rc = vault_commit_record(r->v, r->x, "reshare", r->operator_name, extra, &r->seq, r->sums);
+    rc = cer_commit(ui, r->v, r->x, "reshare", r->operator_name, extra,
+                    "the new share files were removed and the old set stays valid", &r->seq,
+                    r->sums);
     json_decref(set);
     json_decref(shares);
     json_decref(extra);
-    if (rc < 0) {
-        cer_say(ui, CER_SAY_ERROR, "the reshare cannot be recorded: %s; the new share files were "
-                                   "removed and the old set stays valid", okra_errmsg());
-        return rc;
-    }
-    if (rc == 1)
-        cer_say(ui, CER_SAY_WARN, "CHECKPOINT was not updated (%s); the next commit brings it up "
-                                  "to date", okra_errmsg());
-    return 0;
+    return rc;
 }
 
 int

@@ -61,4 +61,19 @@ void cli_print_set(const struct cer_newset *ns, FILE *f);
 /* The checkpoint text printed at the end of every ceremony transcript. */
 void cli_print_checkpoint(struct vault *v);
 
+/* "  share I  CUSTODIAN[  FILE]" for each usable share: the transcripts' shares used. */
+void cli_print_shares_used(const struct cer_sets *sets, const struct cer_share *given, size_t n,
+                           bool with_files);
+
+/*
+ * The vault open for writing (its writer's lock held to the end) and its
+ * index brought up to date, for recover and reshare: 0, or the exit status
+ * after saying why. *ret_v and *ret_x are the caller's to close, also after
+ * a failure.
+ */
+int cli_open_writer(struct cli *cli, struct vault **ret_v, struct vindex **ret_x);
+
+/* A ceremony's --json transcript: j (taken) with "checkpoint" added, on stdout. */
+void cli_print_json_transcript(struct vault *v, json_t *j);
+
 #endif

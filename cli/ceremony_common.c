@@ -3,6 +3,7 @@
  * the new set's options and lines, the checkpoint, the quorum for recover.
  */
 #include "cli/ceremony.h"
+#include "cli/vault_access.h"
 #include "common/err.h"
 #include "common/fsutil.h"
 #include "vault/checkpoint.h"
@@ -112,4 +113,56 @@ cli_print_set(const struct cer_newset *ns, FILE *f)
                 ns->files[i]);
         free(safe);
     }
+}
+
+void
+cli_print_shares_used(const struct cer_sets *sets, const struct cer_share *given, size_t n,
+                      bool with_files)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        const char *c;
+
+        if (!given[i].usable)
+            continue;
+        c = cer_share_custodian(sets, &given[i]);
+        printf("  share %u  ", given[i].share->member_index + 1u);
+        cli_put_safe(stdout, c ? c : "(a paper share)");
+        if (with_files) {
+            fputs("  ", stdout);
+            cli_put_safe(stdout, given[i].label);
+        }
+        putchar('\n');
+    }
+}
+
+void
+cli_print_json_transcript(struct vault *v, json_t *j)
+{
+    char *cp = NULL;
+
+    if (checkpoint_export(v, &cp) == 0)
+        json_object_set_new(j, "checkpoint", json_string(cp));
+    free(cp);
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    json_decref(j);
+}
+
+int
+cli_open_writer(struct cli *cli, struct vault **ret_v, struct vindex **ret_x)
+{
+    if (vault_open(cli->vault_dir, VAULT_WRITE, ret_v) < 0) {
+        cli_error_from(NULL);
+        return EXIT_FAIL;
+    }
+    if (vindex_open(*ret_v, ret_x) < 0 ||
+        vindex_sync(*ret_x, *ret_v, cli_progress, "indexing") < 0) {
+        cli_progress_end();
+        cli_error_from("index.sqlite");
+        return EXIT_FAIL;
+    }
+    cli_progress_end();
+    return 0;
 }

@@ -14,7 +14,7 @@ struct init_opts {
     struct cer_init    c;
     struct newset_opts set; /* the options init and reshare share */
     const char        *issuers[CER_POLICY_LIST_MAX];
-    const char        *serials[CER_POLICY_LIST_MAX]; /* --medium-serial: the media mediawatch takes */
+    const char        *serials[CER_POLICY_LIST_MAX]; /* --medium-serial: media mediawatch takes */
     const char        *uuids[CER_POLICY_LIST_MAX];   /* --medium-uuid */
     const char        *pdf, *paper; /* --pdf FILE, --paper: the record, printable */
 };
@@ -90,19 +90,13 @@ transcript_json(struct cli *cli, const struct cer_init *c)
                            "station_key", c->v->station_keyid, "set", set, "share_dir",
                            c->set.share_dir, "bundle", 0, "sums", c->sums);
     json_t  *files = json_array();
-    char    *cp = NULL;
     unsigned i;
 
     for (i = 0; i < c->set.n; i++)
         json_array_append_new(files, json_string(c->set.files[i]));
     json_object_set_new(j, "share_files", files);
     json_object_set_new(j, "time", json_string(c->time));
-    if (checkpoint_export(c->v, &cp) == 0)
-        json_object_set_new(j, "checkpoint", json_string(cp));
-    free(cp);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    putchar('\n');
-    json_decref(j);
+    cli_print_json_transcript(c->v, j);
 }
 
 static void

@@ -118,13 +118,14 @@ watch_media(struct cli *cli, struct cli_recover *o, const struct cer_ui *ui)
         return EXIT_FAIL;
     }
     /* the --watch shares go after the given ones */
-    if ((labels = cer_watch_labels(&o->media)) == NULL ||
-        (all = realloc(o->r.shares, (o->r.n_shares + o->media.n_found + 1) * sizeof *all)) == NULL) {
+    all = realloc(o->r.shares, (o->r.n_shares + o->media.n_found + 1) * sizeof *all);
+    if (all != NULL)
+        o->r.shares = all;
+    if ((labels = cer_watch_labels(&o->media)) == NULL || all == NULL) {
         free(labels);
         cli_error("out of memory");
         return EXIT_FAIL;
     }
-    o->r.shares = all;
     for (i = 0; i < o->media.n_found; i++)
         o->r.shares[o->r.n_shares++] = labels[i];
     free(labels);
@@ -155,22 +156,6 @@ run(struct cli *cli, struct cli_recover *o)
     return cli_ceremony_pdf(cli, o->r.v, o->r.seq, o->pdf, o->paper);
 }
 
-static int
-open_vault(struct cli *cli, struct cer_recovery *r)
-{
-    if (vault_open(cli->vault_dir, VAULT_WRITE, &r->v) < 0) {
-        cli_error_from(NULL);
-        return EXIT_FAIL;
-    }
-    if (vindex_open(r->v, &r->x) < 0 || vindex_sync(r->x, r->v, cli_progress, "indexing") < 0) {
-        cli_progress_end();
-        cli_error_from("index.sqlite");
-        return EXIT_FAIL;
-    }
-    cli_progress_end();
-    return 0;
-}
-
 int
 cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
 {
@@ -180,7 +165,8 @@ cmd_ceremony_recover(struct cli *cli, int argc, char **argv)
     int        rc;
 
     cer_recovery_start(&o.r);
-    if ((rc = parse_recover(cli, argc, argv, &o)) == 0 && (rc = open_vault(cli, &o.r)) == 0) {
+    if ((rc = parse_recover(cli, argc, argv, &o)) == 0 &&
+        (rc = cli_open_writer(cli, &o.r.v, &o.r.x)) == 0) {
         named = o.r.queries;
         rc = run(cli, &o);
         if (o.r.queries != named)

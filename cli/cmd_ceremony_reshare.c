@@ -73,14 +73,7 @@ transcript_json(const struct cer_reshare *r)
                           cer_sets_json_set(r->set.id, r->set.m, r->set.names, r->set.n),
                           "retired", r->retired, "shares",
                           cer_shares_json(&r->sets, r->given, r->n_shares));
-    char   *cp = NULL;
-
-    if (checkpoint_export(r->v, &cp) == 0)
-        json_object_set_new(j, "checkpoint", json_string(cp));
-    free(cp);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    putchar('\n');
-    json_decref(j);
+    cli_print_json_transcript(r->v, j);
 }
 
 static void
@@ -97,16 +90,7 @@ transcript(struct cli *cli, const struct cer_reshare *r)
            r->v->recipient_text, r->v->station_keyid);
     printf("shares used:  set %u%s\n", r->old_set,
            cer_sets_find(&r->sets, r->old_set) ? "" : " (not issued by this vault)");
-    for (i = 0; i < r->n_shares; i++) {
-        const char *c;
-
-        if (!r->given[i].usable)
-            continue;
-        c = cer_share_custodian(&r->sets, &r->given[i]);
-        printf("  share %u  ", r->given[i].share->member_index + 1u);
-        cli_put_safe(stdout, c ? c : "(a paper share)");
-        putchar('\n');
-    }
+    cli_print_shares_used(&r->sets, r->given, r->n_shares, false);
     printf("retired sets:");
     for (i = 0; i < json_array_size(r->retired); i++)
         printf(" %lld", (long long) json_integer_value(json_array_get(r->retired, i)));
@@ -121,23 +105,6 @@ transcript(struct cli *cli, const struct cer_reshare *r)
     cli_print_checkpoint(r->v);
 }
 
-/* The vault (the writer's lock, held to the end) and its index, up to date. */
-static int
-open_vault(struct cli *cli, struct cer_reshare *r)
-{
-    if (vault_open(cli->vault_dir, VAULT_WRITE, &r->v) < 0) {
-        cli_error_from(NULL);
-        return EXIT_FAIL;
-    }
-    if (vindex_open(r->v, &r->x) < 0 || vindex_sync(r->x, r->v, cli_progress, "indexing") < 0) {
-        cli_progress_end();
-        cli_error_from("index.sqlite");
-        return EXIT_FAIL;
-    }
-    cli_progress_end();
-    return 0;
-}
-
 int
 cmd_ceremony_reshare(struct cli *cli, int argc, char **argv)
 {
@@ -145,7 +112,8 @@ cmd_ceremony_reshare(struct cli *cli, int argc, char **argv)
     struct cer_ui       ui;
     int                 rc;
 
-    if ((rc = prepare(cli, argc, argv, &o)) == 0 && (rc = open_vault(cli, &o.r)) == 0) {
+    if ((rc = prepare(cli, argc, argv, &o)) == 0 &&
+        (rc = cli_open_writer(cli, &o.r.v, &o.r.x)) == 0) {
         cli_ceremony_ui(cli, &ui);
         if (cer_reshare_run(&ui, &o.r) < 0) {
             rc = EXIT_FAIL;

@@ -115,7 +115,6 @@ static void
 report_json(const struct cer_recovery *r)
 {
     json_t *files = json_array(), *j;
-    char   *cp = NULL;
     size_t  i;
 
     for (i = 0; i < r->n_items; i++)
@@ -125,12 +124,7 @@ report_json(const struct cer_recovery *r)
                   (json_int_t) r->seq, "set", (int) r->set, "set_issued_here",
                   cer_sets_find(&r->sets, r->set) != NULL, "shares",
                   cer_shares_json(&r->sets, r->given, r->n_shares));
-    if (checkpoint_export(r->v, &cp) == 0)
-        json_object_set_new(j, "checkpoint", json_string(cp));
-    free(cp);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    putchar('\n');
-    json_decref(j);
+    cli_print_json_transcript(r->v, j);
 }
 
 void
@@ -151,18 +145,7 @@ cli_recover_report(struct cli *cli, const struct cer_recovery *r)
     printf("recorded as bundle %llu (recovery), share set %u%s; shares used:\n",
            (unsigned long long) r->seq, r->set,
            cer_sets_find(&r->sets, r->set) ? "" : " (not issued by this vault)");
-    for (i = 0; i < r->n_shares; i++) {
-        const char *c;
-
-        if (!r->given[i].usable)
-            continue;
-        c = cer_share_custodian(&r->sets, &r->given[i]);
-        printf("  share %u  ", r->given[i].share->member_index + 1u);
-        cli_put_safe(stdout, c ? c : "(a paper share)");
-        fputs("  ", stdout);
-        cli_put_safe(stdout, r->given[i].label);
-        putchar('\n');
-    }
+    cli_print_shares_used(&r->sets, r->given, r->n_shares, true);
     printf("\ncheckpoint (the auditor keeps a copy):\n");
     cli_print_checkpoint(r->v);
 }
