@@ -146,7 +146,7 @@ start_workers(struct pipeline *p)
         w->p = p;
         w->c.opts = p->o;
         w->c.home = &p->home;
-        w->c.signing_allowed_by = signing_keys_allowed_by(p->v, p->o);
+        w->c.signing_allowed_by = vault_signing_keys_allowed_by(p->v, p->o);
         if ((rc = bw_stager_new(p->bw, &w->c.stager)) < 0) {
             free(w);
             return rc;
@@ -633,7 +633,7 @@ take_from_source(struct pipeline *p, struct slot *s, const struct ingest_source 
     }
     if (p->own.stager == NULL) {
         p->own = (struct item_ctx) { .opts = p->o, .home = &p->home,
-                                     .signing_allowed_by = signing_keys_allowed_by(p->v, p->o) };
+                                     .signing_allowed_by = vault_signing_keys_allowed_by(p->v, p->o) };
         if ((rc = bw_stager_new(p->bw, &p->own.stager)) < 0)
             return rc;
     }

@@ -69,7 +69,7 @@ struct item_ctx {
 };
 
 /* Who lets this ingest seal signing-only keys: the vault's policy, the run's option, or NULL. */
-const char *signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o);
+const char *vault_signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o);
 
 /*
  * Reads an opened file (fd is taken) into the slot's secure buffer and

@@ -315,7 +315,7 @@ vault_manifest_reader_feed(struct manifest_reader *r, const uint8_t *p, size_t n
 }
 
 const char *
-manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len)
+vault_manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len)
 {
     *ret_len = r->delivered_len;
     return r->buf;

@@ -34,7 +34,7 @@ int  vault_manifest_reader_finish(struct manifest_reader *r); /* the object must
  * Inside on_item: the item's text exactly as the manifest holds it (not
  * NUL-terminated; valid until on_item returns).
  */
-const char *manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len);
+const char *vault_manifest_reader_item_text(const struct manifest_reader *r, size_t *ret_len);
 void vault_manifest_reader_free(struct manifest_reader *r);
 
 /* The header fields every bundle's manifest has. */

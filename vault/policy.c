@@ -56,7 +56,7 @@ vault_home_issuers_free(struct home_issuers *h)
 }
 
 const char *
-signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o)
+vault_signing_keys_allowed_by(struct vault *v, const struct ingest_opts *o)
 {
     const char *p = json_string_value(json_object_get(vault_policy(v), "signing_keys"));
 

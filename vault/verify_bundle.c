@@ -66,7 +66,7 @@ lower_hex(const char *s, size_t min, size_t max)
 }
 
 int
-verify_item_id(json_t *item)
+vault_verify_item_id(json_t *item)
 {
     const char *id = json_string_value(json_object_get(item, "id"));
     const char *sha = json_string_value(json_object_get(json_object_get(item, "source"), "sha256"));
@@ -108,7 +108,7 @@ on_item(void *ctx, json_t *item, uint32_t index)
 
     if (index > BUNDLE_ITEMS_MAX)
         return okra_fail(-EINVAL, "it holds more than %u items", BUNDLE_ITEMS_MAX);
-    if (verify_item_id(item) < 0)
+    if (vault_verify_item_id(item) < 0)
         return okra_fail_prefix(-EINVAL, "item %u: ", index);
     bundle_payload_name(index, 0, want, sizeof want);
     if (payload == NULL || strcmp(payload, want) != 0)
@@ -127,7 +127,7 @@ on_item(void *ctx, json_t *item, uint32_t index)
         return rc;
     if (s->c->hooks && s->c->hooks->on_item) {
         size_t      len;
-        const char *text = manifest_reader_item_text(s->mr, &len);
+        const char *text = vault_manifest_reader_item_text(s->mr, &len);
 
         return s->c->hooks->on_item(s->c->hooks->ctx, item, text, len, index);
     }

@@ -70,6 +70,6 @@ void vault_verify_one_bundle(struct bundle_check *c);
  * source.sha256 (64 lowercase hex digits). 0, or -EINVAL with the reason.
  */
 OKRA_MUST_CHECK
-int verify_item_id(json_t *item);
+int vault_verify_item_id(json_t *item);
 
 #endif
