@@ -99,6 +99,10 @@ drive() { # NAME ARGS...
   AT_PROMPT=0 AFTER_SECRET=0
   while q=$(wait_prompt "$name" "$pid" "$prev"); do
     PANE=$(T capture-pane -p -t "$name" -S -200); prev=$PANE
+    # a bulk recovery's yes is no secret: answered, and the secrets counted from the next prompt
+    if [[ $q == *"Type yes to go on"* ]]; then
+      T send-keys -t "$name" -l yes; T send-keys -t "$name" Enter; continue
+    fi
     n=$((n + 1))
     if ((n == 1)); then look "$pid"; AT_PROMPT=1
       P_DUMP=$DUMP_WHY P_CORE=$CORE P_LCK=$LCK P_ENV0=$ENVIRON P_CMD0=$CMDLINE; fi
