@@ -111,6 +111,15 @@ parse_iterations(const uint8_t *p, size_t n, long *iter)
     return 0;
 }
 
+/* A MacData that fails after its DigestInfo parsed leaves nothing for the caller to free. */
+static int
+macdata_fail(struct p12_macdata *m, const char *why)
+{
+    X509_SIG_free(m->digest_info);
+    m->digest_info = NULL;
+    return okra_fail(-EINVAL, "%s", why);
+}
+
 static int
 parse_macdata(const struct p12_frame *f, struct p12_macdata *m)
 {
@@ -128,7 +137,7 @@ parse_macdata(const struct p12_frame *f, struct p12_macdata *m)
     p = q;
     if (der_header(p, (size_t)(end - p), &t) < 0 || t.tag != 0x04 || t.indef
         || t.len > (size_t)(end - p) - t.hdr)
-        return okra_fail(-EINVAL, DAMAGED "its MAC salt does not parse");
+        return macdata_fail(m, DAMAGED "its MAC salt does not parse");
     m->salt = p + t.hdr;
     m->salt_len = t.len;
     p += t.hdr + t.len;
@@ -136,7 +145,7 @@ parse_macdata(const struct p12_frame *f, struct p12_macdata *m)
         && (der_header(p, (size_t)(end - p), &t) < 0 || t.tag != 0x02 || t.indef
             || t.len > (size_t)(end - p) - t.hdr
             || parse_iterations(p + t.hdr, t.len, &m->iter) < 0))
-        return okra_fail(-EINVAL, DAMAGED "its MAC iteration count does not parse");
+        return macdata_fail(m, DAMAGED "its MAC iteration count does not parse");
     return 0;
 }
 
