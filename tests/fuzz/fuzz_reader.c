@@ -8,6 +8,11 @@
  * Leaks inside The Sleuth Kit on damaged images are suppressed: the child
  * is one process per medium, gone when the medium is read; okra's own
  * allocations are still checked.
+ *
+ * The child runs with 1 GiB of address space (spawn.c), so an image that
+ * makes The Sleuth Kit ask for gigabytes gets NULL there, and the walk ends
+ * with a failure record. ASan cannot run under that limit; allocations of
+ * over 256 MiB are refused the same way here instead of ending the run.
  */
 #include "mediawatch/reader/rd_internal.h"
 
@@ -19,6 +24,13 @@
 
 int         LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_suppressions(void);
+const char *__asan_default_options(void);
+
+const char *
+__asan_default_options(void)
+{
+    return "allocator_may_return_null=1:max_allocation_size_mb=256";
+}
 
 const char *
 __lsan_default_suppressions(void)
