@@ -39,7 +39,12 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
             -Wformat=2 -Wformat-security -Wvla -Wno-unused-parameter
 HARDEN   := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(filter-out $(LOADED),$(PKGS)) 2>/dev/null)
+# Loaded by the reader child alone, by soname, never linked: linked, every okra command would load
+# and bind them and their 40-odd libraries at start (mediawatch/reader/libs.c)
+LOADED   := tsk libseccomp
+soname    = $(shell objdump -p "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+LOADED_CPPFLAGS = -DRD_SONAME_TSK='"$(call soname,tsk)"' -DRD_SONAME_SECCOMP='"$(call soname,seccomp)"'
 
 ifeq ($(SANITIZE),1)
 OPT      := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -73,7 +78,7 @@ CFLAGS   ?=
 CPPFLAGS += -I. -D_GNU_SOURCE -DOKRA_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c17 $(OPT) $(WARN) $(HARDEN) $(REPRO) -pthread $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed -pthread $(SANLD)
-LIBS     = $(PKG_LIBS) -lm
+LIBS     = $(PKG_LIBS) -ldl -lm
 
 PARTS    := common crypto formats vault ceremony mediawatch mediawatch/reader cli
 LIB_SRC  := $(sort $(filter-out cli/main.c,$(foreach d,$(PARTS),$(wildcard $(d)/*.c))))
@@ -104,6 +109,8 @@ $(BUILD)/commit: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' >$@
 FORCE:
+
+$(BUILD)/obj/mediawatch/reader/libs.o: CPPFLAGS += $(LOADED_CPPFLAGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -188,10 +195,10 @@ check-reproducible:
 	tests/reproducible.sh
 
 check-fuzz: deps
-	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} VECTORS=$(VECTORS) PKGS="$(PKGS)" run
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-4} VECTORS=$(VECTORS) PKGS="$(PKGS)" LOADED="$(LOADED)" run
 
 fuzz: deps
-	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} VECTORS=$(VECTORS) PKGS="$(PKGS)" run
+	$(MAKE) -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$${FUZZ_SECONDS:-3600} VECTORS=$(VECTORS) PKGS="$(PKGS)" LOADED="$(LOADED)" run
 
 demo: deps
 	$(MAKE) all

@@ -128,7 +128,7 @@ mw_reader_child_main(int argc, char **argv)
     /* FAT times are local times: read as UTC, and no /etc/localtime opened once sandboxed */
     setenv("TZ", "UTC0", 1);
     tzset();
-    if (rd_sandbox_enter(&a.box) < 0) {
+    if (rd_libs_load() < 0 || rd_sandbox_enter(&a.box) < 0) {
         rd_put_fail(&out, RD_FAIL_SANDBOX, okra_errmsg());
         rd_flush(&out);
         return 1;

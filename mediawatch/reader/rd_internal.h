@@ -5,6 +5,7 @@
  *   wire.c     the records between child and parent: writing, and parsing with every check
  *   child.c    the child's main: arguments, sandbox, probe, walk
  *   sandbox.c  uid, namespaces, capabilities, rlimits, no_new_privs, seccomp
+ *   libs.c     libtsk and libseccomp, loaded by the child alone
  *   probe.c    libblkid on the descriptor: type, UUID, label, partition table
  *   tskwalk.c  The Sleuth Kit: the partitions and filesystems, the bounded walk
  *   spawn.c    the parent: starting the child, waiting for it, what its end means
@@ -196,6 +197,14 @@ int rd_sandbox_enter(const struct rd_sandbox *s);
 
 /* The second filter, once libblkid is done: opening anything, or any ioctl, kills. */
 int rd_sandbox_tighten(void);
+
+/* ---- libs.c ----------------------------------------------------------------------------------- */
+
+/*
+ * Loads libtsk and libseccomp (okra is not linked with them, see libs.c),
+ * once; before the sandbox, which forbids it. 0, or negative with the reason.
+ */
+int rd_libs_load(void);
 
 /* ---- probe.c ---------------------------------------------------------------------------------- */
 

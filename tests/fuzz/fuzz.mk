@@ -12,9 +12,13 @@ FCC          := clang
 # the Makefile passes its own list, so the two never drift apart
 PKGS         ?= openssl libsodium libarchive libudev jansson sqlite3 blkid mount cairo fontconfig libqrencode \
                 tsk libseccomp
+LOADED       ?= tsk libseccomp
 FCFLAGS      := -std=c17 -g -O1 -fno-omit-frame-pointer -I. -D_GNU_SOURCE -DOKRA_VERSION='"fuzz"' \
                 -DOKRA_FUZZING -pthread $(shell pkg-config --cflags $(PKGS))
-FLIBS        := $(shell pkg-config --libs $(PKGS)) -lm
+# the reader's libraries are loaded by soname, as in okra (mediawatch/reader/libs.c), not linked
+soname        = $(shell objdump -p "$$($(FCC) -print-file-name=lib$(1).so)" 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+FLIBS        := $(shell pkg-config --libs $(filter-out $(LOADED),$(PKGS))) -ldl -lm
+
 SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all
 
 LIB_SRC   := $(sort $(filter-out cli/main.c,$(foreach d,common crypto formats vault ceremony mediawatch mediawatch/reader cli,$(wildcard $(d)/*.c))))
@@ -28,6 +32,9 @@ build: $(BINS)
 $(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(FCC) $(FCFLAGS) $(SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FB)/obj/mediawatch/reader/libs.o: FCFLAGS += -DRD_SONAME_TSK='"$(call soname,tsk)"' \
+                                               -DRD_SONAME_SECCOMP='"$(call soname,seccomp)"'
 
 $(FB)/libokra.a: $(LIB_OBJ)
 	@rm -f $@; ar rcs $@ $^
