@@ -4,6 +4,7 @@
  * the witnesses to initial and sign. The ceremonies' --pdf comes here too.
  */
 #include "cli/cli.h"
+#include "cli/vault_access.h"
 #include "ceremony/record.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -20,20 +21,8 @@
 static int
 pin_key(struct vault *v, const char *path)
 {
-    char  *text;
-    size_t len;
-    int    rc = fs_read_file(AT_FDCWD, path, 4096, &text, &len);
-
-    if (rc < 0) {
-        cli_error("%s: cannot read the station key (%s)", path, strerror(-rc));
+    if (cli_load_station_key(path, &v->station_pub) < 0)
         return -1;
-    }
-    rc = mini_pubkey_parse(text, len, &v->station_pub);
-    free(text);
-    if (rc < 0) {
-        cli_error("%s: not a minisign public key: %s", path, okra_errmsg());
-        return -1;
-    }
     mini_keyid_hex(v->station_pub.keyid, v->station_keyid);
     return 0;
 }

@@ -42,26 +42,6 @@ problem(void *ctx, const char *fmt, ...)
     cli_error("verify: %s", line);
 }
 
-static int
-load_key(const char *path, struct mini_pubkey *key)
-{
-    char  *text;
-    size_t len;
-    int    rc = fs_read_file(AT_FDCWD, path, 4096, &text, &len);
-
-    if (rc < 0) {
-        cli_error("%s: cannot read the station key (%s)", path, strerror(-rc));
-        return -1;
-    }
-    rc = mini_pubkey_parse(text, len, key);
-    free(text);
-    if (rc < 0) {
-        cli_error("%s: not a minisign public key: %s", path, okra_errmsg());
-        return -1;
-    }
-    return 0;
-}
-
 /* Whether the operands are all bundle files (an auditor's copy, no vault needed). */
 static bool
 only_files(char **names, int n)
@@ -159,7 +139,7 @@ cmd_verify(struct cli *cli, int argc, char **argv)
     cpfile = a.cpfile;
     o.progress = on_progress;
     o.ctx = &out;
-    if (keyfile && load_key(keyfile, &key) < 0)
+    if (keyfile && cli_load_station_key(keyfile, &key) < 0)
         return EXIT_FAIL;
     o.key = keyfile ? &key : NULL;
     if (cpfile) {

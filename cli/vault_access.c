@@ -1,7 +1,9 @@
 #include "cli/vault_access.h"
 #include "cli/progress.h"
 #include "common/err.h"
+#include "common/fsutil.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,4 +100,24 @@ cli_media_allow_list(json_t *policy, const char *key, size_t *n)
         out[i] = s ? s : "";
     }
     return out;
+}
+
+int
+cli_load_station_key(const char *path, struct mini_pubkey *key)
+{
+    char  *text;
+    size_t len;
+    int    rc = fs_read_file(AT_FDCWD, path, 4096, &text, &len);
+
+    if (rc < 0) {
+        cli_error("%s: cannot read the station key (%s)", path, strerror(-rc));
+        return -1;
+    }
+    rc = mini_pubkey_parse(text, len, key);
+    free(text);
+    if (rc < 0) {
+        cli_error("%s: not a minisign public key: %s", path, okra_errmsg());
+        return -1;
+    }
+    return 0;
 }
