@@ -7,6 +7,7 @@
  */
 #include "vault/ingest_internal.h"
 #include "vault/index.h"
+#include "vault/trusted.h"
 #include "vault/walk.h"
 #include "common/err.h"
 #include "common/fsutil.h"
@@ -484,6 +485,7 @@ setup(struct pipeline *p, struct vault *v, const struct ingest_opts *o, struct i
     /* OpenSSL's providers (a millisecond to load) only when files are opened */
     if ((o->inspect && ((rc = fmt_init()) < 0 || (rc = vault_home_issuers_load(v, &p->home)) < 0)) ||
         (rc = vindex_open(v, &p->x)) < 0 || (rc = vindex_sync(p->x, v, NULL, NULL)) < 0 ||
+        (rc = trusted_check_config(v, p->x)) < 0 ||
         (rc = bw_begin(v, &h, &p->bw)) < 0 || (rc = vindex_begin(p->x)) < 0)
         return rc;
     return start_workers(p);

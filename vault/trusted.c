@@ -28,6 +28,8 @@ struct trusted_bundle {
     struct kept_member *members; /* the wanted items' payloads */
     size_t              n_members;
     const struct bundle_hooks *outer;
+    char                recipient[AGE_RECIPIENT_MAX]; /* a ceremony-init's, else "" */
+    json_t             *policy;                       /* likewise, or NULL */
 };
 
 static bool
@@ -112,7 +114,8 @@ verify(struct vault *v, struct vindex *x, struct trusted_bundle *tb)
     c->key = &v->station_pub;
     c->hooks = &h;
     vault_verify_one_bundle(c);
-    json_decref(c->policy);
+    tb->policy = c->policy;
+    memcpy(tb->recipient, c->recipient, sizeof tb->recipient);
     if (!c->ok)
         rc = okra_fail(-EBADMSG, "%s does not verify: %s", tb->label, c->why);
     else if (c->head.seq != tb->seq)
@@ -297,6 +300,27 @@ trusted_close(struct trusted_bundle *tb)
     if (tb->fd >= 0)
         close(tb->fd);
     json_decref(tb->items);
+    json_decref(tb->policy);
     free(tb->members);
     free(tb);
+}
+
+int
+trusted_check_config(struct vault *v, struct vindex *x)
+{
+    struct trusted_bundle *tb;
+    int                    rc = trusted_open(v, x, 0, NULL, 0, NULL, &tb);
+
+    if (rc < 0)
+        return rc;
+    if (tb->recipient[0] && strcmp(tb->recipient, v->recipient_text) != 0)
+        rc = okra_fail(-EBADMSG, "%s/okra.json: recipient %s is not the one the ceremony created "
+                                 "(%s, in bundle 0); nothing was sealed (run 'okra verify')",
+                       v->dir, v->recipient_text, tb->recipient);
+    else if (tb->policy && !json_equal(tb->policy, vault_policy(v)))
+        rc = okra_fail(-EBADMSG, "%s/okra.json: the policy is not the one the ceremony recorded in "
+                                 "bundle 0 (edited since); nothing was sealed (run 'okra verify')",
+                       v->dir);
+    trusted_close(tb);
+    return rc;
 }

@@ -65,4 +65,13 @@ int trusted_decrypt(struct trusted_bundle *tb, const char *member,
 
 void trusted_close(struct trusted_bundle *tb);
 
+/*
+ * What ingest seals to and follows, okra.json's recipient and policy, are
+ * the ones bundle 0 (the ceremony's, verified as above) recorded: an edited
+ * okra.json never has a key sealed to someone else's recipient, or let in
+ * under a policy the ceremony did not set. 0, or -EBADMSG saying which.
+ */
+OKRA_MUST_CHECK
+int trusted_check_config(struct vault *v, struct vindex *x);
+
 #endif

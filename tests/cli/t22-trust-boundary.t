@@ -151,6 +151,25 @@ like "$RC:$ERR" "^1:.*no vault at $TMP/none: give --vault DIR \\(a copy of the v
 run_okra --vault "$TMP/none" verify "$V/bundles/00000000.tar"
 like "$RC:$ERR" "^1:.*give --key station.pub" "bundle files without --key: the same"
 
+# ---- what ingest seals to and follows is what bundle 0 recorded, not okra.json as edited ----
+# seals_nothing WHAT: import refused, the vault as it was
+seals_nothing() {
+  is "$RC" 1 "$1: import exits 1"
+  like "$ERR" "nothing was sealed \(run 'okra verify'\)" "$1: saying nothing was sealed, and the fix"
+  is "$(ls "$W/bundles" | wc -l)" 2 "$1: no bundle was committed"
+}
+fresh
+other=$(age-keygen 2>/dev/null | sed -n 's/^# public key: //p')
+jq --arg r "$other" '.recipient = $r' "$W/okra.json" >"$TMP/o.json" && mv "$TMP/o.json" "$W/okra.json"
+run_okra --vault "$W" import "$TMP/new.pem"
+seals_nothing "okra.json's recipient replaced by the attacker's"
+like "$ERR" "okra.json: recipient $other is not the one the ceremony created" "the recipient is named"
+fresh
+jq '.policy.signing_keys = "allow"' "$W/okra.json" >"$TMP/o.json" && mv "$TMP/o.json" "$W/okra.json"
+run_okra --vault "$W" import "$TMP/new.pem"
+seals_nothing "okra.json's policy edited"
+like "$ERR" "okra.json: the policy is not the one the ceremony recorded in bundle 0" "the policy is named"
+
 # ---- share sets come from verified ceremony records only ----
 cp -a "$V" "$TMP/vault-old"   # before the reshare: its first set is current
 run_okra --vault "$V" --passphrase-file "$(pwfile pw-1 pw-2 n-1 n-2)" ceremony reshare --share "${SHARE[1]}" \
