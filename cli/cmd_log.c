@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/vault_access.h"
 #include "common/err.h"
+#include "common/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,10 @@ keep_row(struct log_ctx *l, const struct vindex_bundle_row *r, json_t *media, js
     row->cells[2] = cli_safe_dup(r->kind ? r->kind : "");
     row->cells[3] = cli_safe_dup(r->operator_name ? r->operator_name : "-");
     {
+        /* a manifest's media fields were escaped once when recorded: not twice */
         char *m = cli_media_text(media);
 
-        row->cells[4] = cli_safe_dup(m ? m : "-");
+        row->cells[4] = text_escape_again(m ? m : "-", strlen(m ? m : "-"));
         free(m);
     }
     row->what = what_text(r, sum);

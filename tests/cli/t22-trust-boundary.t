@@ -30,6 +30,12 @@ run_okra --vault "$V" list
 like "$OUT" 'invoice\\xe2\\x80\\xaefdp.exe' "list shows the subject's override escaped"
 run_okra --vault "$V" log
 like "$OUT" 'eve\\xe2\\x80\\xae' "log shows the operator's override escaped"
+mkdir "$TMP/in${RLO}box"; openssl genpkey -algorithm ed25519 -out "$TMP/in${RLO}box/b.pem" 2>/dev/null
+must_okra --vault "$V" scan --inspect "$TMP/in${RLO}box" >/dev/null
+run_okra --vault "$V" log
+like "$OUT" "in\\\\xe2\\\\x80\\\\xaebox \\(" "log shows the scanned folder's override escaped once"
+once_only() { ! grep -qF 'in\\xe2' <<<"$OUT"; }
+ok "not twice" once_only
 
 # ---- a vault with a ceremony, two keys sealed; W is a copy an attacker edits ----
 new_ceremony 2 2 "$TMP/vault" "$TMP/shares" --name alice --name bob || exit 1
