@@ -20,6 +20,10 @@ like "$OUT" "7 bundles verified" "and says how many bundles it checked"
 
 b() { printf '%s/bundles/%08d.tar' "$W" "$1"; }
 flip() { local f=$1 off=$2 c; c=$(od -An -tu1 -j "$off" -N1 "$f"); printf "$(printf '\\x%02x' $((c ^ 1)))" | dd of="$f" bs=1 seek="$off" conv=notrunc 2>/dev/null; }
+# char_change FILE OFFSET A B: the character at OFFSET made A (B if it is A), so a hex or base64
+# line still parses and only its meaning changes
+char_change() { local c; c=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null); [[ $c == "$3" ]] && c=$4 || c=$3
+  printf %s "$c" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null; }
 member_off() { python3 -c 'import tarfile,sys
 t=tarfile.open(sys.argv[1]); m=[x for x in t.getmembers() if x.name.startswith(sys.argv[2])][0]; print(m.offset_data+int(sys.argv[3]))' "$1" "$2" "$3"; }
 resign() { # BUNDLE SECKEY: new SHA256SUMS, signed again with the same trusted comment, same member order
@@ -52,10 +56,10 @@ tamper "a payload byte flipped" 'bundles/00000003.tar: payload/0001.age does not
   'f=$(b 3); flip $f $(member_off $f payload/ 100)'
 tamper "a manifest byte flipped" 'bundles/00000003.tar: MANIFEST.json does not match its checksum in SHA256SUMS' \
   'f=$(b 3); flip $f $(field_off $f MANIFEST.json "$OPERATOR_KEY")'
-tamper "a SHA256SUMS byte flipped" 'bundles/00000003.tar: MANIFEST.json does not match its checksum in SHA256SUMS' \
-  'f=$(b 3); flip $f $(member_off $f SHA256SUMS 3)'
-tamper "a signature byte flipped" 'bundles/00000003.tar: the signature does not verify' \
-  'f=$(b 3); flip $f $(member_off $f SHA256SUMS.minisig $(( $(tar -xOf $f SHA256SUMS.minisig | head -n 1 | wc -c) + 20 )))'
+tamper "a SHA256SUMS digit changed" 'bundles/00000003.tar: MANIFEST.json does not match its checksum in SHA256SUMS' \
+  'f=$(b 3); char_change $f $(member_off $f SHA256SUMS 3) 0 1'
+tamper "a signature character changed" 'bundles/00000003.tar: the signature does not verify' \
+  'f=$(b 3); char_change $f $(member_off $f SHA256SUMS.minisig $(( $(tar -xOf $f SHA256SUMS.minisig | head -n 1 | wc -c) + 20 ))) A B'
 tamper "a middle bundle removed" 'bundle 3 is missing' \
   'rm $(b 3)'
 tamper "two bundles swapped" 'bundles/00000002.tar: is bundle 3 of its vault, stored as 2' \
