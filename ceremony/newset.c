@@ -278,7 +278,7 @@ roll_call_one(const struct cer_ui *ui, struct cer_newset *ns, unsigned i, const 
         secmem_free(pw);
         if (rc == 0)
             break;
-        if (rc != -EBADMSG) {
+        if (rc != -EKEYREJECTED) {
             cer_say_failure(ui, "roll call");
             return rc;
         }

@@ -112,7 +112,7 @@ open_one(const struct cer_ui *ui, struct cer_share *s, struct sealed *f)
             return -ECANCELED;
         rc = sharefile_open((const uint8_t *) f->data, f->len, pw, s->text);
         secmem_free(pw);
-        if (rc != -EBADMSG || tries == 0)
+        if (rc != -EKEYREJECTED || tries == 0)
             break;
         cer_say(ui, CER_SAY_WARN, "%s: that passphrase does not open it; %d %s left", s->label,
                 tries, tries == 1 ? "try" : "tries");

@@ -290,8 +290,8 @@ sharefile_open(const uint8_t *file, size_t len, const char *passphrase, struct s
         return okra_fail(-EINVAL, "is not an age file");
     if ((rc = age_decrypt(&ids, file, len, age_sink_secbuf, &plain)) < 0) {
         secbuf_free(&plain);
-        if (rc == -EBADMSG && strstr(okra_errmsg(), "passphrase"))
-            return okra_fail(-EBADMSG, "the passphrase does not open it");
+        if (rc == -EKEYREJECTED)
+            return okra_fail(-EKEYREJECTED, "the passphrase does not open it");
         return rc;
     }
     rc = sharefile_parse_text((const char *) plain.p, plain.len, ret);

@@ -86,8 +86,9 @@ int sharefile_seal(const struct share_text *s, const char *passphrase, int log_n
 
 /*
  * Opens a share file (binary or armored age) with its passphrase and parses
- * it. -EBADMSG: the passphrase does not open it; -EINVAL: not an age
- * passphrase file, or the plaintext is not a share. A bare mnemonic is
+ * it. -EKEYREJECTED: the passphrase does not open it (ask again);
+ * -EBADMSG: the file was altered; -EINVAL: not an age passphrase file, or
+ * the plaintext is not a share. A bare mnemonic is
  * refused here (-EINVAL): call sharefile_parse_text for text files.
  */
 OKRA_MUST_CHECK

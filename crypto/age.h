@@ -79,9 +79,10 @@ int age_encrypt_scrypt(const char *passphrase, int log_n, const uint8_t *plain, 
  * (each authenticated before delivery).
  * Errors: -EINVAL malformed header or armor (also: a missing payload nonce,
  * a low-order X25519 share, an scrypt work factor over max_log_n, no
- * identity given); -EBADMSG no identity matched, wrong passphrase, or a bad
- * header MAC or payload tag, a truncated payload or data after the final
- * chunk (the reason says which). Errors of the sink are returned as they are.
+ * identity given); -EKEYREJECTED no identity matched or a wrong passphrase
+ * (the key given does not open it); -EBADMSG a bad header MAC or payload
+ * tag, a truncated payload or data after the final chunk (the file was
+ * altered; the reason says which). Errors of the sink are returned as they are.
  */
 struct age_identities {
     const uint8_t (*x25519)[AGE_KEY_LEN]; /* secret: n_x25519 scalars */

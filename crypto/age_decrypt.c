@@ -6,9 +6,11 @@
  * What counts as what (the codes of common/err.h):
  *   -EINVAL   malformed armor, header, stanza, or payload nonce; an X25519
  *             share of low order; an scrypt work factor over the limit
- *   -EBADMSG  no identity matches, a wrong passphrase, a bad header MAC, a
- *             payload chunk that fails authentication, a truncated payload
- *             or data after the final chunk
+ *   -EKEYREJECTED  no identity matches, or a wrong passphrase: the key
+ *             given does not open the file (so a caller may ask again)
+ *   -EBADMSG  a bad header MAC, a payload chunk that fails authentication,
+ *             a truncated payload or data after the final chunk: the file
+ *             was altered (asking again cannot help)
  */
 #include "crypto/age_internal.h"
 
@@ -75,7 +77,7 @@ unwrap_scrypt(struct dec *d, const struct age_identities *ids)
     int rc;
 
     if (ids->passphrase == NULL)
-        return okra_fail(-EBADMSG,
+        return okra_fail(-EKEYREJECTED,
             "age: the file is protected by a passphrase, and none was "
             "given");
     if ((rc = age_stanza_scrypt(s, salt, &log_n)) < 0)
@@ -88,7 +90,7 @@ unwrap_scrypt(struct dec *d, const struct age_identities *ids)
     if ((rc = age_scrypt_key(d->k, ids->passphrase, salt, log_n)) < 0)
         return rc;
     if (age_unwrap_file_key(d->k, s->body) < 0)
-        return okra_fail(-EBADMSG, "age: wrong passphrase");
+        return okra_fail(-EKEYREJECTED, "age: wrong passphrase");
     return 0;
 }
 
@@ -125,7 +127,7 @@ unwrap(struct dec *d, const struct age_identities *ids)
     for (i = 0; i < ids->n_x25519; i++)
         if ((rc = unwrap_x25519_one(d, ids->x25519[i])) != -EBADMSG)
             return rc;
-    return okra_fail(-EBADMSG, "age: no identity matches (the file is for other recipients)");
+    return okra_fail(-EKEYREJECTED, "age: no identity matches (the file is for other recipients)");
 }
 
 static int

@@ -170,7 +170,7 @@ test_seal_open(void **state)
     assert_int_equal(sharefile_seal(s, "correct horse", 10, to_secbuf, &file), 0);
     assert_true(age_looks_like(file.p, file.len));
     assert_null(memmem(file.p, file.len, "duckling", 8));
-    assert_int_equal(sharefile_open(file.p, file.len, "wrong horse", t), -EBADMSG);
+    assert_int_equal(sharefile_open(file.p, file.len, "wrong horse", t), -EKEYREJECTED);
     assert_non_null(strstr(okra_errmsg(), "passphrase does not open"));
     assert_int_equal(sharefile_open(file.p, file.len, "correct horse", t), 0);
     assert_string_equal(t->mnemonic, mnemonic);
