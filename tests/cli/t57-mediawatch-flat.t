@@ -31,8 +31,8 @@ for n in $(seq 1 "$N"); do
   dev=$(losetup -f --show "$TMP/img")
   for i in $(seq 1 300); do (( $(done_lines) >= n )) && break; sleep 0.05; done
   losetup -d "$dev"
-  # the removal seen (the next insertion must be a new one)
-  sleep 0.2
+  # the removal handled by udev and sent on (the next insertion must be a new one)
+  udevadm settle --timeout=10
   [[ $n == 5 ]] && read -r fd5 rss5 kids5 < <(sample)
 done
 read -r fdN rssN kidsN < <(sample)

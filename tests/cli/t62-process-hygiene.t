@@ -168,7 +168,9 @@ answer_import() {
 
 # ---- a control: a dumpable process of the same user is readable, so the check can fail ----
 if ((${#RUNAS[@]})); then
-  "${RUNAS[@]}" sleep 30 & ctl=$!; sleep 0.2
+  "${RUNAS[@]}" sleep 30 & ctl=$!
+  # until the control has become nobody's sleep (setpriv has exec'd it)
+  for ((i = 0; i < 100; i++)); do [[ $(stat -c %U "/proc/$ctl/status" 2>/dev/null) == nobody ]] && break; sleep 0.05; done
   ctl_owner=$(stat -c %U "/proc/$ctl/status"); as_user cat "/proc/$ctl/environ" >/dev/null 2>&1; ctl_read=$?
   kill "$ctl" 2>/dev/null; wait "$ctl" 2>/dev/null
   [[ $ctl_owner == nobody && $ctl_read == 0 ]]
