@@ -76,10 +76,10 @@ struct rd_api {
 };
 
 /* A page of its own, so that it can be made read-only as RELRO makes okra's own table. */
-static union {
+static _Alignas(RD_PAGE) union {
     struct rd_api f;
     unsigned char page[RD_PAGE];
-} _Alignas(RD_PAGE) api;
+} api;
 _Static_assert(sizeof(struct rd_api) <= RD_PAGE, "the table fits its page");
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
