@@ -47,7 +47,9 @@ if media_begin && command -v mkfs.vfat >/dev/null && command -v mcopy >/dev/null
   printf '$ okra --vault $DEMO/vault mediawatch --once --match ID_FS_LABEL=%s\n' "$L"
   "$OKRA" --vault "$V" mediawatch --once --match "ID_FS_LABEL=$L" --operator "Olivia Officer" \
     >"$D/mediawatch.out" 2>&1 & mw=$!
-  sleep 0.8; dev=$(losetup -f --show "$D/medium.img")
+  # the stick goes in once mediawatch listens
+  for _ in $(seq 1 100); do grep -q "watching for media (" "$D/mediawatch.out" && break; sleep 0.05; done
+  dev=$(losetup -f --show "$D/medium.img")
   rc=0; wait_at_most 60 $mw || rc=$?
   losetup -d "$dev"; media_end
   sed "s|$D|\$DEMO|g" "$D/mediawatch.out"
