@@ -431,6 +431,21 @@ seal(const char *file)
     vault_close(v);
 }
 
+/* A recovery of the one item q[0] into out/, with the two shares given. */
+static void
+recovery_of_one(struct cer_recovery *r, struct vault *v, struct vindex *x, char **q, char **shares)
+{
+    cer_recovery_start(r);
+    r->v = v;
+    r->x = x;
+    r->queries = q;
+    r->n_queries = 1;
+    r->out_dir = path("out");
+    r->operator_name = "unit";
+    r->shares = shares;
+    r->n_shares = 2;
+}
+
 static void
 test_recovery(void **state)
 {
@@ -460,15 +475,7 @@ test_recovery(void **state)
     snprintf(id, sizeof id, "%s", json_string_value(json_array_get(items, 0)));
     q[0] = id;
     answers(&s, pw, 2);
-    cer_recovery_start(&r);
-    r.v = v;
-    r.x = x;
-    r.queries = q;
-    r.n_queries = 1;
-    r.out_dir = path("out");
-    r.operator_name = "unit";
-    r.shares = shares;
-    r.n_shares = 2;
+    recovery_of_one(&r, v, x, q, shares);
     assert_int_equal(cer_recovery_prepare(&ui, &r), 0);
     assert_int_equal(s.asked, 0); /* nothing asked before the quorum */
     assert_int_equal(cer_recovery_shares_needed(&r), 0);
@@ -488,14 +495,7 @@ test_recovery(void **state)
 
     /* again into the same folder: the name is taken, so nothing is asked */
     answers(&s, pw, 2);
-    cer_recovery_start(&r);
-    r.v = v;
-    r.x = x;
-    r.queries = q;
-    r.n_queries = 1;
-    r.out_dir = path("out");
-    r.shares = shares;
-    r.n_shares = 2;
+    recovery_of_one(&r, v, x, q, shares);
     assert_int_equal(cer_recovery_prepare(&ui, &r), -EEXIST);
     assert_non_null(strstr(s.said, "exists already; okra never overwrites a file"));
     assert_int_equal(s.asked, 0);
