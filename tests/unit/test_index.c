@@ -93,20 +93,6 @@ open_synced(struct fixture *f)
     return x;
 }
 
-static void
-sql(struct fixture *f, const char *statement)
-{
-    char     path[192];
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/index.sqlite", f->dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    if (sqlite3_exec(db, statement, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", statement, sqlite3_errmsg(db));
-    assert_int_equal(sqlite3_changes(db) > 0, 1);
-    sqlite3_close(db);
-}
-
 /* ---- sync ---- */
 
 static void
@@ -279,7 +265,7 @@ test_edited_row_refused_then_rebuilt(void **state)
     commit_items(f, 2, s);
     x = open_synced(f);
     vindex_close(x);
-    sql(f, "UPDATE items SET json = replace(json, 'file-0.pfx', '../../etc/pwned') WHERE pos = 1");
+    fixture_edit_index(f, "UPDATE items SET json = replace(json, 'file-0.pfx', '../../etc/pwned') WHERE pos = 1");
     rc = vindex_open(f->v, &x);
     if (rc == 0) {
         /* the summary may hold; the row's seal does not, when it is read */
@@ -318,7 +304,7 @@ test_deleted_row_refused(void **state)
     commit_items(f, 3, s);
     x = open_synced(f);
     vindex_close(x);
-    sql(f, "DELETE FROM items WHERE pos = 2");
+    fixture_edit_index(f, "DELETE FROM items WHERE pos = 2");
     rc = vindex_open(f->v, &x);
     if (rc == 0) {
         rc = vindex_lookup(x, "0000000100000001", &item);

@@ -83,18 +83,6 @@ vault_with_items(char sums[SHA256_HEX])
 }
 
 static void
-edit_index(struct fixture *f, const char *sql)
-{
-    char     path[256];
-    sqlite3 *db;
-
-    snprintf(path, sizeof path, "%s/index.sqlite", f->dir);
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
-}
-
-static void
 test_index_refuses_edits(void **state)
 {
     char            sums[SHA256_HEX];
@@ -110,7 +98,7 @@ test_index_refuses_edits(void **state)
     assert_int_equal(vindex_chain_check(x, 1, "00"), -EBADMSG);
     vindex_close(x);
     /* an altered row: caught when read */
-    edit_index(f, "UPDATE items SET subject = 'CN=Mallory' WHERE pos = 1");
+    fixture_edit_index(f, "UPDATE items SET subject = 'CN=Mallory' WHERE pos = 1");
     assert_int_equal(vindex_open(f->v, &x), 0);
     assert_int_equal(vindex_lookup(x, "0000000100000000", &it), -EBADMSG);
     assert_non_null(strstr(okra_errmsg(), "okra reindex"));
@@ -118,7 +106,7 @@ test_index_refuses_edits(void **state)
     assert_int_equal(vindex_lookup(x, "ffffffff", &it), -EBADMSG);
     vindex_close(x);
     /* a deleted row: caught when the index is opened */
-    edit_index(f, "DELETE FROM items WHERE pos = 1");
+    fixture_edit_index(f, "DELETE FROM items WHERE pos = 1");
     assert_int_equal(vindex_open(f->v, &x), -EBADMSG);
     assert_non_null(strstr(okra_errmsg(), "an item row was added or removed"));
     fixture_free(f);

@@ -16,6 +16,7 @@
 #include "vault/vault.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 struct fixture {
@@ -132,6 +133,21 @@ fixture_commit(struct fixture *f, size_t n, const uint8_t *const *plain, const s
     assert_int_equal(bw_commit(bw, sums), 0);
     bw_free(bw);
     return seq;
+}
+
+/* An attacker's edit of the fixture's index.sqlite: statement must run and change a row. */
+static inline void
+fixture_edit_index(struct fixture *f, const char *statement)
+{
+    char     path[256];
+    sqlite3 *db;
+
+    snprintf(path, sizeof path, "%s/index.sqlite", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, statement, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", statement, sqlite3_errmsg(db));
+    assert_int_equal(sqlite3_changes(db) > 0, 1);
+    sqlite3_close(db);
 }
 
 #endif
